@@ -1,0 +1,106 @@
+//! The back half of the authorization: the URL Datadog redirects the browser to. Checks, in order, that it
+//! arrived at our redirect URI, that `state` is ours (constant time), that the authorization is fresh, that
+//! it carries a code, and that its `domain`/`site` agree with each other and with the site the flow began on.
+
+use crate::authorize::{parse_params, Pending, RedirectUri};
+use crate::error::{quote, Error, ErrorCode, Result};
+use crate::oauth_error::from_oauth;
+use crate::secret::Secret;
+use crate::site::{self, Site};
+use serde::{Deserialize, Serialize};
+
+/// How long a pending authorization stays usable by default: Datadog's codes live minutes, users wander off.
+pub const DEFAULT_MAX_AGE_MS: u64 = 60 * 60 * 1000;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackOptions {
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    #[serde(default)]
+    pub max_age_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Callback {
+    /// Short-lived, but a credential all the same: redacted when printed.
+    pub code: Secret,
+    /// The canonical site parameter: API calls go to `api.<domain>`.
+    pub domain: String,
+    pub site: Site,
+    pub org_id: Option<String>,
+    pub org_name: Option<String>,
+}
+
+const NAMES: &[&str] = &["code", "state", "error", "error_description", "domain", "site", "dd_oid", "dd_org_name"];
+
+fn mismatch(a: &str, b: &str, what: &str) -> Error {
+    Error::new(
+        ErrorCode::SiteMismatch,
+        format!("{what}: {} and {}", quote(a), quote(b)),
+        "The authorization came back for a different Datadog site than the one it started on. Start again from the integration tile, or from your site picker with the right site.",
+    )
+}
+
+pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &CallbackOptions) -> Result<Callback> {
+    let redirect = RedirectUri::parse(&pending.redirect_uri)?;
+    let (url, v) = parse_params(text, NAMES, "callback")?;
+    if !redirect.matches(&url) {
+        return Err(Error::new(
+            ErrorCode::RedirectUriMismatch,
+            "the callback URL is not at the redirect URI this authorization was started with",
+            "Parse the callback with the pending authorization created for this redirect URI.",
+        ));
+    }
+    let [code, state, error, error_description, domain, site_param, org_id, org_name] = <[Option<String>; 8]>::try_from(v).expect("eight names");
+
+    let state_ok = state.as_deref().is_some_and(|s| crate::state::matches(&pending.state, s));
+    if let Some(err) = error {
+        // A forged error redirect must not masquerade as Datadog's answer; an error without state is
+        // still reported as the error (Datadog may not echo state on failures).
+        if state.is_some() && !state_ok {
+            return Err(state_error());
+        }
+        return Err(from_oauth(&err, error_description.as_deref()));
+    }
+    if !state_ok {
+        return Err(state_error());
+    }
+    let max_age = opts.max_age_ms.unwrap_or(DEFAULT_MAX_AGE_MS);
+    if now_ms.saturating_sub(pending.created_at) > max_age {
+        return Err(Error::new(ErrorCode::AuthorizationExpired, "this authorization was started too long ago", "Start the authorization again."));
+    }
+    let code = code.ok_or_else(|| Error::new(ErrorCode::MissingCode, "the callback carries no authorization code", "Start the authorization again; if it repeats, check the OAuth client's redirect URI."))?;
+
+    let mut custom = opts.sites.clone();
+    if let Some(s) = pending.site.as_ref().filter(|s| s.custom) {
+        custom.push(s.clone());
+    }
+    let by_domain = domain.as_deref().map(|d| site::site_for_domain(d, &custom)).transpose()?;
+    let by_site = site_param.as_deref().map(|s| site::resolve_site_in(s, &custom)).transpose()?;
+    if let (Some(d), Some(s)) = (&by_domain, &by_site) {
+        if !d.same_site(s) {
+            return Err(mismatch(&d.site, &s.site, "the callback's domain and site name different sites"));
+        }
+    }
+    let started = pending.site.as_ref().map(|s| site::from_descriptor(s, &custom)).transpose()?;
+    let from_callback = by_site.or(by_domain);
+    let site = match (started, from_callback) {
+        (Some(p), Some(c)) if !p.same_site(&c) => return Err(mismatch(&p.site, &c.site, "the flow started on one site and came back from another")),
+        (_, Some(c)) => c,
+        (Some(p), None) => p,
+        (None, None) => {
+            return Err(Error::new(ErrorCode::InvalidCallback, "the callback names no Datadog site (no `domain`)", "Pass the full callback URL, unmodified; or start the flow with a site."))
+        }
+    };
+    Ok(Callback { code: Secret::new(code), domain: site.site.clone(), site, org_id, org_name })
+}
+
+fn state_error() -> Error {
+    Error::new(
+        ErrorCode::StateMismatch,
+        "the callback's state is missing or is not the one this authorization was started with",
+        "The callback does not belong to this browser session (a replay, a second tab, or a forged link). Start the authorization again.",
+    )
+}

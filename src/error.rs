@@ -1,0 +1,185 @@
+//! The one error type of the library: a stable snake_case `code`, a `message` that says what happened,
+//! a `hint` that says what to do, and the HTTP facts when a response was involved.
+//! Codes are the contract (they survive the wasm boundary and bundlers); messages may improve over time.
+//! No constructor here takes a secret: callers pass redacted text only.
+
+use serde::Serialize;
+use std::fmt;
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// Stable error codes. Adding one is fine; renaming one breaks users.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $($variant,)* }
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $text,)* }
+            }
+            pub fn from_str(s: &str) -> Option<ErrorCode> {
+                match s { $($text => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    // Input the caller or the user gave us.
+    InvalidSite => "invalid_site",
+    InvalidVerifier => "invalid_verifier",
+    InvalidRedirectUri => "invalid_redirect_uri",
+    InvalidClientId => "invalid_client_id",
+    InvalidScope => "invalid_scope",
+    InvalidInput => "invalid_input",
+    InvalidUrl => "invalid_url",
+    // The callback and the onboarding URL.
+    StateMismatch => "state_mismatch",
+    MissingCode => "missing_code",
+    SiteMismatch => "site_mismatch",
+    RedirectUriMismatch => "redirect_uri_mismatch",
+    InvalidCallback => "invalid_callback",
+    AuthorizationExpired => "authorization_expired",
+    // RFC 6749 §4.1.2.1 and §5.2 errors Datadog may send.
+    AccessDenied => "access_denied",
+    InvalidRequest => "invalid_request",
+    UnauthorizedClient => "unauthorized_client",
+    UnsupportedResponseType => "unsupported_response_type",
+    InvalidClient => "invalid_client",
+    InvalidGrant => "invalid_grant",
+    UnsupportedGrantType => "unsupported_grant_type",
+    ServerError => "server_error",
+    TemporarilyUnavailable => "temporarily_unavailable",
+    OauthError => "oauth_error",
+    // HTTP-level outcomes of API calls.
+    Unauthorized => "unauthorized",
+    Forbidden => "forbidden",
+    NotFound => "not_found",
+    BadRequest => "bad_request",
+    ApiKeyExists => "api_key_exists",
+    PayloadTooLarge => "payload_too_large",
+    RequestTimeout => "request_timeout",
+    RateLimited => "rate_limited",
+    CertificateMismatch => "certificate_mismatch",
+    InvalidResponse => "invalid_response",
+    HttpError => "http_error",
+    // Connection state.
+    MissingApiKey => "missing_api_key",
+    MissingRefreshToken => "missing_refresh_token",
+    MissingAccessToken => "missing_access_token",
+    TokenRevoked => "token_revoked",
+    // Payload validation.
+    InvalidPayload => "invalid_payload",
+    ItemTooLarge => "item_too_large",
+    TimestampOutOfRange => "timestamp_out_of_range",
+    // Raised by the JS host, listed so the code table is complete in one place.
+    SecretInBrowser => "secret_in_browser",
+    NetworkError => "network_error",
+    NotDelivered => "not_delivered",
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub hint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The field or item the error is about (e.g. `redirectUri`, or `series[3]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A short excerpt of the server's body, with anything that looks like a secret removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Milliseconds the server asked us to wait, when it said so (429/503).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<crate::http::RateLimit>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error {
+            code,
+            message: message.into(),
+            hint: hint.into(),
+            status: None,
+            field: None,
+            body: None,
+            retry_after_ms: None,
+            rate_limit: None,
+        }
+    }
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+    pub fn with_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+    pub fn invalid_input(field: &str, message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidInput, message, format!("Check the `{field}` argument.")).with_field(field)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Quote untrusted text in a message: bounded in length and stripped of control characters,
+/// so a megabyte-long or terminal-escaping input cannot turn an error into an attack.
+pub fn quote(text: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = String::with_capacity(text.len().min(MAX) + 4);
+    out.push('"');
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.push_str(&c.escape_default().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {}", c.as_str());
+            assert_eq!(ErrorCode::from_str(c.as_str()), Some(*c));
+        }
+    }
+    #[test]
+    fn quote_bounds_and_escapes() {
+        let long = "a".repeat(10_000);
+        assert!(quote(&long).chars().count() < 90);
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+    }
+}

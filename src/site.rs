@@ -1,0 +1,376 @@
+//! The Datadog site table and the parsing of every way a site reaches us: what a user types (`EU`, `eu1`,
+//! `datadoghq.eu`), what Datadog sends (`https://app.datadoghq.eu`, `acme.datadoghq.eu`), and explicit custom
+//! sites for local work. Parse, don't validate: a `Site` is valid once built, and untrusted text can only ever
+//! yield one of the nine known sites (a vanity host keeps the site's API hosts; it only moves the authorize page).
+
+use crate::error::{quote, Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+
+/// One row per Datadog site. Adding a site is adding a row; every host is derived from `site` except the
+/// web-app host, which does not follow one pattern (`app.` only on US1, EU1 and US1-FED).
+pub struct SiteInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub site: &'static str,
+    pub app_host: &'static str,
+    pub location: &'static str,
+    /// Other names people use for the region (docs region keys).
+    pub aliases: &'static [&'static str],
+}
+
+pub const SITES: [SiteInfo; 9] = [
+    SiteInfo { id: "us1", name: "US1", site: "datadoghq.com", app_host: "app.datadoghq.com", location: "US", aliases: &["us"] },
+    SiteInfo { id: "us3", name: "US3", site: "us3.datadoghq.com", app_host: "us3.datadoghq.com", location: "US", aliases: &[] },
+    SiteInfo { id: "us5", name: "US5", site: "us5.datadoghq.com", app_host: "us5.datadoghq.com", location: "US", aliases: &[] },
+    SiteInfo { id: "eu1", name: "EU1", site: "datadoghq.eu", app_host: "app.datadoghq.eu", location: "EU (Germany)", aliases: &["eu"] },
+    SiteInfo { id: "ap1", name: "AP1", site: "ap1.datadoghq.com", app_host: "ap1.datadoghq.com", location: "Japan", aliases: &[] },
+    SiteInfo { id: "ap2", name: "AP2", site: "ap2.datadoghq.com", app_host: "ap2.datadoghq.com", location: "Australia", aliases: &[] },
+    SiteInfo { id: "uk1", name: "UK1", site: "uk1.datadoghq.com", app_host: "uk1.datadoghq.com", location: "UK", aliases: &["uk"] },
+    SiteInfo { id: "us1-fed", name: "US1-FED", site: "ddog-gov.com", app_host: "app.ddog-gov.com", location: "US (GovCloud)", aliases: &["gov", "us1fed"] },
+    SiteInfo { id: "us2-fed", name: "US2-FED", site: "us2.ddog-gov.com", app_host: "us2.ddog-gov.com", location: "US (GovCloud)", aliases: &["us2fed"] },
+];
+
+/// A resolved site: the descriptor the JS API hands out. API hosts always come from `site` (the canonical
+/// site parameter, Datadog's `domain`); only `authorize_origin` may point at a vanity host.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    /// The site parameter (`datadoghq.eu`), which Datadog calls `domain` on redirects.
+    pub site: String,
+    pub app_origin: String,
+    pub api_origin: String,
+    pub logs_origin: String,
+    pub event_intake_origin: String,
+    pub otlp_origin: String,
+    /// Where the consent page lives: the app origin, or the org's vanity host.
+    pub authorize_origin: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vanity: Option<String>,
+    #[serde(default)]
+    pub custom: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+impl Site {
+    fn known(info: &SiteInfo) -> Site {
+        let app_origin = format!("https://{}", info.app_host);
+        Site {
+            id: info.id.into(),
+            name: info.name.into(),
+            site: info.site.into(),
+            api_origin: format!("https://api.{}", info.site),
+            logs_origin: format!("https://http-intake.logs.{}", info.site),
+            event_intake_origin: format!("https://event-management-intake.{}", info.site),
+            otlp_origin: format!("https://otlp.{}", info.site),
+            authorize_origin: app_origin.clone(),
+            app_origin,
+            vanity: None,
+            custom: false,
+            location: Some(info.location.into()),
+        }
+    }
+
+    fn with_vanity(mut self, host: &str) -> Site {
+        self.authorize_origin = format!("https://{host}");
+        self.vanity = Some(host.to_string());
+        self
+    }
+
+    /// The same site without its vanity host: what API calls and comparisons use.
+    pub fn canonical(&self) -> Site {
+        let mut s = self.clone();
+        s.authorize_origin = s.app_origin.clone();
+        s.vanity = None;
+        s
+    }
+
+    pub fn same_site(&self, other: &Site) -> bool {
+        self.site == other.site && self.custom == other.custom && self.api_origin == other.api_origin
+    }
+}
+
+/// All nine built-in sites, in table order.
+pub fn sites() -> Vec<Site> {
+    SITES.iter().map(Site::known).collect()
+}
+
+fn invalid(input: &str, why: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidSite,
+        format!("{} is not a Datadog site: {why}", quote(input)),
+        "Use a site parameter such as `datadoghq.eu`, a region such as `EU1`, or the web address you use to \
+         open Datadog (such as `https://app.datadoghq.eu`). Custom hosts are only for local testing, through customSite().",
+    )
+}
+
+/// Labels that name Datadog infrastructure or a region we do not know yet; never accepted as a vanity org.
+fn reserved_label(label: &str) -> bool {
+    const RESERVED: &[&str] = &["api", "app", "www", "http-intake", "event-management-intake", "otlp", "trace", "ip-ranges", "docs"];
+    if RESERVED.contains(&label) {
+        return true;
+    }
+    // `us4`, `eu2`, `ap3`...: most likely a site newer than this library, not an org.
+    let (alpha, digits) = label.split_at(label.find(|c: char| c.is_ascii_digit()).unwrap_or(label.len()));
+    matches!(alpha, "us" | "eu" | "ap" | "uk" | "ca" | "in") && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        || label.ends_with("-fed")
+}
+
+fn valid_hostname(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// Resolve untrusted text to one of the nine built-in sites (possibly with a vanity authorize host).
+pub fn resolve_site(input: &str) -> Result<Site> {
+    resolve_site_in(input, &[])
+}
+
+/// Resolve text against the built-in table and, first, against custom sites the caller configured
+/// explicitly. Custom sites match only exactly (site parameter, app origin or API origin).
+pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(invalid(input, "it is empty"));
+    }
+    if trimmed.len() > 300 {
+        return Err(invalid(input, "it is too long for a host name"));
+    }
+    if let Some(s) = custom.iter().find(|s| {
+        let t = trimmed.trim_end_matches('/');
+        s.site == t || s.app_origin == t || s.api_origin == t || s.id.eq_ignore_ascii_case(t)
+    }) {
+        return Ok(s.clone());
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if let Some(info) = SITES.iter().find(|i| {
+        i.id == lower || i.name.eq_ignore_ascii_case(&lower) || i.aliases.contains(&lower.as_str())
+    }) {
+        return Ok(Site::known(info));
+    }
+    let rest = if let Some(r) = lower.strip_prefix("https://") {
+        r
+    } else if lower.starts_with("http://") {
+        return Err(invalid(input, "Datadog is only reached over https"));
+    } else if lower.contains("://") {
+        return Err(invalid(input, "only https addresses are accepted"));
+    } else {
+        &lower
+    };
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    if host.bytes().any(|b| b == b':') {
+        return Err(invalid(input, "ports and IP addresses are not accepted"));
+    }
+    if host.ends_with('.') {
+        return Err(invalid(input, "a trailing dot is not accepted"));
+    }
+    if !valid_hostname(host) {
+        return Err(invalid(input, "it is not a plain host name (letters, digits, dots and dashes only)"));
+    }
+    for info in SITES.iter() {
+        if host == info.site || host == info.app_host || host.strip_prefix("api.") == Some(info.site) {
+            return Ok(Site::known(info));
+        }
+    }
+    // A vanity org lives one label under a site: pick the longest site that is a suffix, so that
+    // `acme.us3.datadoghq.com` belongs to US3 and not to US1.
+    let parent = SITES
+        .iter()
+        .filter(|i| host.len() > i.site.len() + 1 && host.ends_with(i.site) && host.as_bytes()[host.len() - i.site.len() - 1] == b'.')
+        .max_by_key(|i| i.site.len());
+    match parent {
+        None => Err(invalid(input, "it is not under a Datadog domain")),
+        Some(info) => {
+            let label = &host[..host.len() - info.site.len() - 1];
+            if label.contains('.') {
+                Err(invalid(input, "only one level of custom subdomain is possible"))
+            } else if label == "app" {
+                // `app.us3.datadoghq.com` is an app host Datadog also serves; keep it for the consent page.
+                Ok(Site::known(info).with_vanity(host))
+            } else if reserved_label(label) {
+                Err(invalid(input, "it names a Datadog service or an unknown region, not an organisation"))
+            } else {
+                Ok(Site::known(info).with_vanity(host))
+            }
+        }
+    }
+}
+
+/// What a caller gives to build a custom site (local sandbox, a proxy). Never built from untrusted text.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomSiteSpec {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub site: String,
+    pub app_origin: String,
+    pub api_origin: String,
+    pub logs_origin: Option<String>,
+    pub event_intake_origin: Option<String>,
+    pub otlp_origin: Option<String>,
+}
+
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => *d == "localhost" || d.ends_with(".localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// An origin for a custom site: https anywhere, plain http only on loopback, nothing but scheme/host/port.
+fn custom_origin(field: &str, value: &str) -> Result<String> {
+    let bad = |why: &str| {
+        Error::new(ErrorCode::InvalidSite, format!("custom site `{field}` {}: {why}", quote(value)), "Give an origin such as `http://127.0.0.1:8080` or `https://dd.example.com`.")
+            .with_field(field)
+    };
+    let url = url::Url::parse(value).map_err(|_| bad("not an absolute URL"))?;
+    let host = url.host().ok_or_else(|| bad("no host"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => return Err(bad("plain http is only allowed for loopback hosts")),
+        _ => return Err(bad("the scheme must be https (or http on loopback)")),
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+        return Err(bad("only scheme, host and port are allowed"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Build a custom site descriptor from explicit origins. Missing intake origins default to the API origin.
+pub fn custom_site(spec: &CustomSiteSpec) -> Result<Site> {
+    let site = spec.site.trim().to_ascii_lowercase();
+    if !valid_hostname(&site) {
+        return Err(Error::new(ErrorCode::InvalidSite, format!("custom site parameter {} is not a host name", quote(&spec.site)), "Use a host name such as `datadoghq.eu`.").with_field("site"));
+    }
+    let app = custom_origin("appOrigin", &spec.app_origin)?;
+    let api = custom_origin("apiOrigin", &spec.api_origin)?;
+    let opt = |field: &str, v: &Option<String>| -> Result<String> {
+        match v {
+            Some(v) => custom_origin(field, v),
+            None => Ok(api.clone()),
+        }
+    };
+    let id = spec.id.clone().unwrap_or_else(|| format!("custom:{site}"));
+    Ok(Site {
+        name: spec.name.clone().unwrap_or_else(|| id.clone()),
+        id,
+        logs_origin: opt("logsOrigin", &spec.logs_origin)?,
+        event_intake_origin: opt("eventIntakeOrigin", &spec.event_intake_origin)?,
+        otlp_origin: opt("otlpOrigin", &spec.otlp_origin)?,
+        site,
+        authorize_origin: app.clone(),
+        app_origin: app,
+        api_origin: api,
+        vanity: None,
+        custom: true,
+        location: None,
+    })
+}
+
+/// A site given back to us as a descriptor (from `sites()`, `resolveSite()` or a stored pending object):
+/// rebuilt from its parts so that a tampered descriptor cannot smuggle in a foreign host.
+pub fn from_descriptor(d: &Site, custom: &[Site]) -> Result<Site> {
+    if d.custom {
+        let rebuilt = custom_site(&CustomSiteSpec {
+            id: Some(d.id.clone()),
+            name: Some(d.name.clone()),
+            site: d.site.clone(),
+            app_origin: d.app_origin.clone(),
+            api_origin: d.api_origin.clone(),
+            logs_origin: Some(d.logs_origin.clone()),
+            event_intake_origin: Some(d.event_intake_origin.clone()),
+            otlp_origin: Some(d.otlp_origin.clone()),
+        })?;
+        return Ok(rebuilt);
+    }
+    let base = SITES
+        .iter()
+        .find(|i| i.site == d.site)
+        .map(Site::known)
+        .ok_or_else(|| invalid(&d.site, "unknown site parameter in descriptor"))?;
+    if let Some(v) = &d.vanity {
+        let with = resolve_site_in(v, custom)?;
+        if with.site != base.site {
+            return Err(invalid(v, "the vanity host belongs to another site"));
+        }
+        return Ok(with);
+    }
+    Ok(base)
+}
+
+/// A site as the JS API accepts it: text to resolve, or a descriptor to re-check.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum SiteInput {
+    Text(String),
+    Descriptor(Box<Site>),
+}
+
+impl SiteInput {
+    pub fn resolve(&self, custom: &[Site]) -> Result<Site> {
+        match self {
+            SiteInput::Text(t) => resolve_site_in(t, custom),
+            SiteInput::Descriptor(d) => from_descriptor(d, custom),
+        }
+    }
+}
+
+/// Find the site for a bare site parameter (Datadog's `domain`): exact match only, no vanity, no aliases.
+pub fn site_for_domain(domain: &str, custom: &[Site]) -> Result<Site> {
+    let d = domain.trim().to_ascii_lowercase();
+    if let Some(s) = custom.iter().find(|s| s.site == d) {
+        return Ok(s.clone());
+    }
+    SITES
+        .iter()
+        .find(|i| i.site == d)
+        .map(Site::known)
+        .ok_or_else(|| invalid(domain, "`domain` must be the site parameter of a Datadog site, such as `datadoghq.eu`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn nine_sites_unique() {
+        let s = sites();
+        assert_eq!(s.len(), 9);
+        let mut ids: Vec<_> = s.iter().map(|x| x.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 9);
+    }
+    #[test]
+    fn vanity_keeps_api_hosts() {
+        let s = resolve_site("acme.datadoghq.eu").unwrap();
+        assert_eq!(s.api_origin, "https://api.datadoghq.eu");
+        assert_eq!(s.authorize_origin, "https://acme.datadoghq.eu");
+        let s = resolve_site("https://acme.us3.datadoghq.com").unwrap();
+        assert_eq!(s.id, "us3");
+    }
+    #[test]
+    fn custom_requires_loopback_for_http() {
+        let spec = CustomSiteSpec { site: "datadoghq.eu".into(), app_origin: "http://127.0.0.1:9000".into(), api_origin: "http://localhost:9001".into(), ..Default::default() };
+        let s = custom_site(&spec).unwrap();
+        assert!(s.custom);
+        assert_eq!(s.logs_origin, "http://localhost:9001");
+        let spec = CustomSiteSpec { app_origin: "http://10.0.0.1".into(), ..spec };
+        assert_eq!(custom_site(&spec).unwrap_err().code, ErrorCode::InvalidSite);
+    }
+    #[test]
+    fn custom_never_from_untrusted_text() {
+        assert!(resolve_site("http://127.0.0.1:9000").is_err());
+        assert!(resolve_site("localhost").is_err());
+    }
+}
