@@ -8,14 +8,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-fn input<T: DeserializeOwned>(op: &str, v: Value) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| {
+/// Decode an operation's arguments. Borrowing the `Value` avoids copying large payload trees.
+pub(crate) fn input<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
+    T::deserialize(v).map_err(|e| {
         // serde's message names the field and the expected type, never a value, so it is safe to show.
         Error::new(ErrorCode::InvalidInput, format!("{op}: {e}"), format!("Check the arguments of {op}() against the API reference."))
     })
 }
 
-fn out<T: Serialize>(v: T) -> Result<Value> {
+pub(crate) fn out<T: Serialize>(v: T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))
 }
 
@@ -67,39 +68,39 @@ pub fn dispatch(op: &str, args: Value) -> Result<Value> {
     match op {
         "sites" => out(crate::site::sites()),
         "resolveSite" => {
-            let a: SiteArgs = input(op, args)?;
+            let a: SiteArgs = input(op, &args)?;
             out(a.site.resolve(&a.sites)?)
         }
         "customSite" => {
-            let spec: crate::site::CustomSiteSpec = input(op, args)?;
+            let spec: crate::site::CustomSiteSpec = input(op, &args)?;
             out(crate::site::custom_site(&spec)?)
         }
         "endpoints" => {
-            let a: SiteArgs = input(op, args)?;
+            let a: SiteArgs = input(op, &args)?;
             out(crate::endpoints::endpoints(&a.site.resolve(&a.sites)?))
         }
         "createPkce" => {
-            let a: PkceArgs = input(op, args)?;
+            let a: PkceArgs = input(op, &args)?;
             out(crate::pkce::create(a.length)?)
         }
         "pkceChallenge" => {
-            let a: VerifierArgs = input(op, args)?;
+            let a: VerifierArgs = input(op, &args)?;
             out(crate::pkce::challenge(&a.verifier)?)
         }
         "createState" => out(crate::state::create()?),
         "parseOnboardingUrl" => {
-            let a: TextArgs = input(op, args)?;
+            let a: TextArgs = input(op, &args)?;
             out(crate::authorize::parse_onboarding_url(&a.text, &a.sites)?)
         }
         "startAuthorization" => {
-            let a: Now<crate::authorize::AuthorizationParams> = input(op, args)?;
+            let a: Now<crate::authorize::AuthorizationParams> = input(op, &args)?;
             out(crate::authorize::start_authorization(&a.rest, a.now)?)
         }
         "parseCallback" => {
-            let a: Now<CallbackArgs> = input(op, args)?;
+            let a: Now<CallbackArgs> = input(op, &args)?;
             out(crate::callback::parse_callback(&a.rest.url, &a.rest.pending, a.now, &a.rest.options)?)
         }
-        _ => Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package.")),
+        _ => crate::lifecycle::dispatch(op, &args).or_else(|| crate::intake::dispatch(op, &args)).unwrap_or_else(|| Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))),
     }
 }
 

@@ -53,6 +53,9 @@ impl RedirectUri {
     pub fn as_str(&self) -> &str {
         &self.raw
     }
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
     /// Whether a callback URL arrived at this redirect URI (same scheme, host, port and path).
     pub fn matches(&self, callback: &Url) -> bool {
         callback.scheme() == self.url.scheme()
@@ -185,13 +188,14 @@ pub fn start_authorization(p: &AuthorizationParams, now_ms: u64) -> Result<Autho
 }
 
 /// Parse a URL Datadog sent the browser to (absolute, or a path with a query), rejecting repeated parameters.
-pub(crate) fn parse_params(text: &str, names: &[&str], what: &str) -> Result<(Url, Vec<Option<String>>)> {
+/// A relative URL (a server's `req.url`) is read against `base`.
+pub(crate) fn parse_params(text: &str, base: Option<&Url>, names: &[&str], what: &str) -> Result<(Url, Vec<Option<String>>)> {
     let bad = |why: String| Error::new(ErrorCode::InvalidCallback, format!("the {what} URL {why}"), "Pass the full URL the browser arrived at, unmodified.");
     if text.len() > 16 * MAX_PARAM_LEN {
         return Err(bad("is too long".into()));
     }
-    let base = Url::parse("https://invalid.invalid/").expect("static base URL");
-    let url = Url::options().base_url(Some(&base)).parse(text).map_err(|_| bad(format!("{} cannot be parsed", quote(text))))?;
+    let fallback = Url::parse("https://invalid.invalid/").expect("static base URL");
+    let url = Url::options().base_url(Some(base.unwrap_or(&fallback))).parse(text).map_err(|_| bad(format!("{} cannot be parsed", quote(text))))?;
     let mut values: Vec<Option<String>> = vec![None; names.len()];
     for (k, v) in url.query_pairs() {
         if let Some(i) = names.iter().position(|n| *n == k) {
@@ -224,7 +228,7 @@ pub struct Onboarding {
 /// Read `site` and `domain` from the onboarding URL Datadog opened. Both may be missing (a flow started
 /// on the partner's own site); when both are present they must name the same Datadog site.
 pub fn parse_onboarding_url(text: &str, custom: &[Site]) -> Result<Onboarding> {
-    let (_, v) = parse_params(text, &["site", "domain"], "onboarding")?;
+    let (_, v) = parse_params(text, None, &["site", "domain"], "onboarding")?;
     let from_site = v[0].as_deref().map(|s| site::resolve_site_in(s, custom)).transpose()?;
     let from_domain = v[1].as_deref().map(|d| site::site_for_domain(d, custom)).transpose()?;
     let site = match (from_site, from_domain) {

@@ -45,7 +45,7 @@ fn mismatch(a: &str, b: &str, what: &str) -> Error {
 
 pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &CallbackOptions) -> Result<Callback> {
     let redirect = RedirectUri::parse(&pending.redirect_uri)?;
-    let (url, v) = parse_params(text, NAMES, "callback")?;
+    let (url, v) = parse_params(text, Some(redirect.url()), NAMES, "callback")?;
     if !redirect.matches(&url) {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,

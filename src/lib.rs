@@ -8,6 +8,8 @@ pub mod callback;
 pub mod endpoints;
 pub mod error;
 pub mod http;
+pub mod intake;
+pub mod lifecycle;
 pub mod oauth_error;
 pub mod pkce;
 pub mod random;
