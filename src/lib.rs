@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod oauth_error;
 pub mod pkce;
 pub mod random;
+pub mod response;
 pub mod secret;
 pub mod site;
 pub mod state;

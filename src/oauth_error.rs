@@ -77,7 +77,8 @@ pub fn from_oauth(error: &str, description: Option<&str>) -> Error {
             (c, hint_for(c))
         }
     };
-    Error::new(code, format!("Datadog answered {}", quote(&combined)), hint)
+    // Server text is untrusted and may echo a credential: redact token-like runs before quoting.
+    Error::new(code, format!("Datadog answered {}", quote(&crate::response::redacted_excerpt(&combined))), hint)
 }
 
 #[cfg(test)]
