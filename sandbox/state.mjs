@@ -21,6 +21,10 @@ const CLIENT_DEFAULTS = {
   published: true,
 };
 
+export function clientDefaults(orgs) {
+  return { ...clone(CLIENT_DEFAULTS), ownerOrg: orgs[0].id };
+}
+
 function clone(v) {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
 }
@@ -111,8 +115,7 @@ export function normalizeConfig(config) {
   const clients = rawClients.map((c, i) => {
     const base = {
       clientId: i === 0 ? 'sandbox-client-id' : `sandbox-client-id-${i + 1}`,
-      ...clone(CLIENT_DEFAULTS),
-      ownerOrg: orgs[0].id,
+      ...clientDefaults(orgs),
     };
     if (isObj(c) && c.clientId !== undefined) {
       if (typeof c.clientId !== 'string' || !c.clientId) throw new ConfigError(`clients[${i}].clientId must be a string`);

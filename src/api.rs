@@ -8,16 +8,34 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Decode an operation's arguments. Borrowing the `Value` avoids copying large payload trees.
+fn bad_args(op: &str, e: serde_json::Error) -> Error {
+    // serde's message names the field and the expected type; it may quote a wrong value, which is the
+    // caller's own argument, never a server response.
+    Error::new(ErrorCode::InvalidInput, format!("{op}: {e}"), format!("Check the arguments of {op}() against the API reference."))
+}
+
+/// Decode an operation's arguments from a `Value` (the feature modules' operations).
 pub(crate) fn input<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
-    T::deserialize(v).map_err(|e| {
-        // serde's message names the field and the expected type, never a value, so it is safe to show.
-        Error::new(ErrorCode::InvalidInput, format!("{op}: {e}"), format!("Check the arguments of {op}() against the API reference."))
-    })
+    T::deserialize(v).map_err(|e| bad_args(op, e))
 }
 
 pub(crate) fn out<T: Serialize>(v: T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))
+}
+
+/// Decode arguments straight from the JSON text: no intermediate `Value` tree, which is both faster and
+/// keeps the generic `Value` code out of the authorization-only wasm.
+fn parse<T: DeserializeOwned>(op: &str, json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| bad_args(op, e))
+}
+
+/// `{"ok": v}` as JSON text.
+fn ok<T: Serialize>(v: T) -> Result<String> {
+    #[derive(Serialize)]
+    struct Ok<T> {
+        ok: T,
+    }
+    serde_json::to_string(&Ok { ok: v }).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))
 }
 
 #[derive(Deserialize)]
@@ -48,70 +66,98 @@ struct VerifierArgs {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Now<T> {
-    now: u64,
-    #[serde(flatten)]
-    rest: T,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CallbackArgs {
     url: String,
     pending: crate::authorize::Pending,
-    #[serde(default, flatten)]
-    options: crate::callback::CallbackOptions,
+    #[serde(default)]
+    sites: Vec<Site>,
+    #[serde(default)]
+    max_age_ms: Option<u64>,
+    now: u64,
 }
 
-/// Run one operation. Unknown operations are an error, not a panic.
-pub fn dispatch(op: &str, args: Value) -> Result<Value> {
+/// Operations of the optional features, when compiled in.
+fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
+    #[cfg(any(feature = "client", feature = "intake"))]
+    {
+        let args: Value = match serde_json::from_str(json) {
+            Ok(v) => v,
+            Err(e) => return Some(Err(bad_args(op, e))),
+        };
+        #[cfg(feature = "client")]
+        if let Some(r) = crate::lifecycle::dispatch(op, &args) {
+            return Some(r.and_then(ok));
+        }
+        #[cfg(feature = "intake")]
+        if let Some(r) = crate::intake::dispatch(op, &args) {
+            return Some(r.and_then(ok));
+        }
+    }
+    let _ = (op, json);
+    None
+}
+
+/// Run one operation on JSON arguments, giving `{"ok": ...}` as JSON text. Unknown operations are an error.
+fn run(op: &str, json: &str) -> Result<String> {
     match op {
-        "sites" => out(crate::site::sites()),
+        "sites" => ok(crate::site::sites()),
         "resolveSite" => {
-            let a: SiteArgs = input(op, &args)?;
-            out(a.site.resolve(&a.sites)?)
+            let a: SiteArgs = parse(op, json)?;
+            ok(a.site.resolve(&a.sites)?)
         }
         "customSite" => {
-            let spec: crate::site::CustomSiteSpec = input(op, &args)?;
-            out(crate::site::custom_site(&spec)?)
+            let spec: crate::site::CustomSiteSpec = parse(op, json)?;
+            ok(crate::site::custom_site(&spec)?)
         }
         "endpoints" => {
-            let a: SiteArgs = input(op, &args)?;
-            out(crate::endpoints::endpoints(&a.site.resolve(&a.sites)?))
+            let a: SiteArgs = parse(op, json)?;
+            ok(crate::endpoints::endpoints(&a.site.resolve(&a.sites)?))
         }
         "createPkce" => {
-            let a: PkceArgs = input(op, &args)?;
-            out(crate::pkce::create(a.length)?)
+            let a: PkceArgs = parse(op, json)?;
+            ok(crate::pkce::create(a.length)?)
         }
         "pkceChallenge" => {
-            let a: VerifierArgs = input(op, &args)?;
-            out(crate::pkce::challenge(&a.verifier)?)
+            let a: VerifierArgs = parse(op, json)?;
+            ok(crate::pkce::challenge(&a.verifier)?)
         }
-        "createState" => out(crate::state::create()?),
+        "createState" => ok(crate::state::create()?),
         "parseOnboardingUrl" => {
-            let a: TextArgs = input(op, &args)?;
-            out(crate::authorize::parse_onboarding_url(&a.text, &a.sites)?)
+            let a: TextArgs = parse(op, json)?;
+            ok(crate::authorize::parse_onboarding_url(&a.text, &a.sites)?)
         }
         "startAuthorization" => {
-            let a: Now<crate::authorize::AuthorizationParams> = input(op, &args)?;
-            out(crate::authorize::start_authorization(&a.rest, a.now)?)
+            let a: crate::authorize::AuthorizationParams = parse(op, json)?;
+            ok(crate::authorize::start_authorization(&a, a.now)?)
         }
         "parseCallback" => {
-            let a: Now<CallbackArgs> = input(op, &args)?;
-            out(crate::callback::parse_callback(&a.rest.url, &a.rest.pending, a.now, &a.rest.options)?)
+            let a: CallbackArgs = parse(op, json)?;
+            let opts = crate::callback::CallbackOptions { sites: a.sites, max_age_ms: a.max_age_ms };
+            ok(crate::callback::parse_callback(&a.url, &a.pending, a.now, &opts)?)
         }
-        _ => crate::lifecycle::dispatch(op, &args).or_else(|| crate::intake::dispatch(op, &args)).unwrap_or_else(|| Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))),
+        _ => sub_dispatch(op, json).unwrap_or_else(|| {
+            Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))
+        }),
     }
 }
 
 /// The whole boundary in one function: JSON text in, JSON text out, never a panic for bad input.
 pub fn call(op: &str, json: &str) -> String {
-    let result = serde_json::from_str::<Value>(if json.is_empty() { "{}" } else { json })
-        .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("arguments are not JSON: {e}"), "Pass plain objects."))
-        .and_then(|v| dispatch(op, v));
-    let v = match result {
-        Ok(v) => serde_json::json!({ "ok": v }),
-        Err(e) => serde_json::json!({ "error": e }),
-    };
-    v.to_string()
+    match run(op, if json.is_empty() { "{}" } else { json }) {
+        Ok(text) => text,
+        Err(e) => {
+            #[derive(Serialize)]
+            struct Failed<'a> {
+                error: &'a Error,
+            }
+            serde_json::to_string(&Failed { error: &e }).unwrap_or_else(|_| r#"{"error":{"code":"invalid_input","message":"unencodable error","hint":""}}"#.into())
+        }
+    }
+}
+
+/// The same operation with `Value`s in and out, for Rust callers and tests: goes through `call`'s exact path.
+pub fn dispatch(op: &str, args: Value) -> Result<Value> {
+    let text = run(op, &args.to_string())?;
+    let mut v: Value = serde_json::from_str(&text).expect("run() emits JSON");
+    Ok(v["ok"].take())
 }

@@ -7,7 +7,7 @@ use crate::pkce;
 use crate::secret::Secret;
 use crate::site::{self, Site, SiteInput};
 use serde::{Deserialize, Serialize};
-use url::Url;
+use crate::uri::Uri;
 
 /// Longest query parameter value we look at; anything longer is hostile or broken.
 pub const MAX_PARAM_LEN: usize = 4096;
@@ -17,7 +17,7 @@ pub const MAX_PARAM_LEN: usize = 4096;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedirectUri {
     raw: String,
-    url: Url,
+    url: Uri,
 }
 
 impl RedirectUri {
@@ -29,39 +29,28 @@ impl RedirectUri {
         if text.len() > MAX_PARAM_LEN {
             return Err(bad("is too long"));
         }
-        let url = Url::parse(text).map_err(|_| bad("is not an absolute URL"))?;
-        let host = url.host().ok_or_else(|| bad("has no host"))?;
-        let loopback = match host {
-            url::Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
-            url::Host::Ipv4(ip) => ip.is_loopback(),
-            url::Host::Ipv6(ip) => ip.is_loopback(),
-        };
-        match url.scheme() {
+        if text.contains('#') {
+            return Err(bad("must not have a #fragment"));
+        }
+        let url = Uri::parse(text).map_err(|why| bad(&format!("is not usable: {why}")))?;
+        let loopback = url.host.is_loopback();
+        match url.scheme {
             "https" => {}
             "http" if loopback => {}
             "http" => return Err(bad("uses plain http, which is only allowed for localhost")),
             _ => return Err(bad("must use https")),
-        }
-        if url.fragment().is_some() || text.contains('#') {
-            return Err(bad("must not have a #fragment"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("must not contain a user name or password"));
         }
         Ok(RedirectUri { raw: text.to_string(), url })
     }
     pub fn as_str(&self) -> &str {
         &self.raw
     }
-    pub fn url(&self) -> &Url {
+    pub fn url(&self) -> &Uri {
         &self.url
     }
     /// Whether a callback URL arrived at this redirect URI (same scheme, host, port and path).
-    pub fn matches(&self, callback: &Url) -> bool {
-        callback.scheme() == self.url.scheme()
-            && callback.host_str() == self.url.host_str()
-            && callback.port_or_known_default() == self.url.port_or_known_default()
-            && callback.path() == self.url.path()
+    pub fn matches(&self, callback: &Uri) -> bool {
+        callback.origin() == self.url.origin() && callback.path == self.url.path
     }
 }
 
@@ -127,6 +116,9 @@ pub struct AuthorizationParams {
     pub sites: Vec<Site>,
     #[serde(default)]
     pub verifier_length: Option<usize>,
+    /// Milliseconds since the Unix epoch, recorded as `createdAt` on the pending authorization.
+    #[serde(default)]
+    pub now: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -152,30 +144,28 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
         Some(s) => s.clone(),
         None => site::resolve_site(DEFAULT_AUTHORIZE_SITE)?,
     };
-    let mut url = Url::parse(&target.authorize_url()).map_err(|_| Error::new(ErrorCode::InvalidSite, "the site's authorize URL is invalid", "Check the custom site's appOrigin."))?;
-    {
-        let mut q = url.query_pairs_mut();
-        q.append_pair("response_type", "code")
-            .append_pair("client_id", client_id)
-            .append_pair("redirect_uri", redirect.as_str())
-            .append_pair("state", &state)
-            .append_pair("code_challenge", &pkce.challenge)
-            .append_pair("code_challenge_method", "S256");
-        if !scopes.is_empty() {
-            let mut seen: Vec<&str> = Vec::new();
-            for s in &scopes {
-                if !seen.contains(&s.as_str()) {
-                    seen.push(s.as_str());
-                }
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect.as_str())
+        .append_pair("state", &state)
+        .append_pair("code_challenge", &pkce.challenge)
+        .append_pair("code_challenge_method", "S256");
+    if !scopes.is_empty() {
+        let mut seen: Vec<&str> = Vec::new();
+        for s in &scopes {
+            if !seen.contains(&s.as_str()) {
+                seen.push(s.as_str());
             }
-            q.append_pair("scope", &seen.join(" "));
         }
-        if let Some(o) = org {
-            q.append_pair("dd_oid", o);
-        }
+        q.append_pair("scope", &seen.join(" "));
     }
+    if let Some(o) = org {
+        q.append_pair("dd_oid", o);
+    }
+    let url = format!("{}?{}", target.authorize_url(), q.finish());
     Ok(Authorization {
-        url: url.into(),
+        url,
         pending: Pending { state, code_verifier: pkce.verifier, site, redirect_uri: redirect.as_str().to_string(), client_id: client_id.to_string(), created_at: now_ms },
     })
 }
@@ -189,13 +179,17 @@ pub fn start_authorization(p: &AuthorizationParams, now_ms: u64) -> Result<Autho
 
 /// Parse a URL Datadog sent the browser to (absolute, or a path with a query), rejecting repeated parameters.
 /// A relative URL (a server's `req.url`) is read against `base`.
-pub(crate) fn parse_params(text: &str, base: Option<&Url>, names: &[&str], what: &str) -> Result<(Url, Vec<Option<String>>)> {
+pub(crate) fn parse_params(text: &str, base: Option<&Uri>, names: &[&str], what: &str) -> Result<(Uri, Vec<Option<String>>)> {
     let bad = |why: String| Error::new(ErrorCode::InvalidCallback, format!("the {what} URL {why}"), "Pass the full URL the browser arrived at, unmodified.");
     if text.len() > 16 * MAX_PARAM_LEN {
         return Err(bad("is too long".into()));
     }
-    let fallback = Url::parse("https://invalid.invalid/").expect("static base URL");
-    let url = Url::options().base_url(Some(base.unwrap_or(&fallback))).parse(text).map_err(|_| bad(format!("{} cannot be parsed", quote(text))))?;
+    let parsed = match base {
+        Some(b) => Uri::parse_with_base(text, b),
+        // Only the query matters for the onboarding URL: accept a bare path too.
+        None => Uri::parse_with_base(text, &Uri::parse("https://invalid.invalid/").expect("static base URL")),
+    };
+    let url = parsed.map_err(|why| bad(format!("{} cannot be read: {why}", quote(text))))?;
     let mut values: Vec<Option<String>> = vec![None; names.len()];
     for (k, v) in url.query_pairs() {
         if let Some(i) = names.iter().position(|n| *n == k) {

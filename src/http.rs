@@ -16,7 +16,7 @@ pub enum Replay {
     Never,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRequest {
     pub method: String,
@@ -41,7 +41,7 @@ impl HttpRequest {
         self
     }
     pub fn form_body(mut self, pairs: &[(&str, &str)]) -> Self {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        let mut ser = form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs {
             ser.append_pair(k, v);
         }
@@ -54,7 +54,7 @@ impl HttpRequest {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpResponse {
     pub status: u16,
@@ -71,6 +71,33 @@ impl HttpResponse {
     }
     pub fn rate_limit(&self) -> Option<RateLimit> {
         RateLimit::from_response(self)
+    }
+}
+
+// Debug shows the shape, never the credentials: request bodies carry client secrets, codes and tokens, auth
+// headers carry tokens and keys, and response bodies carry freshly issued tokens and API keys.
+const SECRET_HEADERS: &[&str] = &["authorization", "dd-api-key", "dd-application-key", "cookie", "set-cookie"];
+
+fn redacted_headers(h: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    h.iter().map(|(k, v)| (k.as_str(), if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) { "***" } else { v.as_str() })).collect()
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &redacted_headers(&self.headers))
+            .field("body", &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())))
+            .field("compress", &self.compress)
+            .field("replay", &self.replay)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse").field("status", &self.status).field("headers", &redacted_headers(&self.headers)).field("body", &format!("<{} bytes>", self.body.len())).finish()
     }
 }
 

@@ -1,22 +1,35 @@
 //! datadog-oauth-wasm: a sans-IO core for Datadog OAuth2 (PKCE) partner integrations on every Datadog site.
 //! Inputs in, request descriptions and typed results out; no fetching, sleeping or storing happens here.
 //! `api` is the JSON-in/JSON-out surface the wasm boundary (`wasm`) and the tests share.
+//! Features: `client` (token lifecycle, marketplace key, retry) and `intake` (payloads), both default; the
+//! browser build leaves them out, since a frontend only needs the authorization half.
 
 pub mod api;
+#[cfg(feature = "client")]
+pub mod api_key;
 pub mod authorize;
 pub mod callback;
+#[cfg(feature = "client")]
+pub mod connection;
 pub mod endpoints;
 pub mod error;
 pub mod http;
+#[cfg(feature = "intake")]
 pub mod intake;
+#[cfg(feature = "client")]
 pub mod lifecycle;
 pub mod oauth_error;
 pub mod pkce;
 pub mod random;
 pub mod response;
+#[cfg(feature = "client")]
+pub mod retry;
 pub mod secret;
 pub mod site;
 pub mod state;
+#[cfg(feature = "client")]
+pub mod token;
+pub mod uri;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

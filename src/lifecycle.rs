@@ -1,9 +1,178 @@
-//! JSON operations of the token lifecycle (exchange, refresh, revoke, marketplace API key, retry decisions).
-//! Placeholder until the token-lifecycle work lands: knows no operation yet.
+//! JSON operations of the token lifecycle: code exchange, refresh, revoke, the marketplace API key, bearer API
+//! calls and retry decisions. Only argument decoding lives here; the protocol is in `token`, `api_key`,
+//! `connection` and `retry`. A host that could not get a response at all passes `{ networkError }` instead.
 
-use crate::error::Result;
+use crate::api::{input, out};
+use crate::connection::{Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
+use crate::error::{quote, Error, ErrorCode, Result};
+use crate::http::HttpResponse;
+use crate::oauth_error::documented;
+use crate::response::redacted_excerpt;
+use crate::token::{self, ClientParams, ExchangeContext, TokenKind};
+use serde::Deserialize;
 use serde_json::Value;
 
-pub fn dispatch(_op: &str, _args: &Value) -> Option<Result<Value>> {
-    None
+/// What the host got back: a response, or the text of a network-level failure (TLS, DNS, reset, CORS).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Received {
+    Response(HttpResponse),
+    #[serde(rename_all = "camelCase")]
+    Network { network_error: String },
+}
+
+impl Received {
+    fn response(&self) -> Result<&HttpResponse> {
+        match self {
+            Received::Response(r) => Ok(r),
+            Received::Network { network_error } => Err(classify_network_error(network_error)),
+        }
+    }
+}
+
+/// A network failure as a typed error. The TLS name mismatch is Datadog's documented symptom of a vanity
+/// host in an API URL, so it gets its own code; the text is quoted redacted (it may contain a URL with a key).
+pub fn classify_network_error(message: &str) -> Error {
+    let said = quote(&redacted_excerpt(message));
+    let lower = message.to_ascii_lowercase();
+    if let Some((code @ ErrorCode::CertificateMismatch, hint)) = documented(message) {
+        return Error::new(code, format!("the TLS certificate does not match the host: {said}"), hint);
+    }
+    if lower.contains("err_tls_cert_altname_invalid") || lower.contains("err_cert_common_name_invalid") {
+        return Error::new(ErrorCode::CertificateMismatch, format!("the TLS certificate does not match the host: {said}"), documented("does not match certificate's altnames").map_or("", |d| d.1));
+    }
+    Error::new(
+        ErrorCode::NetworkError,
+        format!("Datadog could not be reached: {said}"),
+        "A network-level failure (DNS, TLS, connection reset, timeout, or in a browser a CORS refusal: Datadog's token \
+         endpoint is meant for your server, not the browser). The request's outcome is unknown; retryDecision() says whether to resend it.",
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnArgs {
+    connection: ConnectionData,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DueArgs {
+    connection: ConnectionData,
+    now: u64,
+    #[serde(default)]
+    margin_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenResponseArgs {
+    response: Received,
+    #[serde(flatten)]
+    ctx: ExchangeContext,
+    #[serde(default)]
+    previous: Option<ConnectionData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClientConnArgs {
+    #[serde(flatten)]
+    client: ClientParams,
+    connection: ConnectionData,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnResponseArgs {
+    response: Received,
+    connection: ConnectionData,
+    now: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseArgs {
+    response: Received,
+    #[serde(default)]
+    connection: Option<ConnectionData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiArgs {
+    connection: ConnectionData,
+    #[serde(flatten)]
+    call: crate::connection::ApiCall,
+}
+
+#[derive(Deserialize)]
+struct MessageArgs {
+    #[serde(alias = "networkError")]
+    message: String,
+}
+
+/// Stored connections are checked with typed errors (`invalid_site`, `site_mismatch`), not serde's.
+fn conn(d: ConnectionData) -> Result<Connection> {
+    Connection::try_from(d).map_err(|e| if e.field.is_none() { e.with_field("connection") } else { e })
+}
+
+/// Run a lifecycle operation; `None` when `op` is not one of ours.
+pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
+    let r = match op {
+        "parseConnection" => input::<ConnArgs>(op, args).and_then(|a| out(conn(a.connection)?)),
+        "refreshDue" => input::<DueArgs>(op, args).and_then(|a| out(conn(a.connection)?.refresh_due(a.now, a.margin_ms.unwrap_or(DEFAULT_REFRESH_MARGIN_MS)))),
+        "tokenRequest" => input::<token::ExchangeParams>(op, args).and_then(|a| out(token::exchange_request(&a)?)),
+        "parseTokenResponse" => input::<TokenResponseArgs>(op, args).and_then(|a| {
+            let previous = a.previous.map(conn).transpose()?;
+            out(token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
+        }),
+        "refreshRequest" => input::<ClientConnArgs>(op, args).and_then(|a| out(token::refresh_request(&a.client, &conn(a.connection)?)?)),
+        "parseRefreshResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| out(token::parse_refresh_response(a.response.response()?, &conn(a.connection)?, a.now)?)),
+        "revokeRequest" => input::<ClientConnArgs>(op, args).and_then(|a| {
+            let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
+            out(token::revoke_request(&a.client, &conn(a.connection)?, kind)?)
+        }),
+        "parseRevokeResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
+            let c = a.connection.map(conn).transpose()?;
+            out(token::parse_revoke_response(a.response.response()?, c.as_ref())?)
+        }),
+        "apiKeyRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&conn(a.connection)?)?)),
+        "parseApiKeyResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &conn(a.connection)?, a.now)?)),
+        "apiRequest" => input::<ApiArgs>(op, args).and_then(|a| out(conn(a.connection)?.api_request(&a.call)?)),
+        "parseApiResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
+            let c = a.connection.map(conn).transpose()?;
+            out(crate::connection::parse_api_response(a.response.response()?, c.as_ref())?)
+        }),
+        "retryDecision" => input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?)),
+        // A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
+        "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| out(classify_network_error(&a.message))),
+        _ => return None,
+    };
+    Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn network_errors_are_classified() {
+        let e = classify_network_error("Hostname/IP does not match certificate's altnames: Host: acme.datadoghq.eu. is not in the cert's altnames");
+        assert_eq!(e.code, ErrorCode::CertificateMismatch);
+        assert_eq!(classify_network_error("ERR_TLS_CERT_ALTNAME_INVALID").code, ErrorCode::CertificateMismatch);
+        let e = classify_network_error("fetch failed https://x/?api_key=0123456789abcdef0123456789abcdef");
+        assert_eq!(e.code, ErrorCode::NetworkError);
+        assert!(!e.message.contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn network_error_in_place_of_a_response() {
+        let r = dispatch("parseRevokeResponse", &json!({"response": {"networkError": "socket hang up"}})).unwrap().unwrap_err();
+        assert_eq!(r.code, ErrorCode::NetworkError);
+        assert!(dispatch("nope", &json!({})).is_none());
+    }
 }

@@ -40,7 +40,7 @@ pub fn parse_error_body(body: &str) -> ErrorBody {
     }
     if trimmed.contains("error=") && !trimmed.contains(' ') {
         let mut eb = ErrorBody::default();
-        for (k, v) in url::form_urlencoded::parse(trimmed.as_bytes()) {
+        for (k, v) in form_urlencoded::parse(trimmed.as_bytes()) {
             match &*k {
                 "error" => eb.error = Some(v.into_owned()),
                 "error_description" => eb.description = Some(v.into_owned()),

@@ -219,32 +219,20 @@ pub struct CustomSiteSpec {
     pub otlp_origin: Option<String>,
 }
 
-fn is_loopback(host: &url::Host<&str>) -> bool {
-    match host {
-        url::Host::Domain(d) => *d == "localhost" || d.ends_with(".localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    }
-}
-
 /// An origin for a custom site: https anywhere, plain http only on loopback, nothing but scheme/host/port.
 fn custom_origin(field: &str, value: &str) -> Result<String> {
     let bad = |why: &str| {
         Error::new(ErrorCode::InvalidSite, format!("custom site `{field}` {}: {why}", quote(value)), "Give an origin such as `http://127.0.0.1:8080` or `https://dd.example.com`.")
             .with_field(field)
     };
-    let url = url::Url::parse(value).map_err(|_| bad("not an absolute URL"))?;
-    let host = url.host().ok_or_else(|| bad("no host"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        "http" => return Err(bad("plain http is only allowed for loopback hosts")),
-        _ => return Err(bad("the scheme must be https (or http on loopback)")),
+    let url = crate::uri::Uri::parse(value).map_err(bad)?;
+    if url.scheme == "http" && !url.host.is_loopback() {
+        return Err(bad("plain http is only allowed for loopback hosts"));
     }
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+    if !url.is_origin_only() {
         return Err(bad("only scheme, host and port are allowed"));
     }
-    Ok(url.origin().ascii_serialization())
+    Ok(url.origin())
 }
 
 /// Build a custom site descriptor from explicit origins. Missing intake origins default to the API origin.
@@ -310,11 +298,31 @@ pub fn from_descriptor(d: &Site, custom: &[Site]) -> Result<Site> {
 }
 
 /// A site as the JS API accepts it: text to resolve, or a descriptor to re-check.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum SiteInput {
     Text(String),
     Descriptor(Box<Site>),
+}
+
+// Hand-written instead of `#[serde(untagged)]`: untagged buffers the input through serde's generic
+// `Content` tree, which costs several KB of wasm for what is a string-or-object choice.
+impl<'de> Deserialize<'de> for SiteInput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SiteInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a site name or a site descriptor")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<SiteInput, E> {
+                Ok(SiteInput::Text(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<SiteInput, A::Error> {
+                Site::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|s| SiteInput::Descriptor(Box::new(s)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl SiteInput {

@@ -1,0 +1,1 @@
+// Types of the full entry beyond the authorization functions (DatadogClient, sans-IO request builders).

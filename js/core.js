@@ -1,0 +1,44 @@
+// The single doorway into the wasm core: an operation name and JSON in, JSON out. Errors from the core
+// become DatadogError here, so every function of the package fails the same way, with a stable `code`.
+
+let wasmCall = null;
+
+/** Called once by the entry point after the wasm module is instantiated. */
+export function setCore(fn) {
+  wasmCall = fn;
+}
+
+/**
+ * One error class for everything. Match on `err.code` (stable snake_case), not on class identity:
+ * codes survive bundlers, realms and the CommonJS/ESM split; `instanceof` may not.
+ */
+export class DatadogError extends Error {
+  constructor(info) {
+    super(info.message);
+    this.name = "DatadogError";
+    this.code = info.code;
+    this.hint = info.hint;
+    for (const k of ["status", "field", "body", "retryAfterMs", "rateLimit", "index", "cause"]) {
+      if (info[k] !== undefined) this[k] = info[k];
+    }
+  }
+  /** True when `err` is a DatadogError (from any copy of this package), optionally with the given code. */
+  static is(err, code) {
+    return !!err && err.name === "DatadogError" && typeof err.code === "string" && (code === undefined || err.code === code);
+  }
+  toJSON() {
+    const out = { name: this.name, code: this.code, message: this.message, hint: this.hint };
+    for (const k of ["status", "field", "body", "retryAfterMs", "rateLimit", "index"]) if (this[k] !== undefined) out[k] = this[k];
+    return out;
+  }
+}
+
+/** Run a core operation. Throws DatadogError for every failure the core reports. */
+export function call(op, args) {
+  if (wasmCall === null) {
+    throw new DatadogError({ code: "not_ready", message: "the wasm core is not loaded yet", hint: "Await `ready` before the first call." });
+  }
+  const out = JSON.parse(wasmCall(op, JSON.stringify(args ?? {})));
+  if (out.error) throw new DatadogError(out.error);
+  return out.ok;
+}

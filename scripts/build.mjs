@@ -1,0 +1,46 @@
+// Builds the package: the Rust core to wasm (release, two flavours), wasm-bindgen glue into pkg/, wasm-opt,
+// then esbuild bundles the thin JS host into dist/: browser ESM (full and authorization-only), Node ESM and
+// Node CommonJS.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+
+// Two cores from one crate: the full one (token lifecycle, intake) and the authorization-only one that a
+// frontend needs, which keeps the browser download small.
+const flavours = [
+  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm" },
+  { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm" },
+];
+rmSync(`${root}pkg`, { recursive: true, force: true });
+rmSync(`${root}dist`, { recursive: true, force: true });
+mkdirSync(`${root}dist`);
+for (const f of flavours) {
+  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
+  run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
+    "target/wasm32-unknown-unknown/release/datadog_oauth_wasm.wasm"]);
+  // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
+  run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "--strip-debug", "--strip-producers", "--all-features", "--disable-gc",
+    "--disable-exception-handling", `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
+}
+
+const common = { bundle: true, minify: false, legalComments: "none", logLevel: "warning", target: "es2022" };
+await build({ ...common, entryPoints: [`${root}js/entry-web.js`], outfile: `${root}dist/browser.mjs`, format: "esm", platform: "neutral" });
+await build({ ...common, entryPoints: [`${root}js/entry-web-auth.js`], outfile: `${root}dist/auth.mjs`, format: "esm", platform: "neutral" });
+await build({ ...common, entryPoints: [`${root}js/entry-node.js`], outfile: `${root}dist/node.mjs`, format: "esm", platform: "node" });
+await build({
+  ...common, entryPoints: [`${root}js/entry-node.js`], outfile: `${root}dist/node.cjs`, format: "cjs", platform: "node",
+  // CommonJS has no import.meta: point it at this file so the .wasm beside it is found.
+  define: { "import.meta.url": "__importMetaUrl" },
+  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+// Types: the auth entry's file, and the full entry's (auth + client) as one file, each for ESM and CommonJS.
+const authTypes = readFileSync(`${root}js/auth.d.ts`, "utf8");
+const fullTypes = authTypes + "\n" + readFileSync(`${root}js/client.d.ts`, "utf8");
+for (const ext of ["d.ts", "d.cts"]) {
+  writeFileSync(`${root}dist/auth.${ext}`, authTypes);
+  writeFileSync(`${root}dist/index.${ext}`, fullTypes);
+}
+console.log(`built dist/ (wasm: full ${statSync(`${root}dist/datadog_oauth_wasm_bg.wasm`).size} bytes, auth ${statSync(`${root}dist/datadog_oauth_wasm_auth_bg.wasm`).size} bytes)`);

@@ -1,0 +1,542 @@
+//! `encodeMetrics`: metric series to `POST /api/v2/series` (default) or `/api/v1/series`, validated, with the
+//! type normalised to each version's form, and batched so every compressed body is under Datadog's limit
+//! whatever the compression ratio. A series too big for one request is split by points across requests.
+
+use super::auth;
+use super::batch::{split_ranges, Limits, Packer, Part, Push};
+use super::validate::{self as v, object};
+use super::{common, invalid, items, Batch, Compression, Encoded};
+use crate::error::{Error, ErrorCode, Result};
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::Serialize;
+use serde_json::{Number, Value};
+use std::ops::Range;
+
+/// v2: "max payload 500 KB (512000 bytes)" (compressed, as sent) and "must decompress to < 5 MB". [SPEC-V2]
+pub const V2_MAX_COMPRESSED: usize = 512_000;
+pub const V2_MAX_DECOMPRESSED: usize = 5_242_880;
+/// v1: 3.2 MB sent, 62 MB decompressed. [SPEC-V1]
+pub const V1_MAX_COMPRESSED: usize = 3_200_000;
+pub const V1_MAX_DECOMPRESSED: usize = 62_914_560;
+/// Datadog drops points outside [now − 1 h, now + 10 min].
+const PAST_S: i64 = 3600;
+const FUTURE_S: i64 = 600;
+const MAX_METRIC_CHARS: usize = 200;
+
+const V2_KEYS: &[&str] = &["metric", "points", "type", "interval", "tags", "resources", "unit", "source_type_name", "metadata", "host"];
+const V1_KEYS: &[&str] = &["metric", "points", "type", "interval", "tags", "host"];
+
+/// The uncompressed cap per body: what is guaranteed to stay under the compressed limit even for data that does
+/// not compress (see `Compression::worst_overhead`), and under the decompressed limit. With gzip that is
+/// 510,921 bytes for v2 and 3,193,681 for v1; with `compress: "none"` the limit itself.
+pub fn body_cap(version: u8, compress: Compression) -> usize {
+    let (sent, decompressed) = if version == 1 { (V1_MAX_COMPRESSED, V1_MAX_DECOMPRESSED) } else { (V2_MAX_COMPRESSED, V2_MAX_DECOMPRESSED) };
+    compress.max_uncompressed_for(sent).min(decompressed)
+}
+
+struct Point<'a> {
+    ts: i64,
+    value: &'a Number,
+}
+
+struct Resource<'a> {
+    name: &'a str,
+    kind: &'a str,
+}
+
+/// A validated series, borrowing from the caller's JSON so encoding copies each string once, into the body.
+struct Series<'a> {
+    metric: &'a str,
+    points: Vec<Point<'a>>,
+    kind: Option<u8>,
+    interval: Option<i64>,
+    tags: Option<&'a [Value]>,
+    resources: Vec<Resource<'a>>,
+    unit: Option<&'a str>,
+    source_type_name: Option<&'a str>,
+    metadata: Option<&'a Value>,
+    host: Option<&'a str>,
+}
+
+fn parse_type(val: &Value, field: &str) -> Result<u8> {
+    let t = match val {
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "" | "unspecified" => Some(0),
+            "count" => Some(1),
+            "rate" => Some(2),
+            "gauge" => Some(3),
+            _ => None,
+        },
+        other => v::as_int(other).filter(|n| (0..=3).contains(n)).map(|n| n as u8),
+    };
+    t.ok_or_else(|| invalid(field, format!("{field} must be 0–3 or \"unspecified\", \"count\", \"rate\", \"gauge\""), "Use 1 (count), 2 (rate) or 3 (gauge)."))
+}
+
+fn parse_point<'a>(p: &'a Value, field: &str, now_ms: i64) -> Result<Point<'a>> {
+    let (ts, value) = match p {
+        Value::Object(o) => {
+            v::only_keys(o, field, &["timestamp", "value"])?;
+            (v::required(o, field, "timestamp")?, o.get("value").unwrap_or(&Value::Null))
+        }
+        Value::Array(a) if a.len() == 2 => (&a[0], &a[1]),
+        _ => return Err(invalid(field, format!("{field} must be {{timestamp, value}} or [timestamp, value]"), "Pass points as {timestamp: seconds, value: number}.")),
+    };
+    let ts = v::timestamp_secs(
+        ts,
+        &format!("{field}.timestamp"),
+        now_ms,
+        PAST_S,
+        FUTURE_S,
+        "Datadog accepts metric points from 1 hour ago to 10 minutes ahead; send points as they are produced and check the clock.",
+    )?;
+    // JSON cannot hold NaN or Infinity (JSON.stringify turns them into null), so any JSON number is finite.
+    let value = match value {
+        Value::Number(n) => n,
+        _ => return Err(invalid(&format!("{field}.value"), format!("{field}.value must be a finite number"), "NaN and Infinity cannot be sent; skip such points.")),
+    };
+    Ok(Point { ts, value })
+}
+
+fn parse<'a>(val: &'a Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'a>> {
+    let field = format!("series[{i}]");
+    let o = object(val, &field, "a metric series")?;
+    if let Err(e) = v::only_keys(o, &field, if v1 { V1_KEYS } else { V2_KEYS }) {
+        if v1 && o.keys().all(|k| V2_KEYS.contains(&k.as_str())) {
+            return Err(Error { hint: "resources, unit, source_type_name and metadata exist only in v2; use version 2.".into(), ..e });
+        }
+        return Err(e);
+    }
+    let metric = v::req_str(o, &field, "metric")?;
+    v::non_empty(metric, &format!("{field}.metric"))?;
+    v::max_chars(metric, MAX_METRIC_CHARS, &format!("{field}.metric"))?;
+    let points_field = format!("{field}.points");
+    let raw = match v::required(o, &field, "points")? {
+        Value::Array(a) if !a.is_empty() => a,
+        _ => return Err(invalid(&points_field, format!("{points_field} must be a non-empty array"), "Give at least one point.")),
+    };
+    let mut points = Vec::with_capacity(raw.len());
+    for (j, p) in raw.iter().enumerate() {
+        points.push(parse_point(p, &format!("{points_field}[{j}]"), now_ms)?);
+    }
+    let kind = match o.get("type") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(parse_type(t, &format!("{field}.type"))?),
+    };
+    let interval = v::opt_int(o, &field, "interval")?;
+    if interval.is_some_and(|n| n < 0) {
+        return Err(invalid(&format!("{field}.interval"), format!("{field}.interval must not be negative"), "The interval is in seconds."));
+    }
+    let tags = v::opt_strings(o, &field, "tags")?;
+    let host = v::opt_str(o, &field, "host")?;
+    let mut resources = Vec::new();
+    if let Some(rs) = o.get("resources").filter(|r| !r.is_null()) {
+        let rf = format!("{field}.resources");
+        let arr = rs.as_array().ok_or_else(|| invalid(&rf, format!("{rf} must be an array of {{name, type}}"), "For a host: [{name: \"web-1\", type: \"host\"}]."))?;
+        for (j, r) in arr.iter().enumerate() {
+            let f = format!("{rf}[{j}]");
+            let ro = object(r, &f, "{name, type}")?;
+            v::only_keys(ro, &f, &["name", "type"])?;
+            resources.push(Resource { name: v::req_str(ro, &f, "name")?, kind: v::req_str(ro, &f, "type")? });
+        }
+    }
+    let metadata = o.get("metadata").filter(|m| !m.is_null());
+    if let Some(m) = metadata {
+        object(m, &format!("{field}.metadata"), "{origin: {...}}")?;
+    }
+    let mut s = Series {
+        metric,
+        points,
+        kind,
+        interval,
+        tags,
+        resources,
+        unit: v::opt_str(o, &field, "unit")?,
+        source_type_name: v::opt_str(o, &field, "source_type_name")?,
+        metadata,
+        host: None,
+    };
+    match (v1, host) {
+        (true, h) => s.host = h,
+        // In v2 the host is one of the resources (spec: "host name is one of the resources").
+        (false, Some(h)) => s.resources.push(Resource { name: h, kind: "host" }),
+        (false, None) => {}
+    }
+    Ok(s)
+}
+
+/// One series with a range of its points, in the wire form of one version.
+struct View<'s, 'a> {
+    s: &'s Series<'a>,
+    range: Range<usize>,
+    v1: bool,
+}
+
+struct Points<'s, 'a> {
+    points: &'s [Point<'a>],
+    v1: bool,
+}
+
+struct PointView<'s, 'a>(&'s Point<'a>, bool);
+
+impl Serialize for PointView<'_, '_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        let p = self.0;
+        if self.1 {
+            let mut seq = ser.serialize_seq(Some(2))?;
+            seq.serialize_element(&p.ts)?;
+            seq.serialize_element(p.value)?;
+            seq.end()
+        } else {
+            let mut m = ser.serialize_map(Some(2))?;
+            m.serialize_entry("timestamp", &p.ts)?;
+            m.serialize_entry("value", p.value)?;
+            m.end()
+        }
+    }
+}
+
+impl Serialize for Points<'_, '_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(self.points.len()))?;
+        for p in self.points {
+            seq.serialize_element(&PointView(p, self.v1))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for View<'_, '_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        let s = self.s;
+        let mut m = ser.serialize_map(None)?;
+        m.serialize_entry("metric", s.metric)?;
+        if self.v1 {
+            // v1 names the type; "unspecified" has no v1 name and is left out (Datadog then assumes gauge).
+            if let Some(name) = s.kind.and_then(|k| ["", "count", "rate", "gauge"].get(k as usize).copied()).filter(|n| !n.is_empty()) {
+                m.serialize_entry("type", name)?;
+            }
+        } else if let Some(k) = s.kind {
+            m.serialize_entry("type", &k)?;
+        }
+        m.serialize_entry("points", &Points { points: &s.points[self.range.clone()], v1: self.v1 })?;
+        if let Some(i) = s.interval {
+            m.serialize_entry("interval", &i)?;
+        }
+        if let Some(h) = s.host {
+            m.serialize_entry("host", h)?;
+        }
+        if let Some(t) = s.tags {
+            m.serialize_entry("tags", t)?;
+        }
+        if !s.resources.is_empty() {
+            m.serialize_entry("resources", &Resources(&s.resources))?;
+        }
+        if let Some(u) = s.unit {
+            m.serialize_entry("unit", u)?;
+        }
+        if let Some(st) = s.source_type_name {
+            m.serialize_entry("source_type_name", st)?;
+        }
+        if let Some(md) = s.metadata {
+            m.serialize_entry("metadata", md)?;
+        }
+        m.end()
+    }
+}
+
+struct Resources<'s, 'a>(&'s [Resource<'a>]);
+
+impl Serialize for Resources<'_, '_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = ser.serialize_seq(Some(self.0.len()))?;
+        for r in self.0 {
+            seq.serialize_element(&serde_json::json!({"name": r.name, "type": r.kind}))?;
+        }
+        seq.end()
+    }
+}
+
+/// Writing to a `Vec` cannot fail, and every type here serialises infallibly.
+fn write<T: Serialize>(buf: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(buf, value);
+}
+
+/// Split an oversized series into consecutive point ranges, each small enough for a request on its own.
+fn split(packer: &mut Packer, s: &Series, i: usize, v1: bool, size: usize) -> Result<()> {
+    let room = packer.room_alone();
+    let too_large = || {
+        Error::new(
+            ErrorCode::ItemTooLarge,
+            format!("series[{i}] is {size} bytes of JSON and cannot be split to fit one request ({room} bytes)"),
+            "Its tags, resources or metadata alone are too large; send fewer tags.",
+        )
+        .with_field(format!("series[{i}]"))
+    };
+    if s.points.len() < 2 {
+        return Err(too_large());
+    }
+    let mut scratch = Vec::new();
+    write(&mut scratch, &View { s, range: 0..0, v1 });
+    let overhead = scratch.len();
+    let sizes: Vec<usize> = s
+        .points
+        .iter()
+        .map(|p| {
+            scratch.clear();
+            write(&mut scratch, &PointView(p, v1));
+            scratch.len()
+        })
+        .collect();
+    let ranges = split_ranges(&sizes, overhead, room).ok_or_else(too_large)?;
+    for (start, end) in ranges {
+        // Sizes are exact (the envelope plus points plus commas), so every piece fits an empty body.
+        let pushed = packer.push_part(Part { index: i, start, end }, |b| write(b, &View { s, range: start..end, v1 }));
+        debug_assert_eq!(pushed, Push::Added);
+    }
+    Ok(())
+}
+
+pub fn encode(args: &Value) -> Result<Encoded> {
+    const OP: &str = "encodeMetrics";
+    let c = common(OP, args, Compression::Gzip)?;
+    let key = auth::api_key(c.connection)?;
+    let version = match args.get("version") {
+        None | Some(Value::Null) => 2u8,
+        Some(x) => match v::as_int(x) {
+            Some(1) => 1,
+            Some(2) => 2,
+            _ => return Err(crate::error::Error::invalid_input("version", "`version` must be 1 or 2")),
+        },
+    };
+    let v1 = version == 1;
+    let series = items(OP, args, "series")?;
+    let limits = Limits { max_body: body_cap(version, c.compress), max_entries: usize::MAX, max_item: usize::MAX };
+    let mut packer = Packer::new(r#"{"series":["#, "]}", limits);
+    let mut out = Encoded::default();
+    for (i, val) in series.iter().enumerate() {
+        let s = match parse(val, i, v1, c.now_ms) {
+            Ok(s) => s,
+            Err(e) => {
+                out.reject(i, e);
+                continue;
+            }
+        };
+        let all = 0..s.points.len();
+        if let Push::TooLarge(size) = packer.push(i, |b| write(b, &View { s: &s, range: all.clone(), v1 })) {
+            if let Err(e) = split(&mut packer, &s, i, v1, size) {
+                out.reject(i, e);
+            }
+        }
+    }
+    let url = if v1 { c.site.metrics_v1_url() } else { c.site.metrics_v2_url() };
+    for p in packer.finish() {
+        let mut request = auth::api_key_request(url.clone(), &key, p.body, c.compress);
+        if v1 {
+            // The v1 spec's media type is `text/json`; Datadog's own clients send exactly that.
+            request = request.header("content-type", "text/json");
+        }
+        out.batches.push(Batch { request, items: p.items, parts: p.parts });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_700_000_000_000;
+    const T: i64 = 1_700_000_000;
+
+    fn conn() -> Value {
+        json!({ "site": crate::site::resolve_site("us1").unwrap(), "apiKey": "k" })
+    }
+
+    fn run(extra: Value) -> Encoded {
+        let mut args = json!({ "connection": conn(), "now": NOW });
+        for (k, v) in extra.as_object().unwrap() {
+            args[k] = v.clone();
+        }
+        encode(&args).unwrap()
+    }
+
+    /// Every index appears exactly once (split series: once per piece, pieces partition its points).
+    fn check_partition(out: &Encoded, series: &[Value]) {
+        let mut seen = vec![0usize; series.len()];
+        let mut pieces: Vec<Vec<(usize, usize)>> = vec![Vec::new(); series.len()];
+        for b in &out.batches {
+            for &i in &b.items {
+                match b.parts.iter().find(|p| p.index == i) {
+                    Some(p) => pieces[i].push((p.start, p.end)),
+                    None => seen[i] += 1,
+                }
+            }
+        }
+        for r in &out.rejected {
+            seen[r.index] += 1;
+        }
+        for (i, s) in series.iter().enumerate() {
+            if pieces[i].is_empty() {
+                assert_eq!(seen[i], 1, "index {i}");
+            } else {
+                assert_eq!(seen[i], 0, "index {i}");
+                let mut at = 0;
+                for (a, b) in &pieces[i] {
+                    assert_eq!(*a, at);
+                    at = *b;
+                }
+                assert_eq!(at, s["points"].as_array().unwrap().len());
+            }
+        }
+    }
+
+    fn random_name(seed: &mut u64, len: usize) -> String {
+        const A: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.";
+        (0..len)
+            .map(|_| {
+                *seed ^= *seed << 13;
+                *seed ^= *seed >> 7;
+                *seed ^= *seed << 17;
+                A[(*seed % A.len() as u64) as usize] as char
+            })
+            .collect()
+    }
+
+    #[test]
+    fn body_caps_leave_room_for_compression() {
+        assert_eq!(body_cap(2, Compression::None), 512_000);
+        assert_eq!(body_cap(2, Compression::Gzip), 510_921);
+        assert_eq!(body_cap(1, Compression::Gzip), 3_193_681);
+        assert!(body_cap(2, Compression::Deflate) + Compression::Deflate.worst_overhead(body_cap(2, Compression::Deflate)) <= 512_000);
+    }
+
+    #[test]
+    fn random_names_stay_under_the_compressed_limit() {
+        // Random metric names do not compress: bodies must be small enough that even zlib's stored-block
+        // worst case stays ≤ 512000 bytes.
+        let mut seed = 0x9e3779b97f4a7c15u64;
+        let series: Vec<Value> = (0..8000)
+            .map(|_| json!({ "metric": random_name(&mut seed, 190), "points": [{"timestamp": T, "value": 1.5}], "tags": [random_name(&mut seed, 60)] }))
+            .collect();
+        for compress in ["gzip", "deflate", "none"] {
+            let out = run(json!({ "series": series, "compress": compress }));
+            assert!(out.rejected.is_empty());
+            assert!(out.batches.len() > 3);
+            check_partition(&out, &series);
+            let c = Compression::parse(Some(&json!(compress)), Compression::Gzip).unwrap();
+            for b in &out.batches {
+                let n = b.request.body.as_ref().unwrap().len();
+                assert!(n <= V2_MAX_DECOMPRESSED);
+                assert!(n + c.worst_overhead(n) <= V2_MAX_COMPRESSED, "{compress}: {n}");
+                assert_eq!(b.request.compress.as_deref(), c.name());
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_series_is_split_by_points() {
+        let points: Vec<Value> = (0..30_000).map(|k| json!({"timestamp": T - (k % 3600), "value": k})).collect();
+        let series = vec![json!({"metric": "a.b", "points": points.clone(), "tags": ["x:y"]}), json!({"metric": "small", "points": [[T, 1]]})];
+        let out = run(json!({ "series": series }));
+        assert!(out.rejected.is_empty());
+        check_partition(&out, &series);
+        assert!(out.batches.len() >= 2);
+        let mut total = 0;
+        for b in &out.batches {
+            let body: Value = serde_json::from_str(b.request.body.as_ref().unwrap()).unwrap();
+            assert!(b.request.body.as_ref().unwrap().len() <= body_cap(2, Compression::Gzip));
+            for s in body["series"].as_array().unwrap() {
+                if s["metric"] == "a.b" {
+                    assert_eq!(s["tags"], json!(["x:y"]));
+                    total += s["points"].as_array().unwrap().len();
+                }
+            }
+        }
+        assert_eq!(total, 30_000);
+        // The small series shares the last piece's batch.
+        assert_eq!(out.batches.last().unwrap().items, vec![0, 1]);
+    }
+
+    #[test]
+    fn unsplittable_series_is_rejected_item_too_large() {
+        let tags: Vec<String> = (0..60_000).map(|k| format!("tag{k}:value")).collect();
+        let series = vec![json!({"metric": "m", "points": [[T, 1], [T, 2]], "tags": tags}), json!({"metric": "ok", "points": [[T, 1]]})];
+        let out = run(json!({ "series": series }));
+        assert_eq!(out.rejected.len(), 1);
+        assert_eq!(out.rejected[0].error.code, ErrorCode::ItemTooLarge);
+        assert_eq!(out.batches.len(), 1);
+        assert_eq!(out.batches[0].items, vec![1]);
+    }
+
+    #[test]
+    fn timestamp_window_edges() {
+        let series: Vec<Value> = [T - 3600, T - 3601, T + 600, T + 601]
+            .iter()
+            .map(|ts| json!({"metric": "m", "points": [{"timestamp": ts, "value": 1}]}))
+            .collect();
+        let out = run(json!({ "series": series }));
+        assert_eq!(out.batches[0].items, vec![0, 2]);
+        let bad: Vec<_> = out.rejected.iter().map(|r| (r.index, r.error.code, r.error.field.clone().unwrap())).collect();
+        assert_eq!(
+            bad,
+            vec![
+                (1, ErrorCode::TimestampOutOfRange, "series[1].points[0].timestamp".to_string()),
+                (3, ErrorCode::TimestampOutOfRange, "series[3].points[0].timestamp".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn v1_shape_and_type_names() {
+        let series = vec![json!({"metric": "m", "points": [{"timestamp": T, "value": 2}], "type": 1, "host": "h", "tags": ["a:b"]})];
+        let out = run(json!({ "series": series, "version": 1 }));
+        let r = &out.batches[0].request;
+        assert_eq!(r.url, "https://api.datadoghq.com/api/v1/series");
+        assert_eq!(r.headers["content-type"], "text/json");
+        let body: Value = serde_json::from_str(r.body.as_ref().unwrap()).unwrap();
+        assert_eq!(body, json!({"series": [{"metric": "m", "type": "count", "points": [[T, 2]], "host": "h", "tags": ["a:b"]}]}));
+        let out = run(json!({ "series": [{"metric": "m", "points": [[T, 1]], "unit": "byte"}], "version": 1 }));
+        assert_eq!(out.rejected[0].error.code, ErrorCode::InvalidPayload);
+        assert!(out.rejected[0].error.hint.contains("version 2"));
+    }
+
+    #[test]
+    fn v2_names_become_ints_and_host_becomes_resource() {
+        let out = run(json!({ "series": [{"metric": "m", "points": [[T, 1]], "type": "gauge", "host": "h"}] }));
+        let body: Value = serde_json::from_str(out.batches[0].request.body.as_ref().unwrap()).unwrap();
+        assert_eq!(body["series"][0]["type"], 3);
+        assert_eq!(body["series"][0]["resources"], json!([{"name": "h", "type": "host"}]));
+        assert_eq!(body["series"][0]["points"], json!([{"timestamp": T, "value": 1}]));
+    }
+
+    #[test]
+    fn validation_errors_name_fields() {
+        let long = "m".repeat(201);
+        let cases = [
+            (json!({"points": [[T, 1]]}), "series[0].metric"),
+            (json!({"metric": long, "points": [[T, 1]]}), "series[0].metric"),
+            (json!({"metric": "m", "points": []}), "series[0].points"),
+            (json!({"metric": "m", "points": [[T, null]]}), "series[0].points[0].value"),
+            (json!({"metric": "m", "points": [[T, 1]], "type": 4}), "series[0].type"),
+            (json!({"metric": "m", "points": [[T, 1]], "tag": ["x"]}), "series[0].tag"),
+            (json!({"metric": "m", "points": [[T, 1]], "tags": ["x", 1]}), "series[0].tags[1]"),
+            (json!("m"), "series[0]"),
+        ];
+        for (s, field) in cases {
+            let out = run(json!({ "series": [s] }));
+            assert_eq!(out.rejected.len(), 1, "{field}");
+            assert_eq!(out.rejected[0].error.field.as_deref(), Some(field));
+            assert!(out.batches.is_empty());
+        }
+        let ok = run(json!({ "series": [{"metric": "m".repeat(200), "points": [[T, 1]]}] }));
+        assert!(ok.rejected.is_empty());
+    }
+
+    #[test]
+    fn missing_api_key_and_now() {
+        let e = encode(&json!({ "connection": { "site": crate::site::resolve_site("eu").unwrap() }, "now": NOW, "series": [] })).unwrap_err();
+        assert_eq!(e.code, ErrorCode::MissingApiKey);
+        let e = encode(&json!({ "connection": conn(), "series": [] })).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("now"));
+    }
+}

@@ -1,0 +1,218 @@
+//! Whether and when to send a request again (policy 11): a pure function of the outcome, the headers, the attempt
+//! number and the request's replay class. The host only waits; time (`now`) and jitter (`random`) come in as
+//! arguments, so every decision is reproducible in tests.
+
+use crate::error::{Error, Result};
+use crate::http::Replay;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const DEFAULT_BASE_MS: u64 = 500;
+pub const DEFAULT_CAP_MS: u64 = 30_000;
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// A server asking for a longer wait than this is reported rather than obeyed: no caller wants a hidden 1-hour sleep.
+pub const DEFAULT_MAX_SERVER_DELAY_MS: u64 = 5 * 60 * 1000;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryInput {
+    /// `None` for a network error or a dropped connection: the outcome is unknown.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Header values as the host has them; numbers are accepted too.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Value>,
+    /// 1 for the first retry.
+    pub attempt: u32,
+    pub replay: Replay,
+    /// In [0, 1): the jitter source.
+    pub random: f64,
+    /// Milliseconds since the epoch; needed only to read a `Retry-After` HTTP date.
+    #[serde(default)]
+    pub now: Option<u64>,
+    #[serde(default)]
+    pub base_ms: Option<u64>,
+    #[serde(default)]
+    pub cap_ms: Option<u64>,
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    #[serde(default)]
+    pub max_server_delay_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    // Retrying.
+    NetworkError,
+    RequestTimeout,
+    RateLimited,
+    ServerError,
+    // Not retrying.
+    Success,
+    NotRetryable,
+    ReplayNever,
+    CreateNotSafe,
+    MaxAttempts,
+    DelayTooLong,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DelaySource {
+    RetryAfter,
+    RateLimitReset,
+    Backoff,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    pub retry: bool,
+    pub delay_ms: u64,
+    pub reason: Reason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<DelaySource>,
+}
+
+fn stop(reason: Reason) -> Decision {
+    Decision { retry: false, delay_ms: 0, reason, source: None }
+}
+
+fn header<'a>(h: &'a BTreeMap<String, Value>, name: &str) -> Option<String> {
+    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| match v {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn seconds_ms(text: &str) -> Option<u64> {
+    let s: f64 = text.parse().ok()?;
+    (s.is_finite() && s >= 0.0).then(|| (s * 1000.0).min(u64::MAX as f64 / 2.0) as u64)
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7) as ms since the epoch; the obsolete
+/// RFC 850 and asctime forms are not produced by any current server, so they count as unreadable.
+pub fn http_date_ms(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, mon, year, time, "GMT"] = parts.as_slice() else { return None };
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    let m = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(mon))? as i64 + 1;
+    let d: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let y: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [h, mi, s] = hms.as_slice() else { return None };
+    if !(0..24).contains(h) || !(0..60).contains(mi) || !(0..61).contains(s) {
+        return None;
+    }
+    let secs = days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s;
+    u64::try_from(secs).ok().map(|s| s * 1000)
+}
+
+/// The wait the server asked for, if it said: `Retry-After` (seconds or a date), else for a 429 the rate
+/// limit's reset. `X-RateLimit-Reset` describes the quota window, so it says nothing about a 5xx.
+fn server_delay(input: &RetryInput) -> Option<(u64, DelaySource)> {
+    if let Some(v) = header(&input.headers, "retry-after") {
+        if let Some(ms) = seconds_ms(&v) {
+            return Some((ms, DelaySource::RetryAfter));
+        }
+        if let (Some(at), Some(now)) = (http_date_ms(&v), input.now) {
+            return Some((at.saturating_sub(now), DelaySource::RetryAfter));
+        }
+    }
+    if input.status == Some(429) {
+        if let Some(ms) = header(&input.headers, "x-ratelimit-reset").and_then(|v| seconds_ms(&v)) {
+            return Some((ms, DelaySource::RateLimitReset));
+        }
+    }
+    None
+}
+
+/// Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): spreads retrying clients out.
+fn backoff_ms(attempt: u32, base: u64, cap: u64, random: f64) -> u64 {
+    let exp = (base as f64) * 2f64.powi(attempt.saturating_sub(1).min(62) as i32);
+    (random * exp.min(cap as f64)).floor() as u64
+}
+
+pub fn decide(input: &RetryInput) -> Result<Decision> {
+    if !(0.0..1.0).contains(&input.random) {
+        return Err(Error::invalid_input("random", "`random` must be a number in [0, 1)"));
+    }
+    if input.attempt == 0 {
+        return Err(Error::invalid_input("attempt", "`attempt` counts retries from 1"));
+    }
+    let reason = match input.status {
+        None => Reason::NetworkError,
+        Some(200..=299) => return Ok(stop(Reason::Success)),
+        Some(408) => Reason::RequestTimeout,
+        Some(429) => Reason::RateLimited,
+        Some(500..=599) => Reason::ServerError,
+        Some(_) => return Ok(stop(Reason::NotRetryable)),
+    };
+    match input.replay {
+        Replay::Never => return Ok(stop(Reason::ReplayNever)),
+        // Only a 429 says the request was not processed; after a timeout, 5xx or lost connection the thing
+        // may exist already, and creating it twice is worse than reporting the failure.
+        Replay::CreateOnce if reason != Reason::RateLimited => return Ok(stop(Reason::CreateNotSafe)),
+        _ => {}
+    }
+    if input.attempt > input.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS) {
+        return Ok(stop(Reason::MaxAttempts));
+    }
+    if let Some((ms, source)) = server_delay(input) {
+        if ms > input.max_server_delay_ms.unwrap_or(DEFAULT_MAX_SERVER_DELAY_MS) {
+            return Ok(Decision { retry: false, delay_ms: ms, reason: Reason::DelayTooLong, source: Some(source) });
+        }
+        return Ok(Decision { retry: true, delay_ms: ms, reason, source: Some(source) });
+    }
+    let ms = backoff_ms(input.attempt, input.base_ms.unwrap_or(DEFAULT_BASE_MS), input.cap_ms.unwrap_or(DEFAULT_CAP_MS), input.random);
+    Ok(Decision { retry: true, delay_ms: ms, reason, source: Some(DelaySource::Backoff) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn decide_json(v: Value) -> Decision {
+        decide(&serde_json::from_value(v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000));
+        assert_eq!(http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(http_date_ms("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        assert_eq!(http_date_ms("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        assert_eq!(backoff_ms(1, 500, 30_000, 0.5), 250);
+        assert_eq!(backoff_ms(4, 500, 30_000, 0.999), 3996);
+        assert_eq!(backoff_ms(200, 500, 30_000, 0.5), 15_000);
+    }
+
+    #[test]
+    fn classes() {
+        let d = decide_json(json!({"status": 503, "attempt": 1, "replay": "create_once", "random": 0.1}));
+        assert_eq!((d.retry, d.reason), (false, Reason::CreateNotSafe));
+        let d = decide_json(json!({"status": 429, "attempt": 1, "replay": "create_once", "random": 0.1, "headers": {"X-RateLimit-Reset": 3}}));
+        assert_eq!((d.retry, d.delay_ms, d.source), (true, 3000, Some(DelaySource::RateLimitReset)));
+        let d = decide_json(json!({"attempt": 6, "replay": "retry", "random": 0.1}));
+        assert_eq!(d.reason, Reason::MaxAttempts);
+        assert!(decide(&serde_json::from_value(json!({"attempt": 1, "replay": "retry", "random": 1.0})).unwrap()).is_err());
+    }
+}

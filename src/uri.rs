@@ -1,0 +1,177 @@
+//! A strict parser for the only URLs this library reads: absolute http(s) URLs (redirect URIs, callbacks,
+//! custom-site origins) and path-absolute references resolved against one. It accepts a subset of WHATWG URLs
+//! and rejects, rather than normalises, every ambiguous form (backslashes, control characters, userinfo,
+//! percent-encoded hosts or dot segments, shorthand IPv4), so it can never read a different host than a
+//! browser would. Hand-written instead of the `url` crate to keep the wasm small (the crate cost ~15 KB gzipped).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Host {
+    Domain(String),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Uri {
+    pub scheme: &'static str,
+    pub host: Host,
+    pub port: Option<u16>,
+    pub path: String,
+    pub query: Option<String>,
+    pub fragment: Option<String>,
+}
+
+impl Host {
+    pub fn is_loopback(&self) -> bool {
+        match self {
+            Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+            Host::Ipv4(ip) => ip.is_loopback(),
+            Host::Ipv6(ip) => ip.is_loopback(),
+        }
+    }
+    fn serialize(&self) -> String {
+        match self {
+            Host::Domain(d) => d.clone(),
+            Host::Ipv4(ip) => ip.to_string(),
+            Host::Ipv6(ip) => format!("[{ip}]"),
+        }
+    }
+}
+
+fn parse_host(text: &str) -> Result<Host, &'static str> {
+    if let Some(inner) = text.strip_prefix('[') {
+        let inner = inner.strip_suffix(']').ok_or("an IPv6 host is not closed")?;
+        return inner.parse::<Ipv6Addr>().map(Host::Ipv6).map_err(|_| "an IPv6 host is invalid");
+    }
+    let host = text.to_ascii_lowercase();
+    if host.is_empty() || host.len() > 253 {
+        return Err("the host is empty or too long");
+    }
+    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) {
+        return Err("the host has characters a host name cannot have");
+    }
+    // WHATWG reads `127.1` and `0x7f.0.0.1` as IPv4; accept only the dotted quad and refuse the rest.
+    let last = host.rsplit('.').next().unwrap_or("");
+    if !last.is_empty() && (last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x")) {
+        return host.parse::<Ipv4Addr>().map(Host::Ipv4).map_err(|_| "the host looks like an IPv4 address but is not a dotted quad");
+    }
+    if host.split('.').any(str::is_empty) {
+        return Err("the host has an empty label");
+    }
+    Ok(Host::Domain(host))
+}
+
+fn check_path(path: &str) -> Result<(), &'static str> {
+    let lower = path.to_ascii_lowercase();
+    if path.split('/').any(|seg| seg == "." || seg == "..") || lower.contains("%2e") || lower.contains("%2f") {
+        return Err("the path has dot segments or encoded separators");
+    }
+    Ok(())
+}
+
+impl Uri {
+    /// Parse an absolute http or https URL.
+    pub fn parse(text: &str) -> Result<Uri, &'static str> {
+        if text.bytes().any(|b| b <= b' ' || b >= 0x7f || b == b'\\') {
+            return Err("it has spaces, control characters, backslashes or non-ASCII characters");
+        }
+        let (scheme_text, rest) = text.split_once("://").ok_or("it is not an absolute http(s) URL")?;
+        let scheme = match scheme_text.to_ascii_lowercase().as_str() {
+            "https" => "https",
+            "http" => "http",
+            _ => return Err("the scheme is not http or https"),
+        };
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        if authority.contains('@') {
+            return Err("it has a user name or password");
+        }
+        if authority.contains('%') {
+            return Err("the host is percent-encoded");
+        }
+        let (host_text, port) = match authority.rfind(':') {
+            Some(i) if !authority[i..].contains(']') => {
+                let digits = &authority[i + 1..];
+                if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err("the port is invalid");
+                }
+                let port: u32 = digits.parse().map_err(|_| "the port is invalid")?;
+                let port = u16::try_from(port).map_err(|_| "the port is out of range")?;
+                (&authority[..i], Some(port))
+            }
+            _ => (authority, None),
+        };
+        let host = parse_host(host_text)?;
+        let default = if scheme == "https" { 443 } else { 80 };
+        let port = port.filter(|p| *p != default);
+        let (before_fragment, fragment) = match tail.split_once('#') {
+            Some((a, f)) => (a, Some(f.to_string())),
+            None => (tail, None),
+        };
+        let (path, query) = match before_fragment.split_once('?') {
+            Some((p, q)) => (p, Some(q.to_string())),
+            None => (before_fragment, None),
+        };
+        check_path(path)?;
+        let path = if path.is_empty() { "/".to_string() } else { path.to_string() };
+        Ok(Uri { scheme, host, port, path, query, fragment })
+    }
+
+    /// Parse an absolute URL, or a path-absolute reference (`/callback?code=...`, a server's `req.url`)
+    /// against `base`. Other relative forms are refused.
+    pub fn parse_with_base(text: &str, base: &Uri) -> Result<Uri, &'static str> {
+        if text.starts_with('/') && !text.starts_with("//") {
+            let absolute = format!("{}{}", base.origin(), text);
+            return Uri::parse(&absolute);
+        }
+        Uri::parse(text)
+    }
+
+    pub fn origin(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}://{}:{}", self.scheme, self.host.serialize(), p),
+            None => format!("{}://{}", self.scheme, self.host.serialize()),
+        }
+    }
+
+    pub fn is_origin_only(&self) -> bool {
+        self.path == "/" && self.query.is_none() && self.fragment.is_none()
+    }
+
+    /// Decoded `application/x-www-form-urlencoded` query pairs.
+    pub fn query_pairs(&self) -> form_urlencoded::Parse<'_> {
+        form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn accepts_plain_urls() {
+        let u = Uri::parse("HTTPS://Partner.Example:443/cb?x=1#f").unwrap();
+        assert_eq!(u.origin(), "https://partner.example");
+        assert_eq!(u.path, "/cb");
+        assert_eq!(u.query.as_deref(), Some("x=1"));
+        assert_eq!(u.fragment.as_deref(), Some("f"));
+        assert_eq!(Uri::parse("http://127.0.0.1:8080").unwrap().origin(), "http://127.0.0.1:8080");
+        assert!(Uri::parse("http://[::1]:9/").unwrap().host.is_loopback());
+        let base = Uri::parse("https://p.example/cb").unwrap();
+        assert_eq!(Uri::parse_with_base("/cb?code=1", &base).unwrap().origin(), "https://p.example");
+    }
+    #[test]
+    fn refuses_ambiguous_forms() {
+        for bad in [
+            "https://a@b.example/", "https://b.example\\@evil/", "https://b%2eexample/", "https://b.example/a/../cb", "https://b.example/%2e%2e/cb",
+            "http://127.1/", "http://0x7f.0.0.1/", "https://b.example:99999/", "https://b.example:/", "javascript:alert(1)", "//b.example/cb",
+            "https://b.example/\tcb", "https://bé.example/", "https:///cb", "https://b..example/", "ftp://b.example/",
+        ] {
+            assert!(Uri::parse(bad).is_err(), "{bad}");
+        }
+        let base = Uri::parse("https://p.example/cb").unwrap();
+        assert!(Uri::parse_with_base("cb?x", &base).is_err());
+        assert!(Uri::parse_with_base("//evil.example/cb", &base).is_err());
+    }
+}

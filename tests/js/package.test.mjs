@@ -1,0 +1,69 @@
+// The package as users load it: ESM import and CommonJS require by name, with no init call; custom sites
+// for local work; errors that carry a code and a hint and never a secret.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import * as esm from "datadog-oauth-wasm";
+
+const require = createRequire(import.meta.url);
+
+test("CommonJS require works without an init call", () => {
+  const cjs = require("datadog-oauth-wasm");
+  assert.equal(cjs.sites().length, 9);
+  assert.equal(cjs.resolveSite("EU").site, "datadoghq.eu");
+  assert.equal(typeof cjs.DatadogError, "function");
+  // Two module instances, one error contract: codes, not class identity.
+  try {
+    cjs.resolveSite("evil.com");
+    assert.fail();
+  } catch (e) {
+    assert.ok(esm.DatadogError.is(e, "invalid_site"));
+  }
+});
+
+test("ESM import is ready at once", async () => {
+  await esm.ready;
+  assert.equal(esm.sites().length, 9);
+});
+
+test("custom sites: http only on loopback, never from resolveSite text", () => {
+  const local = esm.customSite({ id: "sandbox-eu1", site: "datadoghq.eu", appOrigin: "http://127.0.0.1:9001", apiOrigin: "http://127.0.0.1:9002" });
+  assert.equal(local.custom, true);
+  assert.equal(local.logsOrigin, "http://127.0.0.1:9002");
+  assert.throws(() => esm.customSite({ site: "datadoghq.eu", appOrigin: "http://10.1.2.3", apiOrigin: "http://127.0.0.1:1" }), { code: "invalid_site" });
+  assert.throws(() => esm.resolveSite("http://127.0.0.1:9001"), { code: "invalid_site" });
+  // Explicitly configured, it resolves and drives the flow.
+  assert.equal(esm.resolveSite("http://127.0.0.1:9001", { sites: [local] }).id, "sandbox-eu1");
+  const { url, pending } = esm.startAuthorization({ clientId: "c", redirectUri: "http://127.0.0.1:7000/cb", site: local });
+  assert.ok(url.startsWith("http://127.0.0.1:9001/oauth2/v1/authorize?"));
+  const cb = `http://127.0.0.1:7000/cb?code=abc&state=${pending.state}&domain=datadoghq.eu&site=http%3A%2F%2F127.0.0.1%3A9001`;
+  const r = esm.parseCallback(cb, pending);
+  assert.equal(r.site.apiOrigin, "http://127.0.0.1:9002");
+  const onb = esm.parseOnboardingUrl("http://127.0.0.1:7000/onboard?site=http%3A%2F%2F127.0.0.1%3A9001&domain=datadoghq.eu", { sites: [local] });
+  assert.equal(onb.site.id, "sandbox-eu1");
+  assert.equal(onb.domain, "datadoghq.eu");
+});
+
+test("endpoints for a site", () => {
+  const e = esm.endpoints("us5");
+  assert.equal(e.token, "https://api.us5.datadoghq.com/oauth2/v1/token");
+  assert.equal(e.logs, "https://http-intake.logs.us5.datadoghq.com/api/v2/logs");
+  assert.equal(e.authorize, "https://us5.datadoghq.com/oauth2/v1/authorize");
+});
+
+test("errors never carry the verifier", () => {
+  const secret = "s3cr3t-verifier-value-that-is-long-enough!!";
+  try {
+    esm.pkceChallenge(secret);
+    assert.fail();
+  } catch (e) {
+    assert.equal(e.code, "invalid_verifier");
+    assert.ok(!JSON.stringify(e).includes("s3cr3t") && !e.message.includes("s3cr3t") && !e.hint.includes("s3cr3t"));
+  }
+});
+
+test("bad arguments are typed errors, not crashes", () => {
+  assert.throws(() => esm.startAuthorization({}), { code: "invalid_input" });
+  assert.throws(() => esm.startAuthorization({ clientId: 5, redirectUri: "https://x.example/cb" }), { code: "invalid_input" });
+  assert.throws(() => esm.parseCallback("https://x.example/cb", null), { code: "invalid_input" });
+});
