@@ -2,12 +2,19 @@
 //! `{"error": {code, message, hint, ...}}`. The wasm boundary forwards to `call` unchanged, so the
 //! JavaScript API and the native tests exercise exactly the same code. Operation names are the JS names.
 
+use crate::authorize::{AuthorizationParams, Authorization, Onboarding, Pending};
+use crate::callback::Callback;
+use crate::endpoints::Endpoints;
 use crate::error::{Error, ErrorCode, Result};
-use crate::site::{Site, SiteInput};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use crate::json::{Fields, Json, ObjWriter, ToJson};
+use crate::pkce::Pkce;
+use crate::secret::Secret;
+use crate::site::{CustomSiteSpec, Site, SiteInput};
+#[cfg(any(feature = "client", feature = "intake"))]
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
+#[cfg(any(feature = "client", feature = "intake"))]
 fn bad_args(op: &str, e: serde_json::Error) -> Error {
     // serde's message names the field and the expected type; it may quote a wrong value, which is the
     // caller's own argument, never a server response.
@@ -15,68 +22,228 @@ fn bad_args(op: &str, e: serde_json::Error) -> Error {
 }
 
 /// Decode an operation's arguments from a `Value` (the feature modules' operations).
+#[cfg(any(feature = "client", feature = "intake"))]
 pub(crate) fn input<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
     T::deserialize(v).map_err(|e| bad_args(op, e))
 }
 
+#[cfg(any(feature = "client", feature = "intake"))]
 pub(crate) fn out<T: Serialize>(v: T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))
 }
 
-/// Decode arguments straight from the JSON text: no intermediate `Value` tree, which is both faster and
-/// keeps the generic `Value` code out of the authorization-only wasm.
-fn parse<T: DeserializeOwned>(op: &str, json: &str) -> Result<T> {
-    serde_json::from_str(json).map_err(|e| bad_args(op, e))
+/// `{"ok": ...}` around a value's JSON text.
+fn ok_text(value_json: &str) -> String {
+    let mut s = String::with_capacity(value_json.len() + 7);
+    s.push_str("{\"ok\":");
+    s.push_str(value_json);
+    s.push('}');
+    s
 }
 
-/// `{"ok": v}` as JSON text.
-fn ok<T: Serialize>(v: T) -> Result<String> {
-    #[derive(Serialize)]
-    struct Ok<T> {
-        ok: T,
+fn ok<T: ToJson>(v: T) -> Result<String> {
+    Ok(ok_text(&v.to_json()))
+}
+
+// ---- JSON for the authorization types (see `json`: no serde in the browser build) ----
+
+impl ToJson for Site {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .str("id", &self.id)
+            .str("name", &self.name)
+            .str("site", &self.site)
+            .str("appOrigin", &self.app_origin)
+            .str("apiOrigin", &self.api_origin)
+            .str("logsOrigin", &self.logs_origin)
+            .str("eventIntakeOrigin", &self.event_intake_origin)
+            .str("otlpOrigin", &self.otlp_origin)
+            .str("authorizeOrigin", &self.authorize_origin)
+            .opt_str("vanity", self.vanity.as_deref())
+            .bool("custom", self.custom)
+            .opt_str("location", self.location.as_deref())
+            .end();
     }
-    serde_json::to_string(&Ok { ok: v }).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))
 }
 
-#[derive(Deserialize)]
-struct SiteArgs {
-    site: SiteInput,
-    #[serde(default)]
-    sites: Vec<Site>,
+/// A site descriptor handed back to us. Only the fields that identify it are read; `from_descriptor`
+/// rebuilds the rest, so a tampered descriptor cannot smuggle in a foreign host.
+fn site_from(f: &Fields) -> Result<Site> {
+    let s = |k: &str| -> Result<String> { Ok(f.opt_str(k)?.unwrap_or_default().to_string()) };
+    Ok(Site {
+        id: s("id")?,
+        name: s("name")?,
+        site: f.str("site")?.to_string(),
+        app_origin: s("appOrigin")?,
+        api_origin: s("apiOrigin")?,
+        logs_origin: s("logsOrigin")?,
+        event_intake_origin: s("eventIntakeOrigin")?,
+        otlp_origin: s("otlpOrigin")?,
+        authorize_origin: s("authorizeOrigin")?,
+        vanity: f.opt_str("vanity")?.map(str::to_string),
+        custom: f.opt_bool("custom")?.unwrap_or(false),
+        location: f.opt_str("location")?.map(str::to_string),
+    })
 }
 
-#[derive(Deserialize)]
-struct TextArgs {
-    text: String,
-    #[serde(default)]
-    sites: Vec<Site>,
+fn site_input(f: &Fields, key: &str) -> Result<Option<SiteInput>> {
+    match f.get(key) {
+        None => Ok(None),
+        Some(Json::Str(t)) => Ok(Some(SiteInput::Text(t.clone()))),
+        Some(v @ Json::Obj(_)) => Ok(Some(SiteInput::Descriptor(Box::new(site_from(&Fields::of(f.op, key, v)?)?)))),
+        Some(_) => Err(f.err(key, "a site name or a site descriptor")),
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PkceArgs {
-    #[serde(default)]
-    length: Option<usize>,
+/// The caller's custom sites (`sites: [...]`), each rebuilt through the custom-site rules.
+fn custom_sites(f: &Fields) -> Result<Vec<Site>> {
+    f.opt_list("sites")?
+        .iter()
+        .map(|v| {
+            let d = site_from(&Fields::of(f.op, "sites[]", v)?)?;
+            if !d.custom {
+                return Err(f.err("sites", "an array of custom sites (from customSite())"));
+            }
+            crate::site::from_descriptor(&d, &[])
+        })
+        .collect()
 }
 
-#[derive(Deserialize)]
-struct VerifierArgs {
-    verifier: String,
+fn custom_spec(f: &Fields) -> Result<CustomSiteSpec> {
+    let o = |k: &str| -> Result<Option<String>> { Ok(f.opt_str(k)?.map(str::to_string)) };
+    Ok(CustomSiteSpec {
+        id: o("id")?,
+        name: o("name")?,
+        site: f.str("site")?.to_string(),
+        app_origin: f.str("appOrigin")?.to_string(),
+        api_origin: f.str("apiOrigin")?.to_string(),
+        logs_origin: o("logsOrigin")?,
+        event_intake_origin: o("eventIntakeOrigin")?,
+        otlp_origin: o("otlpOrigin")?,
+    })
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CallbackArgs {
-    url: String,
-    pending: crate::authorize::Pending,
-    #[serde(default)]
-    sites: Vec<Site>,
-    #[serde(default)]
-    max_age_ms: Option<u64>,
-    now: u64,
+impl ToJson for Pending {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .str("state", &self.state)
+            .str("codeVerifier", self.code_verifier.expose())
+            .with("site", |o| self.site.write_json(o))
+            .str("redirectUri", &self.redirect_uri)
+            .str("clientId", &self.client_id)
+            .num("createdAt", self.created_at)
+            .end();
+    }
 }
 
-/// Operations of the optional features, when compiled in.
+fn pending_from(f: &Fields) -> Result<Pending> {
+    let site = match f.obj("site")? {
+        Some(sf) => Some(site_from(&sf)?),
+        None => None,
+    };
+    Ok(Pending {
+        state: f.str("state")?.to_string(),
+        code_verifier: Secret::new(f.str("codeVerifier")?),
+        site,
+        redirect_uri: f.str("redirectUri")?.to_string(),
+        client_id: f.opt_str("clientId")?.unwrap_or_default().to_string(),
+        created_at: f.u64("createdAt")?,
+    })
+}
+
+fn authorization_params(f: &Fields) -> Result<AuthorizationParams> {
+    Ok(AuthorizationParams {
+        client_id: f.str("clientId")?.to_string(),
+        redirect_uri: f.str("redirectUri")?.to_string(),
+        site: site_input(f, "site")?,
+        scopes: f.opt_str_list("scopes")?.map(|v| v.into_iter().map(str::to_string).collect()),
+        org_id: f.opt_str("orgId")?.map(str::to_string),
+        sites: custom_sites(f)?,
+        verifier_length: f.opt_u64("verifierLength")?.map(|n| n.min(100_000) as usize),
+        now: f.u64("now")?,
+    })
+}
+
+impl ToJson for Authorization {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out).str("url", &self.url).with("pending", |o| self.pending.write_json(o)).end();
+    }
+}
+
+impl ToJson for Callback {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .str("code", self.code.expose())
+            .str("domain", &self.domain)
+            .with("site", |o| self.site.write_json(o))
+            .str_or_null("orgId", self.org_id.as_deref())
+            .str_or_null("orgName", self.org_name.as_deref())
+            .end();
+    }
+}
+
+impl ToJson for Onboarding {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out).with("site", |o| self.site.write_json(o)).str_or_null("domain", self.domain.as_deref()).end();
+    }
+}
+
+impl ToJson for Pkce {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out).str("verifier", self.verifier.expose()).str("challenge", &self.challenge).str("method", self.method).end();
+    }
+}
+
+impl ToJson for Endpoints {
+    fn write_json(&self, out: &mut String) {
+        ObjWriter::new(out)
+            .str("authorize", &self.authorize)
+            .str("token", &self.token)
+            .str("revoke", &self.revoke)
+            .str("apiKey", &self.api_key)
+            .str("validate", &self.validate)
+            .str("metricsV2", &self.metrics_v2)
+            .str("metricsV1", &self.metrics_v1)
+            .str("logs", &self.logs)
+            .str("eventsV1", &self.events_v1)
+            .str("eventsV2", &self.events_v2)
+            .str("serviceChecks", &self.service_checks)
+            .str("incidents", &self.incidents)
+            .str("otlpTraces", &self.otlp_traces)
+            .end();
+    }
+}
+
+impl ToJson for Error {
+    fn write_json(&self, out: &mut String) {
+        let mut w = ObjWriter::new(out);
+        w.str("code", self.code.as_str()).str("message", &self.message).str("hint", &self.hint);
+        if let Some(s) = self.status {
+            w.num("status", s.into());
+        }
+        w.opt_str("field", self.field.as_deref()).opt_str("body", self.body.as_deref());
+        if let Some(ms) = self.retry_after_ms {
+            w.num("retryAfterMs", ms);
+        }
+        if let Some(rl) = &self.rate_limit {
+            w.with("rateLimit", |o| {
+                let mut r = ObjWriter::new(o);
+                for (k, v) in [("limit", rl.limit), ("period", rl.period), ("remaining", rl.remaining), ("reset", rl.reset)] {
+                    if let Some(v) = v {
+                        r.num(k, v);
+                    }
+                }
+                r.opt_str("name", rl.name.as_deref()).end();
+            });
+        }
+        if let Some(i) = self.index {
+            w.num("index", i as u64);
+        }
+        w.end();
+    }
+}
+
+/// Operations of the optional features, when compiled in (serde_json based).
 fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
     #[cfg(any(feature = "client", feature = "intake"))]
     {
@@ -84,13 +251,14 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
             Ok(v) => v,
             Err(e) => return Some(Err(bad_args(op, e))),
         };
+        let done = |r: Result<Value>| r.map(|v| ok_text(&v.to_string()));
         #[cfg(feature = "client")]
         if let Some(r) = crate::lifecycle::dispatch(op, &args) {
-            return Some(r.and_then(ok));
+            return Some(done(r));
         }
         #[cfg(feature = "intake")]
         if let Some(r) = crate::intake::dispatch(op, &args) {
-            return Some(r.and_then(ok));
+            return Some(done(r));
         }
     }
     let _ = (op, json);
@@ -99,45 +267,39 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
 
 /// Run one operation on JSON arguments, giving `{"ok": ...}` as JSON text. Unknown operations are an error.
 fn run(op: &str, json: &str) -> Result<String> {
+    const AUTH_OPS: &[&str] = &["sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback"];
+    if !AUTH_OPS.contains(&op) {
+        return sub_dispatch(op, json).unwrap_or_else(|| {
+            Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))
+        });
+    }
+    let args = crate::json::parse(json)?;
+    let f = Fields::of(op, "", &args)?;
     match op {
         "sites" => ok(crate::site::sites()),
         "resolveSite" => {
-            let a: SiteArgs = parse(op, json)?;
-            ok(a.site.resolve(&a.sites)?)
+            let site = site_input(&f, "site")?.ok_or_else(|| f.err("site", "a site name or a site descriptor"))?;
+            ok(site.resolve(&custom_sites(&f)?)?)
         }
-        "customSite" => {
-            let spec: crate::site::CustomSiteSpec = parse(op, json)?;
-            ok(crate::site::custom_site(&spec)?)
-        }
+        "customSite" => ok(crate::site::custom_site(&custom_spec(&f)?)?),
         "endpoints" => {
-            let a: SiteArgs = parse(op, json)?;
-            ok(crate::endpoints::endpoints(&a.site.resolve(&a.sites)?))
+            let site = site_input(&f, "site")?.ok_or_else(|| f.err("site", "a site name or a site descriptor"))?;
+            ok(crate::endpoints::endpoints(&site.resolve(&custom_sites(&f)?)?))
         }
-        "createPkce" => {
-            let a: PkceArgs = parse(op, json)?;
-            ok(crate::pkce::create(a.length)?)
-        }
-        "pkceChallenge" => {
-            let a: VerifierArgs = parse(op, json)?;
-            ok(crate::pkce::challenge(&a.verifier)?)
-        }
+        "createPkce" => ok(crate::pkce::create(f.opt_u64("length")?.map(|n| n.min(100_000) as usize))?),
+        "pkceChallenge" => ok(crate::pkce::challenge(f.str("verifier")?)?.to_string()),
         "createState" => ok(crate::state::create()?),
-        "parseOnboardingUrl" => {
-            let a: TextArgs = parse(op, json)?;
-            ok(crate::authorize::parse_onboarding_url(&a.text, &a.sites)?)
-        }
+        "parseOnboardingUrl" => ok(crate::authorize::parse_onboarding_url(f.str("text")?, &custom_sites(&f)?)?),
         "startAuthorization" => {
-            let a: crate::authorize::AuthorizationParams = parse(op, json)?;
-            ok(crate::authorize::start_authorization(&a, a.now)?)
+            let p = authorization_params(&f)?;
+            ok(crate::authorize::start_authorization(&p, p.now)?)
         }
         "parseCallback" => {
-            let a: CallbackArgs = parse(op, json)?;
-            let opts = crate::callback::CallbackOptions { sites: a.sites, max_age_ms: a.max_age_ms };
-            ok(crate::callback::parse_callback(&a.url, &a.pending, a.now, &opts)?)
+            let pending = pending_from(&f.obj("pending")?.ok_or_else(|| f.err("pending", "the pending authorization from startAuthorization()"))?)?;
+            let opts = crate::callback::CallbackOptions { sites: custom_sites(&f)?, max_age_ms: f.opt_u64("maxAgeMs")? };
+            ok(crate::callback::parse_callback(f.str("url")?, &pending, f.u64("now")?, &opts)?)
         }
-        _ => sub_dispatch(op, json).unwrap_or_else(|| {
-            Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))
-        }),
+        _ => unreachable!("listed in AUTH_OPS"),
     }
 }
 
@@ -146,11 +308,10 @@ pub fn call(op: &str, json: &str) -> String {
     match run(op, if json.is_empty() { "{}" } else { json }) {
         Ok(text) => text,
         Err(e) => {
-            #[derive(Serialize)]
-            struct Failed<'a> {
-                error: &'a Error,
-            }
-            serde_json::to_string(&Failed { error: &e }).unwrap_or_else(|_| r#"{"error":{"code":"invalid_input","message":"unencodable error","hint":""}}"#.into())
+            let mut s = String::from("{\"error\":");
+            e.write_json(&mut s);
+            s.push('}');
+            s
         }
     }
 }

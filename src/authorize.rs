@@ -152,13 +152,17 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
         .append_pair("code_challenge", &pkce.challenge)
         .append_pair("code_challenge_method", "S256");
     if !scopes.is_empty() {
-        let mut seen: Vec<&str> = Vec::new();
-        for s in &scopes {
-            if !seen.contains(&s.as_str()) {
-                seen.push(s.as_str());
+        // Space-separated, first occurrence kept (RFC 6749 §3.3).
+        let mut joined = String::new();
+        for (i, s) in scopes.iter().enumerate() {
+            if !scopes[..i].contains(s) {
+                if !joined.is_empty() {
+                    joined.push(' ');
+                }
+                joined.push_str(s.as_str());
             }
         }
-        q.append_pair("scope", &seen.join(" "));
+        q.append_pair("scope", &joined);
     }
     if let Some(o) = org {
         q.append_pair("dd_oid", o);
@@ -179,7 +183,7 @@ pub fn start_authorization(p: &AuthorizationParams, now_ms: u64) -> Result<Autho
 
 /// Parse a URL Datadog sent the browser to (absolute, or a path with a query), rejecting repeated parameters.
 /// A relative URL (a server's `req.url`) is read against `base`.
-pub(crate) fn parse_params(text: &str, base: Option<&Uri>, names: &[&str], what: &str) -> Result<(Uri, Vec<Option<String>>)> {
+pub(crate) fn parse_params<const N: usize>(text: &str, base: Option<&Uri>, names: &[&str; N], what: &str) -> Result<(Uri, [Option<String>; N])> {
     let bad = |why: String| Error::new(ErrorCode::InvalidCallback, format!("the {what} URL {why}"), "Pass the full URL the browser arrived at, unmodified.");
     if text.len() > 16 * MAX_PARAM_LEN {
         return Err(bad("is too long".into()));
@@ -187,10 +191,10 @@ pub(crate) fn parse_params(text: &str, base: Option<&Uri>, names: &[&str], what:
     let parsed = match base {
         Some(b) => Uri::parse_with_base(text, b),
         // Only the query matters for the onboarding URL: accept a bare path too.
-        None => Uri::parse_with_base(text, &Uri::parse("https://invalid.invalid/").expect("static base URL")),
+        None => Uri::parse_with_base(text, &Uri::placeholder()),
     };
     let url = parsed.map_err(|why| bad(format!("{} cannot be read: {why}", quote(text))))?;
-    let mut values: Vec<Option<String>> = vec![None; names.len()];
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
     for (k, v) in url.query_pairs() {
         if let Some(i) = names.iter().position(|n| *n == k) {
             if values[i].is_some() {
@@ -222,9 +226,9 @@ pub struct Onboarding {
 /// Read `site` and `domain` from the onboarding URL Datadog opened. Both may be missing (a flow started
 /// on the partner's own site); when both are present they must name the same Datadog site.
 pub fn parse_onboarding_url(text: &str, custom: &[Site]) -> Result<Onboarding> {
-    let (_, v) = parse_params(text, None, &["site", "domain"], "onboarding")?;
-    let from_site = v[0].as_deref().map(|s| site::resolve_site_in(s, custom)).transpose()?;
-    let from_domain = v[1].as_deref().map(|d| site::site_for_domain(d, custom)).transpose()?;
+    let (_, [site_param, domain_param]) = parse_params(text, None, &["site", "domain"], "onboarding")?;
+    let from_site = site_param.as_deref().map(|s| site::resolve_site_in(s, custom)).transpose()?;
+    let from_domain = domain_param.as_deref().map(|d| site::site_for_domain(d, custom)).transpose()?;
     let site = match (from_site, from_domain) {
         (Some(s), Some(d)) if !s.same_site(&d) => {
             return Err(Error::new(

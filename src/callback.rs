@@ -33,7 +33,7 @@ pub struct Callback {
     pub org_name: Option<String>,
 }
 
-const NAMES: &[&str] = &["code", "state", "error", "error_description", "domain", "site", "dd_oid", "dd_org_name"];
+const NAMES: &[&str; 8] = &["code", "state", "error", "error_description", "domain", "site", "dd_oid", "dd_org_name"];
 
 fn mismatch(a: &str, b: &str, what: &str) -> Error {
     Error::new(
@@ -45,7 +45,7 @@ fn mismatch(a: &str, b: &str, what: &str) -> Error {
 
 pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &CallbackOptions) -> Result<Callback> {
     let redirect = RedirectUri::parse(&pending.redirect_uri)?;
-    let (url, v) = parse_params(text, Some(redirect.url()), NAMES, "callback")?;
+    let (url, [code, state, error, error_description, domain, site_param, org_id, org_name]) = parse_params(text, Some(redirect.url()), NAMES, "callback")?;
     if !redirect.matches(&url) {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,
@@ -53,7 +53,6 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
             "Parse the callback with the pending authorization created for this redirect URI.",
         ));
     }
-    let [code, state, error, error_description, domain, site_param, org_id, org_name] = <[Option<String>; 8]>::try_from(v).expect("eight names");
 
     let state_ok = state.as_deref().is_some_and(|s| crate::state::matches(&pending.state, s));
     if let Some(err) = error {

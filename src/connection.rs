@@ -267,7 +267,7 @@ impl Connection {
         }
         // Belt and braces: whatever the path did, the request must still go to this site's API origin.
         if crate::uri::Uri::parse(&url).map(|u| u.origin()).as_deref() != Ok(self.site.api_origin.as_str()) {
-            return Err(bad_path(&call.path, "does not form a URL on the site's API host"));
+            return Err(bad_path(&call.path, "is not a plain path on the site's API host (no encoded `/` or dot segments)"));
         }
         let mut req = HttpRequest::new(&method, url, replay).header("authorization", self.bearer()?).header("accept", "application/json");
         if let Some(body) = &call.body {

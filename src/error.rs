@@ -102,6 +102,9 @@ pub struct Error {
     pub retry_after_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<crate::http::RateLimit>,
+    /// The input item an error is about, when a batch operation rejects one item of many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -117,6 +120,7 @@ impl Error {
             body: None,
             retry_after_ms: None,
             rate_limit: None,
+            index: None,
         }
     }
     pub fn with_status(mut self, status: u16) -> Self {

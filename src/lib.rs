@@ -14,6 +14,7 @@ pub mod connection;
 pub mod endpoints;
 pub mod error;
 pub mod http;
+pub mod json;
 #[cfg(feature = "intake")]
 pub mod intake;
 #[cfg(feature = "client")]

@@ -3,11 +3,12 @@
 //! `connection` and `retry`. A host that could not get a response at all passes `{ networkError }` instead.
 
 use crate::api::{input, out};
-use crate::connection::{Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
+use crate::connection::{scrub, Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::http::HttpResponse;
 use crate::oauth_error::documented;
 use crate::response::redacted_excerpt;
+use crate::secret::Secret;
 use crate::token::{self, ClientParams, ExchangeContext, TokenKind};
 use serde::Deserialize;
 use serde_json::Value;
@@ -90,6 +91,9 @@ struct ConnResponseArgs {
     response: Received,
     connection: ConnectionData,
     now: u64,
+    /// Optional, only to scrub an echo of it from errors (callers may pass the request's arguments along).
+    #[serde(default)]
+    client_secret: Option<Secret>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +102,12 @@ struct ResponseArgs {
     response: Received,
     #[serde(default)]
     connection: Option<ConnectionData>,
+    #[serde(default)]
+    client_secret: Option<Secret>,
+}
+
+fn scrub_secret(r: Result<Value>, secret: &Option<Secret>) -> Result<Value> {
+    r.map_err(|e| scrub(e, &secret.iter().collect::<Vec<_>>()))
 }
 
 #[derive(Deserialize)]
@@ -130,14 +140,15 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
             out(token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
         }),
         "refreshRequest" => input::<ClientConnArgs>(op, args).and_then(|a| out(token::refresh_request(&a.client, &conn(a.connection)?)?)),
-        "parseRefreshResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| out(token::parse_refresh_response(a.response.response()?, &conn(a.connection)?, a.now)?)),
+        "parseRefreshResponse" => input::<ConnResponseArgs>(op, args)
+            .and_then(|a| scrub_secret(a.response.response().and_then(|r| token::parse_refresh_response(r, &conn(a.connection)?, a.now)).and_then(out), &a.client_secret)),
         "revokeRequest" => input::<ClientConnArgs>(op, args).and_then(|a| {
             let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
             out(token::revoke_request(&a.client, &conn(a.connection)?, kind)?)
         }),
         "parseRevokeResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
             let c = a.connection.map(conn).transpose()?;
-            out(token::parse_revoke_response(a.response.response()?, c.as_ref())?)
+            scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref())).and_then(out), &a.client_secret)
         }),
         "apiKeyRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&conn(a.connection)?)?)),
         "parseApiKeyResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &conn(a.connection)?, a.now)?)),

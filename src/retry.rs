@@ -80,7 +80,7 @@ fn stop(reason: Reason) -> Decision {
     Decision { retry: false, delay_ms: 0, reason, source: None }
 }
 
-fn header<'a>(h: &'a BTreeMap<String, Value>, name: &str) -> Option<String> {
+fn header(h: &BTreeMap<String, Value>, name: &str) -> Option<String> {
     h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| match v {
         Value::String(s) => Some(s.trim().to_string()),
         Value::Number(n) => Some(n.to_string()),

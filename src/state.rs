@@ -2,12 +2,10 @@
 //! so a forged callback learns nothing from how long the comparison took.
 
 use crate::error::Result;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use subtle::ConstantTimeEq;
 
 pub fn from_bytes(random: &[u8; 32]) -> String {
-    URL_SAFE_NO_PAD.encode(random)
+    crate::pkce::base64url(random)
 }
 
 pub fn create() -> Result<String> {

@@ -154,7 +154,9 @@ pub fn token_error(resp: &HttpResponse) -> Error {
     if resp.status == 401 && err.code == ErrorCode::Unauthorized {
         // Documented: a confidential client that omits its client_secret gets a plain 401.
         err.code = ErrorCode::InvalidClient;
-        err.message = format!("the token endpoint answered 401 Unauthorized{}", if resp.body.trim().is_empty() { String::new() } else { format!(": {}", err.message) });
+        if resp.body.trim().is_empty() {
+            err.message = "the token endpoint answered 401 Unauthorized".into();
+        }
         err.hint = "The client was not authenticated: Datadog's integration OAuth clients are confidential, so the token request must carry \
                     the client_secret (and PKCE does not replace it). Pass clientSecret on your server, and check it was not rotated."
             .into();
@@ -263,6 +265,14 @@ pub struct ExchangeContext {
     pub org_id: Option<String>,
     #[serde(default)]
     pub org_name: Option<String>,
+    // The secrets of the exchange, when the caller passes the tokenRequest arguments along: only used to scrub
+    // an echo of them from errors, since short ones escape the token-like heuristic of `redacted_excerpt`.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    #[serde(default)]
+    pub code: Option<Secret>,
+    #[serde(default)]
+    pub code_verifier: Option<Secret>,
 }
 
 /// The code-exchange answer as a new Connection. A `previous` connection of the same site and org (a user
@@ -270,7 +280,8 @@ pub struct ExchangeContext {
 /// Datadog shows only once and would otherwise be lost.
 pub fn parse_token_response(resp: &HttpResponse, ctx: &ExchangeContext, previous: Option<&Connection>) -> Result<Connection> {
     let site = site::site_for_domain(&ctx.domain, &checked_sites(&ctx.sites)?)?.canonical();
-    let secrets: Vec<&Secret> = previous.map(Connection::secrets).unwrap_or_default();
+    let mut secrets: Vec<&Secret> = previous.map(Connection::secrets).unwrap_or_default();
+    secrets.extend([&ctx.client_secret, &ctx.code, &ctx.code_verifier].into_iter().flatten());
     let g = read_grant(resp, ctx.now).map_err(|e| scrub(e, &secrets))?;
     let org_id = ctx.org_id.clone().filter(|s| !s.is_empty());
     let prev = previous.filter(|p| p.site.same_site(&site) && (org_id.is_none() || p.org_id.is_none() || p.org_id == org_id));
@@ -331,7 +342,9 @@ pub fn parse_revoke_response(resp: &HttpResponse, conn: Option<&Connection>) -> 
     let mut e = http_error(resp);
     if resp.status == 401 && e.code == ErrorCode::Unauthorized {
         e.code = ErrorCode::InvalidClient;
-        e.hint = "The revocation was not authenticated: send the client_secret with a confidential client (and check it was not rotated).".into();
+        e.hint = "The revocation was not authenticated: send the client_secret with a confidential client (and check it was not rotated); \
+                  an expired access token in the Authorization header can also cause this, so revoke the refresh token or refresh first."
+            .into();
     }
     Err(scrub(e, &conn.map(Connection::secrets).unwrap_or_default()))
 }
@@ -414,7 +427,7 @@ mod tests {
         let r = revoke_request(&client, &c0, None).unwrap();
         assert_eq!(r.body.as_deref(), Some("client_id=cid&token=r1&token_type_hint=refresh_token"));
         assert_eq!(r.headers["authorization"], "Bearer a1");
-        assert_eq!(TokenKind::parse("r1-secret").unwrap_err().message.contains("r1-secret"), false);
+        assert!(!TokenKind::parse("r1-secret").unwrap_err().message.contains("r1-secret"));
         assert!(parse_revoke_response(&resp(200, ""), None).unwrap().revoked);
         assert_eq!(parse_revoke_response(&resp(400, r#"{"error":"invalid_request"}"#), None).unwrap_err().code, ErrorCode::InvalidRequest);
     }

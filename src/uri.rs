@@ -4,13 +4,13 @@
 //! percent-encoded hosts or dot segments, shorthand IPv4), so it can never read a different host than a
 //! browser would. Hand-written instead of the `url` crate to keep the wasm small (the crate cost ~15 KB gzipped).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Host {
     Domain(String),
-    Ipv4(Ipv4Addr),
-    Ipv6(Ipv6Addr),
+    Ipv4([u8; 4]),
+    /// The address text between the brackets, lower-cased; only loopback matters to us, so it is not
+    /// parsed further (std's IPv6 parser and printer cost ~5 KB of wasm).
+    Ipv6(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,15 +27,18 @@ impl Host {
     pub fn is_loopback(&self) -> bool {
         match self {
             Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
-            Host::Ipv4(ip) => ip.is_loopback(),
-            Host::Ipv6(ip) => ip.is_loopback(),
+            Host::Ipv4(ip) => ip[0] == 127,
+            Host::Ipv6(text) => {
+                let t = text.trim_start_matches(['0', ':']);
+                t == "1" && text.contains("::") || text == "0:0:0:0:0:0:0:1"
+            }
         }
     }
     fn serialize(&self) -> String {
         match self {
             Host::Domain(d) => d.clone(),
-            Host::Ipv4(ip) => ip.to_string(),
-            Host::Ipv6(ip) => format!("[{ip}]"),
+            Host::Ipv4([a, b, c, d]) => format!("{a}.{b}.{c}.{d}"),
+            Host::Ipv6(text) => format!("[{text}]"),
         }
     }
 }
@@ -43,7 +46,9 @@ impl Host {
 fn parse_host(text: &str) -> Result<Host, &'static str> {
     if let Some(inner) = text.strip_prefix('[') {
         let inner = inner.strip_suffix(']').ok_or("an IPv6 host is not closed")?;
-        return inner.parse::<Ipv6Addr>().map(Host::Ipv6).map_err(|_| "an IPv6 host is invalid");
+        let text = inner.to_ascii_lowercase();
+        let ok = text.len() >= 2 && text.len() <= 39 && text.matches(':').count() >= 2 && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+        return if ok { Ok(Host::Ipv6(text)) } else { Err("an IPv6 host is invalid") };
     }
     let host = text.to_ascii_lowercase();
     if host.is_empty() || host.len() > 253 {
@@ -55,12 +60,26 @@ fn parse_host(text: &str) -> Result<Host, &'static str> {
     // WHATWG reads `127.1` and `0x7f.0.0.1` as IPv4; accept only the dotted quad and refuse the rest.
     let last = host.rsplit('.').next().unwrap_or("");
     if !last.is_empty() && (last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x")) {
-        return host.parse::<Ipv4Addr>().map(Host::Ipv4).map_err(|_| "the host looks like an IPv4 address but is not a dotted quad");
+        return dotted_quad(&host).map(Host::Ipv4).ok_or("the host looks like an IPv4 address but is not a dotted quad");
     }
     if host.split('.').any(str::is_empty) {
         return Err("the host has an empty label");
     }
     Ok(Host::Domain(host))
+}
+
+/// Four decimal octets without leading zeros (which some parsers read as octal).
+fn dotted_quad(text: &str) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = text.split('.');
+    for slot in out.iter_mut() {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+            return None;
+        }
+        *slot = u8::try_from(p.parse::<u16>().ok()?).ok()?;
+    }
+    parts.next().is_none().then_some(out)
 }
 
 fn check_path(path: &str) -> Result<(), &'static str> {
@@ -72,6 +91,11 @@ fn check_path(path: &str) -> Result<(), &'static str> {
 }
 
 impl Uri {
+    /// A base for reading bare paths when only the query matters (the onboarding URL).
+    pub fn placeholder() -> Uri {
+        Uri { scheme: "https", host: Host::Domain("invalid.invalid".into()), port: None, path: "/".into(), query: None, fragment: None }
+    }
+
     /// Parse an absolute http or https URL.
     pub fn parse(text: &str) -> Result<Uri, &'static str> {
         if text.bytes().any(|b| b <= b' ' || b >= 0x7f || b == b'\\') {
@@ -158,6 +182,11 @@ mod tests {
         assert_eq!(u.fragment.as_deref(), Some("f"));
         assert_eq!(Uri::parse("http://127.0.0.1:8080").unwrap().origin(), "http://127.0.0.1:8080");
         assert!(Uri::parse("http://[::1]:9/").unwrap().host.is_loopback());
+        assert!(Uri::parse("http://[0:0:0:0:0:0:0:1]/").unwrap().host.is_loopback());
+        assert!(!Uri::parse("http://[::2]/").unwrap().host.is_loopback());
+        assert!(!Uri::parse("http://[1::1]/").unwrap().host.is_loopback());
+        assert!(Uri::parse("http://127.0.0.1/").unwrap().host.is_loopback());
+        assert!(!Uri::parse("http://128.0.0.1/").unwrap().host.is_loopback());
         let base = Uri::parse("https://p.example/cb").unwrap();
         assert_eq!(Uri::parse_with_base("/cb?code=1", &base).unwrap().origin(), "https://p.example");
     }
@@ -165,7 +194,7 @@ mod tests {
     fn refuses_ambiguous_forms() {
         for bad in [
             "https://a@b.example/", "https://b.example\\@evil/", "https://b%2eexample/", "https://b.example/a/../cb", "https://b.example/%2e%2e/cb",
-            "http://127.1/", "http://0x7f.0.0.1/", "https://b.example:99999/", "https://b.example:/", "javascript:alert(1)", "//b.example/cb",
+            "http://127.1/", "http://0x7f.0.0.1/", "http://127.0.0.01/", "http://127.0.0.256/", "http://1.2.3.4.5/", "http://[::g]/", "https://b.example:99999/", "https://b.example:/", "javascript:alert(1)", "//b.example/cb",
             "https://b.example/\tcb", "https://bé.example/", "https:///cb", "https://b..example/", "ftp://b.example/",
         ] {
             assert!(Uri::parse(bad).is_err(), "{bad}");

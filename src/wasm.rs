@@ -3,6 +3,11 @@
 
 use wasm_bindgen::prelude::*;
 
+// The global allocator of the wasm build: smaller than std's dlmalloc, and allocation is per call anyway.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen]
 pub fn call(op: &str, json: &str) -> String {
     crate::api::call(op, json)

@@ -1,5 +1,226 @@
-//! stub
-use super::Encoded;
-use crate::error::Result;
-use serde_json::Value;
-pub fn encode(_args: &Value) -> Result<Encoded> { Ok(Encoded::default()) }
+//! `encodeLogs`: log entries to `POST <logsOrigin>/api/v2/logs`, with `ddsource` and `service` set by the
+//! integration (partner-log rules: lowercase, not editable by end users), `ddtags` normalised to Datadog's
+//! comma-separated string, and batches within the documented count and size limits.
+
+use super::auth;
+use super::batch::{Limits, Packer, Push};
+use super::validate::{self as v, object};
+use super::{common, invalid, items, Batch, Compression, Encoded};
+use crate::error::{Error, ErrorCode, Result};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// Documented limits: 1000 entries and 5 MB (uncompressed) per request; a log over 1 MB would be truncated by
+/// Datadog while still answering 2xx, so we refuse it instead of letting it be cut silently.
+pub const MAX_ENTRIES: usize = 1000;
+pub const MAX_BODY: usize = 5_242_880;
+pub const MAX_LOG: usize = 1_048_576;
+/// Datadog accepts log timestamps up to 18 hours in the past.
+const MAX_AGE_MS: i64 = 18 * 3600 * 1000;
+
+/// A lowercase integration name (`source`, `service`). Lowercase is a partner-log rule, and since these names
+/// drive pipelines and dashboards a wrong case is refused, not fixed, so the partner notices.
+fn lowercase_name<'a>(args: &'a Value, key: &str, required: bool) -> Result<Option<&'a str>> {
+    match args.get(key) {
+        None | Some(Value::Null) if !required => Ok(None),
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            if s.chars().any(char::is_uppercase) || s.trim() != s {
+                Err(Error::invalid_input(key, format!("`{key}` {} must be lowercase, without surrounding spaces", crate::error::quote(s))))
+            } else {
+                Ok(Some(s))
+            }
+        }
+        _ => Err(Error::invalid_input(key, format!("encodeLogs() needs `{key}`, the integration's lowercase name"))),
+    }
+}
+
+struct Log<'a> {
+    obj: &'a Map<String, Value>,
+    ddtags: Option<Cow<'a, str>>,
+    source: &'a str,
+    service: &'a str,
+}
+
+impl Serialize for Log<'_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = ser.serialize_map(None)?;
+        for (k, val) in self.obj {
+            match k.as_str() {
+                // Set by the integration below, whatever the item carried.
+                "ddsource" | "service" => {}
+                "ddtags" => {
+                    if let Some(t) = &self.ddtags {
+                        m.serialize_entry("ddtags", t.as_ref())?;
+                    }
+                }
+                _ => m.serialize_entry(k, val)?,
+            }
+        }
+        m.serialize_entry("ddsource", self.source)?;
+        m.serialize_entry("service", self.service)?;
+        m.end()
+    }
+}
+
+fn parse<'a>(val: &'a Value, i: usize, now_ms: i64, source: &'a str, service: &'a str) -> Result<Log<'a>> {
+    let field = format!("logs[{i}]");
+    let obj = object(val, &field, "a log entry with `message`")?;
+    v::req_str(obj, &field, "message")?;
+    v::opt_str(obj, &field, "hostname")?;
+    let ddtags = match obj.get("ddtags") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(Cow::Borrowed(s.as_str())),
+        Some(t @ Value::Array(_)) => {
+            let tags = v::strings(t, &format!("{field}.ddtags"))?;
+            Some(Cow::Owned(tags.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")))
+        }
+        Some(_) => return Err(invalid(&format!("{field}.ddtags"), format!("{field}.ddtags must be a string \"k:v,k2:v2\" or an array of tags"), "Pass tags as \"env:prod,team:a\" or [\"env:prod\", \"team:a\"].")),
+    };
+    for key in ["timestamp", "date"] {
+        // Only a number is unambiguous (milliseconds); date strings are left to Datadog's parser.
+        if let Some(ts) = obj.get(key).and_then(v::as_int) {
+            if ts < now_ms - MAX_AGE_MS {
+                return Err(v::out_of_range(
+                    &format!("{field}.{key}"),
+                    format!("{field}.{key} is more than 18 h in the past (milliseconds since the epoch expected)"),
+                    "Datadog accepts logs up to 18 hours old; older entries cannot be submitted.",
+                ));
+            }
+        }
+    }
+    Ok(Log { obj, ddtags, source, service })
+}
+
+pub fn encode(args: &Value) -> Result<Encoded> {
+    const OP: &str = "encodeLogs";
+    let c = common(OP, args, Compression::Gzip)?;
+    let key = auth::api_key(c.connection)?;
+    let source = lowercase_name(args, "source", true)?.unwrap_or_default();
+    let service = lowercase_name(args, "service", false)?.unwrap_or(source);
+    let logs = items(OP, args, "logs")?;
+    let mut packer = Packer::new("[", "]", Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: MAX_LOG });
+    let mut out = Encoded::default();
+    for (i, val) in logs.iter().enumerate() {
+        let log = match parse(val, i, c.now_ms, source, service) {
+            Ok(l) => l,
+            Err(e) => {
+                out.reject(i, e);
+                continue;
+            }
+        };
+        if let Push::TooLarge(size) = packer.push(i, |b| {
+            let _ = serde_json::to_writer(b, &log);
+        }) {
+            out.reject(
+                i,
+                Error::new(ErrorCode::ItemTooLarge, format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"), "Datadog would truncate it; split the message into several logs.")
+                    .with_field(format!("logs[{i}]")),
+            );
+        }
+    }
+    let url = c.site.logs_url();
+    for p in packer.finish() {
+        out.batches.push(Batch { request: auth::api_key_request(url.clone(), &key, p.body, c.compress), items: p.items, parts: p.parts });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    fn run(logs: Value, extra: Value) -> Result<Encoded> {
+        let mut args = json!({ "connection": { "site": crate::site::resolve_site("eu").unwrap(), "apiKey": "k" }, "now": NOW, "source": "acme", "logs": logs });
+        for (k, val) in extra.as_object().unwrap() {
+            args[k] = val.clone();
+        }
+        encode(&args)
+    }
+
+    fn indices(out: &Encoded) -> Vec<usize> {
+        let mut all: Vec<usize> = out.batches.iter().flat_map(|b| b.items.clone()).chain(out.rejected.iter().map(|r| r.index)).collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn source_and_service_override_items() {
+        let out = run(json!([{"message": "m", "ddsource": "user", "service": "user", "ddtags": ["a:b", "c:d"], "extra": {"k": 1}}]), json!({})).unwrap();
+        let r = &out.batches[0].request;
+        assert_eq!(r.url, "https://http-intake.logs.datadoghq.eu/api/v2/logs");
+        let body: Value = serde_json::from_str(r.body.as_ref().unwrap()).unwrap();
+        assert_eq!(body, json!([{"message": "m", "ddsource": "acme", "service": "acme", "ddtags": "a:b,c:d", "extra": {"k": 1}}]));
+        let out = run(json!([{"message": "m"}]), json!({"service": "acme-sync"})).unwrap();
+        let body: Value = serde_json::from_str(out.batches[0].request.body.as_ref().unwrap()).unwrap();
+        assert_eq!(body[0]["service"], "acme-sync");
+    }
+
+    #[test]
+    fn uppercase_names_are_invalid_input() {
+        for extra in [json!({"source": "Acme"}), json!({"service": "Sync"}), json!({"source": ""}), json!({"source": null})] {
+            let e = run(json!([]), extra.clone()).err().unwrap();
+            assert_eq!(e.code, ErrorCode::InvalidInput, "{extra}");
+        }
+    }
+
+    #[test]
+    fn count_edges_1000_and_1001() {
+        for (n, batches) in [(1000, 1), (1001, 2)] {
+            let logs: Vec<Value> = (0..n).map(|i| json!({"message": format!("line {i}")})).collect();
+            let out = run(Value::Array(logs), json!({})).unwrap();
+            assert_eq!(out.batches.len(), batches);
+            assert_eq!(out.batches[0].items.len(), 1000);
+            assert_eq!(indices(&out), (0..n).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn five_megabyte_edge() {
+        // Each log serialises to exactly 1 MB − 1 KB; five fit under 5 MB, the sixth opens a new batch.
+        let overhead = serde_json::to_string(&json!({"message": "", "ddsource": "acme", "service": "acme"})).unwrap().len();
+        let msg = "x".repeat(1_047_552 - overhead);
+        let logs: Vec<Value> = (0..11).map(|_| json!({ "message": msg })).collect();
+        let out = run(Value::Array(logs), json!({})).unwrap();
+        assert!(out.rejected.is_empty());
+        let sizes: Vec<usize> = out.batches.iter().map(|b| b.items.len()).collect();
+        assert_eq!(sizes, vec![5, 5, 1]);
+        for b in &out.batches {
+            assert!(b.request.body.as_ref().unwrap().len() <= MAX_BODY);
+        }
+    }
+
+    #[test]
+    fn one_megabyte_log_edge() {
+        let overhead = serde_json::to_string(&json!({"message": "", "ddsource": "acme", "service": "acme"})).unwrap().len();
+        let exact = "x".repeat(MAX_LOG - overhead);
+        let over = "x".repeat(MAX_LOG - overhead + 1);
+        let out = run(json!([{ "message": exact }, { "message": over }, {"message": "ok"}]), json!({})).unwrap();
+        assert_eq!(out.rejected.len(), 1);
+        assert_eq!(out.rejected[0].index, 1);
+        assert_eq!(out.rejected[0].error.code, ErrorCode::ItemTooLarge);
+        assert_eq!(indices(&out), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn eighteen_hour_edge() {
+        let edge = NOW - MAX_AGE_MS;
+        let out = run(json!([{"message": "a", "timestamp": edge}, {"message": "b", "timestamp": edge - 1}, {"message": "c", "date": edge - 1000}, {"message": "d", "date": "2020-01-01"}]), json!({})).unwrap();
+        assert_eq!(out.batches[0].items, vec![0, 3]);
+        assert_eq!(out.rejected[0].error.code, ErrorCode::TimestampOutOfRange);
+        assert_eq!(out.rejected[0].error.field.as_deref(), Some("logs[1].timestamp"));
+        assert_eq!(out.rejected[1].error.field.as_deref(), Some("logs[2].date"));
+    }
+
+    #[test]
+    fn invalid_items_are_rejected_by_index() {
+        let out = run(json!([{"msg": "x"}, {"message": 5}, {"message": "ok", "ddtags": 3}, 7, {"message": "fine"}]), json!({})).unwrap();
+        assert_eq!(out.rejected.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert!(out.rejected.iter().all(|r| r.error.code == ErrorCode::InvalidPayload));
+        assert_eq!(out.batches[0].items, vec![4]);
+    }
+}

@@ -149,7 +149,7 @@ impl Compression {
     pub fn max_uncompressed_for(self, limit: usize) -> usize {
         let (mut lo, mut hi) = (0usize, limit);
         while lo < hi {
-            let mid = lo + (hi - lo + 1) / 2;
+            let mid = lo + (hi - lo).div_ceil(2);
             if mid + self.worst_overhead(mid) <= limit {
                 lo = mid;
             } else {

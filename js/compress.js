@@ -1,0 +1,43 @@
+// Body compression with the platform's own zlib: node:zlib on Node, CompressionStream in browsers and workers.
+// The core only says which encoding a body needs (`compress` on a request description); shipping a compressor in
+// wasm would cost bundle size and be slower than the one every runtime already has.
+import { DatadogError } from "./core.js";
+
+const isNode = () => typeof globalThis.process?.versions?.node === "string";
+
+let zlib = null;
+async function nodeZlib() {
+  if (zlib === null) {
+    const p = globalThis.process;
+    // getBuiltinModule (Node ≥ 20.16) needs no import at all; the variable specifier keeps bundlers from trying
+    // to resolve node:zlib for the browser build.
+    const name = "node:zlib";
+    zlib = typeof p.getBuiltinModule === "function" ? p.getBuiltinModule(name) : await import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+  }
+  return zlib;
+}
+
+/**
+ * `text` compressed with `method` ("gzip", or "deflate", which in HTTP means the zlib format, RFC 1950).
+ * Resolves to a Uint8Array (a Buffer on Node).
+ */
+export async function compressBody(text, method) {
+  if (method !== "gzip" && method !== "deflate") {
+    throw new DatadogError({ code: "invalid_input", message: `unknown compression ${JSON.stringify(String(method)).slice(0, 40)}`, hint: "Use \"gzip\", \"deflate\" or \"none\"." });
+  }
+  if (isNode()) {
+    const z = await nodeZlib();
+    const fn = method === "gzip" ? z.gzip : z.deflate;
+    return new Promise((resolve, reject) => fn(text, (err, out) => (err ? reject(err) : resolve(out))));
+  }
+  if (typeof globalThis.CompressionStream === "function") {
+    // "deflate" in CompressionStream is the zlib format too, as HTTP's Content-Encoding: deflate expects.
+    const stream = new Blob([text]).stream().pipeThrough(new CompressionStream(method));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  }
+  throw new DatadogError({
+    code: "invalid_input",
+    message: "this runtime has neither node:zlib nor CompressionStream, so bodies cannot be compressed",
+    hint: "Pass compress: \"none\" to DatadogClient (or to the submit call).",
+  });
+}

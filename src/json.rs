@@ -1,0 +1,403 @@
+//! A small JSON reader and writer for the authorization operations, the part of the API a browser loads.
+//! serde_json with derived (de)serializers cost ~40 KB gzipped of wasm there (generic visitors, float
+//! formatting for error messages); these operations take a few flat objects of strings and integers, so a
+//! hand-written reader that keeps numbers as text, bounded in depth and size, does the job in a few KB.
+//! The token-lifecycle and intake operations (Node side) still use serde_json.
+
+use crate::error::{Error, ErrorCode, Result};
+use std::fmt::Write as _;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    /// The number's JSON text, unparsed: the authorization operations need only integers.
+    Num(String),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+}
+
+const MAX_DEPTH: usize = 64;
+
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+fn syntax(what: &str, at: usize) -> Error {
+    Error::new(ErrorCode::InvalidInput, format!("arguments are not valid JSON: {what} at byte {at}"), "Pass plain objects (they are sent to the core as JSON).")
+}
+
+impl<'a> Reader<'a> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+    fn eat(&mut self, lit: &str) -> Result<()> {
+        if self.b[self.i..].starts_with(lit.as_bytes()) {
+            self.i += lit.len();
+            Ok(())
+        } else {
+            Err(syntax("unexpected text", self.i))
+        }
+    }
+    fn value(&mut self, depth: usize) -> Result<Json> {
+        if depth > MAX_DEPTH {
+            return Err(syntax("nesting too deep", self.i));
+        }
+        self.ws();
+        match self.b.get(self.i) {
+            None => Err(syntax("unexpected end", self.i)),
+            Some(b'n') => self.eat("null").map(|_| Json::Null),
+            Some(b't') => self.eat("true").map(|_| Json::Bool(true)),
+            Some(b'f') => self.eat("false").map(|_| Json::Bool(false)),
+            Some(b'"') => self.string().map(Json::Str),
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.b.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                    return Ok(Json::Arr(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Json::Arr(items));
+                        }
+                        _ => return Err(syntax("expected , or ]", self.i)),
+                    }
+                }
+            }
+            Some(b'{') => {
+                self.i += 1;
+                let mut fields = Vec::new();
+                self.ws();
+                if self.b.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                    return Ok(Json::Obj(fields));
+                }
+                loop {
+                    self.ws();
+                    if self.b.get(self.i) != Some(&b'"') {
+                        return Err(syntax("expected a key", self.i));
+                    }
+                    let key = self.string()?;
+                    self.ws();
+                    if self.b.get(self.i) != Some(&b':') {
+                        return Err(syntax("expected :", self.i));
+                    }
+                    self.i += 1;
+                    let v = self.value(depth + 1)?;
+                    fields.push((key, v));
+                    self.ws();
+                    match self.b.get(self.i) {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Json::Obj(fields));
+                        }
+                        _ => return Err(syntax("expected , or }", self.i)),
+                    }
+                }
+            }
+            Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                let start = self.i;
+                self.i += 1;
+                while self.i < self.b.len() && matches!(self.b[self.i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    self.i += 1;
+                }
+                Ok(Json::Num(String::from_utf8_lossy(&self.b[start..self.i]).into_owned()))
+            }
+            Some(_) => Err(syntax("unexpected character", self.i)),
+        }
+    }
+    fn hex4(&mut self) -> Result<u32> {
+        let h = self.b.get(self.i..self.i + 4).ok_or_else(|| syntax("short \\u escape", self.i))?;
+        let s = std::str::from_utf8(h).map_err(|_| syntax("bad \\u escape", self.i))?;
+        let v = u32::from_str_radix(s, 16).map_err(|_| syntax("bad \\u escape", self.i))?;
+        self.i += 4;
+        Ok(v)
+    }
+    fn string(&mut self) -> Result<String> {
+        self.i += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            let start = self.i;
+            while self.i < self.b.len() && self.b[self.i] != b'"' && self.b[self.i] != b'\\' && self.b[self.i] >= 0x20 {
+                self.i += 1;
+            }
+            out.push_str(std::str::from_utf8(&self.b[start..self.i]).map_err(|_| syntax("invalid UTF-8", start))?);
+            match self.b.get(self.i) {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = *self.b.get(self.i).ok_or_else(|| syntax("unexpected end", self.i))?;
+                    self.i += 1;
+                    match c {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                self.eat("\\u")?;
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(syntax("unpaired surrogate", self.i));
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            out.push(char::from_u32(code).ok_or_else(|| syntax("unpaired surrogate", self.i))?);
+                        }
+                        _ => return Err(syntax("bad escape", self.i)),
+                    }
+                }
+                _ => return Err(syntax("unterminated string", self.i)),
+            }
+        }
+    }
+}
+
+pub fn parse(text: &str) -> Result<Json> {
+    let mut r = Reader { b: text.as_bytes(), i: 0 };
+    let v = r.value(0)?;
+    r.ws();
+    if r.i != r.b.len() {
+        return Err(syntax("trailing characters", r.i));
+    }
+    Ok(v)
+}
+
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Writes one JSON object; `None` values are left out, as serde's `skip_serializing_if` does.
+pub struct ObjWriter<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> ObjWriter<'a> {
+    pub fn new(out: &'a mut String) -> Self {
+        out.push('{');
+        ObjWriter { out, first: true }
+    }
+    fn key(&mut self, k: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(self.out, k);
+        self.out.push(':');
+        self.out
+    }
+    pub fn str(&mut self, k: &str, v: &str) -> &mut Self {
+        let o = self.key(k);
+        write_str(o, v);
+        self
+    }
+    pub fn opt_str(&mut self, k: &str, v: Option<&str>) -> &mut Self {
+        if let Some(v) = v {
+            self.str(k, v);
+        }
+        self
+    }
+    /// Like `opt_str`, but writes `null` for `None` (fields the API documents as nullable).
+    pub fn str_or_null(&mut self, k: &str, v: Option<&str>) -> &mut Self {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.raw(k, "null"),
+        }
+    }
+    pub fn num(&mut self, k: &str, v: u64) -> &mut Self {
+        let o = self.key(k);
+        let _ = write!(o, "{v}");
+        self
+    }
+    pub fn bool(&mut self, k: &str, v: bool) -> &mut Self {
+        self.raw(k, if v { "true" } else { "false" })
+    }
+    pub fn raw(&mut self, k: &str, json: &str) -> &mut Self {
+        self.key(k).push_str(json);
+        self
+    }
+    pub fn with(&mut self, k: &str, f: impl FnOnce(&mut String)) -> &mut Self {
+        f(self.key(k));
+        self
+    }
+    pub fn end(&mut self) {
+        self.out.push('}');
+    }
+}
+
+/// Types the authorization operations read from and write to JSON.
+pub trait ToJson {
+    fn write_json(&self, out: &mut String);
+    fn to_json(&self) -> String {
+        let mut s = String::new();
+        self.write_json(&mut s);
+        s
+    }
+}
+
+impl ToJson for String {
+    fn write_json(&self, out: &mut String) {
+        write_str(out, self);
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            v.write_json(out);
+        }
+        out.push(']');
+    }
+}
+
+impl<T: ToJson> ToJson for Option<T> {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Some(v) => v.write_json(out),
+            None => out.push_str("null"),
+        }
+    }
+}
+
+/// Field access on an argument object, with errors that name the field (never its value: it may be a secret).
+pub struct Fields<'a> {
+    pub op: &'a str,
+    pub path: String,
+    obj: &'a [(String, Json)],
+}
+
+fn wrong(op: &str, path: &str, key: &str, want: &str) -> Error {
+    let field = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    Error::new(ErrorCode::InvalidInput, format!("{op}: `{field}` must be {want}"), format!("Check the arguments of {op}() against the API reference.")).with_field(field)
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(op: &'a str, path: &str, v: &'a Json) -> Result<Fields<'a>> {
+        match v {
+            Json::Obj(o) => Ok(Fields { op, path: path.to_string(), obj: o }),
+            _ => Err(Error::new(ErrorCode::InvalidInput, format!("{op}: {} must be an object", if path.is_empty() { "the argument" } else { path }), format!("Check the arguments of {op}() against the API reference."))),
+        }
+    }
+    /// The value of a key; JSON `null` counts as absent (JS callers pass `undefined` and `null` alike).
+    pub fn get(&self, key: &str) -> Option<&'a Json> {
+        self.obj.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v).filter(|v| **v != Json::Null)
+    }
+    pub fn err(&self, key: &str, want: &str) -> Error {
+        wrong(self.op, &self.path, key, want)
+    }
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(self.err(key, "a string")),
+        }
+    }
+    pub fn str(&self, key: &str) -> Result<&'a str> {
+        self.opt_str(key)?.ok_or_else(|| self.err(key, "a string"))
+    }
+    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Num(n)) => n.parse::<u64>().map(Some).map_err(|_| self.err(key, "a non-negative integer")),
+            Some(_) => Err(self.err(key, "a non-negative integer")),
+        }
+    }
+    pub fn u64(&self, key: &str) -> Result<u64> {
+        self.opt_u64(key)?.ok_or_else(|| self.err(key, "a non-negative integer"))
+    }
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.err(key, "true or false")),
+        }
+    }
+    pub fn opt_str_list(&self, key: &str) -> Result<Option<Vec<&'a str>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Json::Arr(items)) => items.iter().map(|v| if let Json::Str(s) = v { Ok(s.as_str()) } else { Err(self.err(key, "an array of strings")) }).collect::<Result<Vec<_>>>().map(Some),
+            Some(_) => Err(self.err(key, "an array of strings")),
+        }
+    }
+    pub fn opt_list(&self, key: &str) -> Result<&'a [Json]> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(Json::Arr(items)) => Ok(items),
+            Some(_) => Err(self.err(key, "an array")),
+        }
+    }
+    pub fn obj(&self, key: &str) -> Result<Option<Fields<'a>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v @ Json::Obj(_)) => {
+                let path = if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) };
+                Fields::of(self.op, &path, v).map(Some)
+            }
+            Some(_) => Err(self.err(key, "an object")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn round_trips_strings_and_structure() {
+        let text = r#"{"a":[1,-2.5e3,true,false,null],"s":"q\"\\\n\u00e9\ud83d\ude00","o":{}}"#;
+        let v = parse(text).unwrap();
+        let Json::Obj(f) = &v else { panic!() };
+        assert_eq!(f[1].1, Json::Str("q\"\\\n\u{e9}\u{1F600}".into()));
+        let mut out = String::new();
+        write_str(&mut out, "q\"\\\n\u{e9}\u{1}");
+        assert_eq!(out, "\"q\\\"\\\\\\n\u{e9}\\u0001\"");
+    }
+    #[test]
+    fn refuses_bad_json_and_deep_nesting() {
+        for bad in ["", "{", "{\"a\":}", "[1,]", "\"\\ud800\"", "{\"a\":1}x", "'a'", "\"a\u{1}\""] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(parse(&deep).unwrap_err().code, ErrorCode::InvalidInput);
+    }
+}
