@@ -1,1 +1,236 @@
 // Types of the full entry beyond the authorization functions (DatadogClient, sans-IO request builders).
+
+/** What the marketplace API-key endpoint said about the key (the key itself is `Connection.apiKey`). */
+export interface ApiKeyInfo {
+  id?: string;
+  name?: string;
+  last4?: string;
+  createdAt?: string;
+}
+
+/**
+ * One authorized Datadog org: plain JSON, to store as is and pass back to the client's methods.
+ * Holds secrets (tokens, API key): store it encrypted, never log it.
+ */
+export interface Connection {
+  /** Always the canonical site (API hosts never use a vanity host). */
+  site: Site;
+  /** The site parameter, e.g. "datadoghq.eu". */
+  domain: string;
+  orgId?: string;
+  orgName?: string;
+  accessToken: string;
+  refreshToken?: string;
+  tokenType: "Bearer";
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+  scopes: string[];
+  /** The marketplace API key, once createApiKey() has run. Shown once by Datadog: keep it. */
+  apiKey?: string;
+  apiKeyInfo?: ApiKeyInfo;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Why onConnectionChange was called. "retry_save" re-offers tokens an earlier call of the hook failed to store. */
+export type ConnectionChangeReason = "exchange" | "refresh" | "api_key" | "retry_save";
+
+export interface RetryOptions {
+  /** Retries after the first try (the core's default is 5). */
+  maxAttempts?: number;
+  /** Backoff base in ms (full jitter, doubling per retry). */
+  baseMs?: number;
+  /** Backoff cap in ms. */
+  capMs?: number;
+  /** A server asking for a longer wait than this is reported instead of obeyed. */
+  maxServerDelayMs?: number;
+}
+
+export type Compression = "gzip" | "deflate" | "none";
+
+export interface DatadogClientOptions {
+  clientId: string;
+  /** Server side only: constructing with a secret in a browser throws `secret_in_browser`. */
+  clientSecret?: string;
+  /** The redirect URI used in the authorization request (needed by exchangeCode). */
+  redirectUri?: string;
+  /** Default: the platform's fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Retry tuning for 408, 429, 5xx and network errors, or `false` for no retries. */
+  retry?: RetryOptions | false;
+  /**
+   * Awaited with every new state of a connection (new tokens, rotated refresh token, API key) before that state is
+   * used or returned. Store the connection here. If it throws, the call rejects with its error; the client keeps the
+   * new state in memory and offers it to the hook again before the next use.
+   */
+  onConnectionChange?: (conn: Connection, info: { reason: ConnectionChangeReason }) => void | Promise<void>;
+  /** Custom sites (e.g. the local sandbox) that `domain` values may name. */
+  sites?: Site[];
+  /** Allow a client secret in a browser context (internal tools only). */
+  allowSecretInBrowser?: boolean;
+  /** Refresh this long before expiry (the core's default is 60 000 ms). */
+  refreshMarginMs?: number;
+  /** Batches in flight per submission; default 4. */
+  concurrency?: number;
+  /** Body compression for intake requests; default gzip. */
+  compress?: Compression;
+  /** Per-request timeout in ms (default 60 000; 0 for none). */
+  timeoutMs?: number;
+  /** Clock (ms since epoch); default Date.now. */
+  now?: () => number;
+  /** Waits between retries; default setTimeout. Inject for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+export interface ExchangeCodeParams {
+  code: string;
+  codeVerifier: string;
+  domain: string;
+  orgId?: string | null;
+  orgName?: string | null;
+  /** From parseCallback(): a custom site here is used for `domain`. */
+  site?: Site;
+  /** Overrides the client's redirectUri. */
+  redirectUri?: string;
+  /** An earlier connection to the same org: lends its API key (shown once) and what the answer lacks. */
+  previous?: Connection;
+}
+
+export interface ApiRequest {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | (string & {});
+  /** A path on the site's API host, such as "/api/v2/incidents". */
+  path: string;
+  /** Lists become repeated keys. */
+  query?: Record<string, string | number | boolean | null | Array<string | number | boolean>>;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
+export interface ApiResult<T = unknown> {
+  status: number;
+  /** Parsed JSON, or text when the answer is not JSON, or null when empty. */
+  body: T;
+  rateLimit?: RateLimit;
+}
+
+/** An input item that was not delivered, with the reason. */
+export interface FailedItem {
+  index: number;
+  code: ErrorCode | (string & {});
+  message: string;
+  hint: string;
+  status?: number;
+  field?: string;
+  retryAfterMs?: number;
+  rateLimit?: RateLimit;
+}
+
+/** Every input index is either counted in `accepted` or listed in `failed`. */
+export interface DeliveryReport {
+  /** Batches sent (a batch halved after a 413 counts its halves too). */
+  batches: number;
+  /** Batches Datadog accepted. */
+  sent: number;
+  /** Input items fully accepted (for a split series, every piece). */
+  accepted: number;
+  failed: FailedItem[];
+  /** HTTP requests made, retries included. */
+  requests: number;
+  retries: number;
+  /** Ids Datadog returned (events, incidents). */
+  ids?: Array<string | number>;
+  /** Warnings from accepted batches. */
+  warnings?: string[];
+}
+
+export interface SubmitOptions {
+  /** Overrides the client's compression for this call. */
+  compress?: Compression;
+  /** Overrides the client's concurrency for this call. */
+  concurrency?: number;
+}
+
+export interface MetricPoint {
+  timestamp: number;
+  value: number;
+}
+
+/** Datadog's own series shape (v2: points as {timestamp, value}; v1: [timestamp, value] pairs also accepted). */
+export interface MetricSeries {
+  metric: string;
+  points: Array<MetricPoint | [number, number]>;
+  type?: 0 | 1 | 2 | 3 | "unspecified" | "count" | "rate" | "gauge";
+  interval?: number;
+  tags?: string[];
+  resources?: Array<{ name: string; type: string }>;
+  unit?: string;
+  source_type_name?: string;
+  metadata?: Record<string, unknown>;
+  host?: string;
+}
+
+export interface LogEntry {
+  message: string;
+  hostname?: string;
+  ddtags?: string | string[];
+  [attribute: string]: unknown;
+}
+
+export interface SubmitLogsOptions extends SubmitOptions {
+  /** The integration's name, lowercase (set by you, not by your users). */
+  source: string;
+  /** Lowercase; defaults to `source`. */
+  service?: string;
+}
+
+export interface SubmitMetricsOptions extends SubmitOptions {
+  version?: 1 | 2;
+}
+
+export interface SubmitEventsOptions extends SubmitOptions {
+  version?: 1 | 2;
+  /** v2 events only. */
+  applicationKey?: string;
+}
+
+export interface SubmitTracesOptions extends SubmitOptions {
+  format?: "otlp" | "agent";
+  /** For format "agent": the Agent's URL, e.g. "http://localhost:8126". */
+  agentUrl?: string;
+}
+
+export interface IncidentReport extends DeliveryReport {
+  /** The new incident's id. */
+  id?: string | number;
+}
+
+/**
+ * A partner's client for one OAuth client ID. Methods take a Connection and resolve to the updated one; the client
+ * also keeps its newest copy of every connection it has seen, found by any token a copy still carries, so callers
+ * holding an older object (tokens since refreshed or rotated) still use the newest tokens.
+ */
+export declare class DatadogClient {
+  constructor(options: DatadogClientOptions);
+  /** Accepts the whole parseCallback() result plus `codeVerifier`. Resolves after onConnectionChange. */
+  exchangeCode(params: ExchangeCodeParams | (CallbackResult & { codeVerifier: string })): Promise<Connection>;
+  /** Single-flight per connection: concurrent calls share one refresh request. */
+  refresh(conn: Connection): Promise<Connection>;
+  /** Revokes the grant (refresh token) or, with `{ token: "access" }`, the access token only. */
+  revoke(conn: Connection, opts?: { token?: "refresh" | "access" }): Promise<{ revoked: boolean }>;
+  /** The marketplace API key; never retried automatically; stored via onConnectionChange before resolving. */
+  createApiKey(conn: Connection): Promise<Connection>;
+  /** Any API call with the bearer token, refreshed when due and once after a 401. */
+  request<T = unknown>(conn: Connection, req: ApiRequest): Promise<ApiResult<T>>;
+  /** This client's newest copy of `conn`. */
+  latest(conn: Connection): Connection;
+  /** Drop this client's memory of `conn`. */
+  forget(conn: Connection): void;
+  submitMetrics(conn: Connection, series: MetricSeries[], opts?: SubmitMetricsOptions): Promise<DeliveryReport>;
+  submitLogs(conn: Connection, logs: LogEntry[], opts: SubmitLogsOptions): Promise<DeliveryReport>;
+  submitEvents(conn: Connection, events: Array<Record<string, unknown>>, opts?: SubmitEventsOptions): Promise<DeliveryReport>;
+  submitServiceChecks(conn: Connection, checks: Array<Record<string, unknown>>, opts?: SubmitOptions): Promise<DeliveryReport>;
+  createIncident(conn: Connection, incident: Record<string, unknown>, opts?: SubmitOptions): Promise<IncidentReport>;
+  submitTraces(conn: Connection, traces: unknown[], opts?: SubmitTracesOptions): Promise<DeliveryReport>;
+}

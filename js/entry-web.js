@@ -10,3 +10,4 @@ setCore(wasmCall);
 export const ready = Promise.resolve();
 export { DatadogError } from "./core.js";
 export * from "./api.js";
+export * from "./client.js";

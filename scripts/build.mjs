@@ -22,8 +22,11 @@ for (const f of flavours) {
   run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
     "target/wasm32-unknown-unknown/release/datadog_oauth_wasm.wasm"]);
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
-  run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "--strip-debug", "--strip-producers", "--all-features", "--disable-gc",
-    "--disable-exception-handling", `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
+  // Only the features wasm-bindgen's output uses and Node 20 / current browsers run: `--all-features` lets
+  // wasm-opt emit newer encodings (Node 20 then fails with "unknown import kind").
+  run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
+    `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
 }
 
 const common = { bundle: true, minify: false, legalComments: "none", logLevel: "warning", target: "es2022" };

@@ -7,8 +7,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
 
-echo "== Rust, native"
+echo "== Rust, native (full, then the authorization-only flavour the browser entry ships)"
 cargo test --quiet
+cargo test --quiet --no-default-features
 
 echo "== Rust as wasm, in Node"
 cargo test --quiet --target wasm32-unknown-unknown --tests
@@ -21,4 +22,4 @@ node scripts/build.mjs
 node scripts/size.mjs
 
 echo "== JavaScript (package, vectors, sandbox, client, end to end)"
-node --test --test-concurrency=1 tests/js/ sandbox/test/
+node --test --test-concurrency=1 tests/js/ sandbox/test/ tests/e2e/

@@ -6,7 +6,7 @@
 //! into the descriptor a JS caller would hold) and `cases`. A case gives `args` (merged over the defaults) and
 //! either `error` (`{code, field?, hint?}`) or `expect`: `batches` (each `{method, url, headers, compress,
 //! replay, body, items, parts}`, all exact; `body` compared as parsed JSON), `batchItems` (the `items` of each
-//! batch), `bodyBytes` (each body's exact length), `maxBodyBytes`, and `rejected` (`[{index, code, field}]`).
+//! batch), `batchSizes` (how many items each batch holds), `bodyBytes` (each body's exact length), `maxBodyBytes`, and `rejected` (`[{index, code, field}]`).
 //! Large inputs are written with two macros: `{"$repeat": n, "item": x}` inside an array (with `{i}` in strings
 //! replaced by the copy's index) and `{"$str": "ab", "len": n}` for a string of n characters.
 //! Every case also checks that each input index is accounted for exactly once and that no secret of the
@@ -194,6 +194,10 @@ fn run_file(text: &str) -> usize {
         if let Some(w) = want.get("batchItems") {
             let got: Vec<Value> = batches.iter().map(|b| b["items"].clone()).collect();
             assert_eq!(&Value::Array(got), w, "{name}: batch items");
+        }
+        if let Some(w) = want.get("batchSizes") {
+            let got: Vec<usize> = batches.iter().map(|b| b["items"].as_array().unwrap().len()).collect();
+            assert_eq!(&json!(got), w, "{name}: items per batch");
         }
         let sizes: Vec<u64> = batches.iter().map(|b| b["request"]["body"].as_str().map_or(0, str::len) as u64).collect();
         if let Some(w) = want.get("bodyBytes") {

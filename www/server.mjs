@@ -58,9 +58,11 @@ export async function startPartner({
 } = {}) {
   if (!clientId || !clientSecret) throw new Error("startPartner needs clientId and clientSecret");
   const opts = { sites };
-  const sessions = new Map(); // sid -> { pending, onboardingSite, conn, org, created }
-  // The partner's "database": marketplace API keys by org. Datadog shows a key once and refuses a second one
-  // for the same org (409), so a real partner stores it and reuses it when the org reconnects.
+  const sessions = new Map(); // sid -> { pending, onboardingSite, orgKey, keyNote, created }
+  // The partner's "database", keyed by Datadog org. Connections are saved whenever the client hands out a new one
+  // (exchange, refresh, API key). API keys are kept apart too: Datadog shows a key once and refuses a second one
+  // for the same org (409), so when an org connects again the stored key is reused.
+  const connections = new Map();
   const keysByOrg = new Map();
 
   const server = http.createServer((req, res) => {
@@ -91,16 +93,21 @@ export async function startPartner({
     client = new dd.DatadogClient({
       clientId, clientSecret, redirectUri, sites,
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
-      // Token refreshes hand back a new connection: keep the stored one current.
-      onConnectionChange: (conn) => {
-        if (!conn) return;
-        for (const s of sessions.values()) if (s.conn && sameConnection(s.conn, conn)) s.conn = conn;
-      },
+      // The persistence hook: every new connection (exchange, refresh, rotation, API key) is saved before use.
+      onConnectionChange: (conn) => saveConnection(conn),
     });
     return client;
   }
 
-  const ctxBase = (session) => ({ sandboxUrl, tiles, connected: !!(session && session.conn) });
+  const ctxBase = () => ({ sandboxUrl, tiles });
+  const connOf = (session) => (session && session.orgKey ? connections.get(session.orgKey) || null : null);
+
+  function saveConnection(conn) {
+    if (!conn) return;
+    const key = orgKeyOf(conn);
+    connections.set(key, conn);
+    if (conn.apiKey) keysByOrg.set(key, conn.apiKey);
+  }
 
   function siteById(id) {
     // Custom (sandbox) sites first: they are what this server talks to.
@@ -118,7 +125,7 @@ export async function startPartner({
       for (const [k, v] of sessions) if (now - v.created > SESSION_TTL_MS || sessions.size >= MAX_SESSIONS) sessions.delete(k);
     }
     const id = randomBytes(32).toString("base64url");
-    s = { id, created: now, pending: null, onboardingSite: null, conn: null, org: null, keyNote: null };
+    s = { id, created: now, pending: null, onboardingSite: null, orgKey: null, keyNote: null };
     sessions.set(id, s);
     res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_MS / 1000}`);
     return s;
@@ -134,7 +141,7 @@ export async function startPartner({
 
     if (method === "GET" && path === "/") {
       const session = getSession(req, res, false);
-      const html = session && session.conn
+      const html = connOf(session)
         ? pages.connectedPage(ctxBase(session), connectionView(session))
         : pages.homePage(ctxBase(session), { notice: url.searchParams.get("disconnected") ? "Datadog was disconnected." : null });
       return send(res, 200, html, "text/html; charset=utf-8");
@@ -193,17 +200,17 @@ export async function startPartner({
         // Datadog, and a replayed callback must surface Datadog's answer (invalid_grant), not hide it.
         const cb = dd.parseCallback(url.href, session.pending, opts);
         const c = getClient();
-        const conn = await c.exchangeCode({ code: cb.code, codeVerifier: session.pending.codeVerifier, domain: cb.domain });
-        const org = { id: cb.orgId, name: cb.orgName, site: cb.site };
-        const keyNote = await ensureApiKey(c, conn, org);
-        session.conn = conn;
-        session.org = org;
+        // The whole callback result goes in: org id and name end up on the connection.
+        const conn = await c.exchangeCode({ ...cb, codeVerifier: session.pending.codeVerifier });
+        const { keyNote } = await ensureApiKey(c, conn);
+        session.orgKey = orgKeyOf(conn);
         session.keyNote = keyNote;
         session.onboardingSite = null;
         return redirect(res, "/");
       } catch (err) {
         const info = errorInfo(err);
-        info.stillConnected = session && session.conn ? connectionView(session).site.name : null;
+        const current = connOf(session);
+        info.stillConnected = current ? siteOfConn(current).name : null;
         return send(res, 400, pages.errorPage(ctxBase(session), info), "text/html; charset=utf-8");
       }
     }
@@ -212,7 +219,7 @@ export async function startPartner({
     if (path.startsWith("/api/")) {
       const session = getSession(req, res, false);
       if (method !== "GET" && !sameOrigin(req, origin)) return json(res, 403, { error: forbiddenOrigin() });
-      if (!session || !session.conn) {
+      if (!connOf(session)) {
         return json(res, 401, { error: { code: "not_connected", message: "this browser has no Datadog connection", hint: "Connect Datadog first." } });
       }
       if (method === "GET" && path === "/api/connection") return json(res, 200, connectionView(session));
@@ -232,18 +239,20 @@ export async function startPartner({
       if (method === "GET" && recMatch) return json(res, 200, await receivedFor(session, recMatch[1]));
 
       if (method === "POST" && path === "/api/disconnect") {
-        const conn = session.conn;
-        session.conn = null;
-        session.org = null;
+        // Revoke the grant at Datadog, then forget the tokens. The API key stays valid in Datadog until the user
+        // deletes it there, so it stays stored for this org (the next connection of the org reuses it).
+        const key = session.orgKey;
+        const conn = connections.get(key);
+        session.orgKey = null;
         session.pending = null;
-        let revoked = false;
+        connections.delete(key);
         try {
-          const c = getClient();
-          if (typeof c.revoke === "function") { await c.revoke(conn); revoked = true; }
+          await getClient().revoke(conn);
+          getClient().forget(conn);
         } catch (err) {
           return json(res, 200, { disconnected: true, revoked: false, error: errorInfo(err) });
         }
-        return json(res, 200, { disconnected: true, revoked });
+        return json(res, 200, { disconnected: true, revoked: true });
       }
       return json(res, 404, { error: { code: "not_found", message: "no such API route", hint: "" } });
     }
@@ -263,26 +272,26 @@ export async function startPartner({
     return u.toString();
   }
 
-  async function ensureApiKey(c, conn, org) {
-    const key = orgKey(org);
+  async function ensureApiKey(c, conn) {
+    const key = orgKeyOf(conn);
     try {
-      await c.createApiKey(conn);
-      const apiKey = apiKeyOf(conn);
-      if (apiKey) keysByOrg.set(key, apiKey);
-      return "created";
+      await c.createApiKey(conn); // saved through onConnectionChange before it resolves
+      return { keyNote: "created" };
     } catch (err) {
       // Datadog keeps one marketplace key per org and shows it once: reuse the one stored when this org first
-      // connected. Without it, the user must revoke the key in Datadog and connect again (the error's hint).
+      // connected. Without one, the user must delete the key in Datadog and connect again (the error's hint).
       if (dd.DatadogError.is(err, "api_key_exists") && keysByOrg.has(key)) {
-        setApiKey(conn, keysByOrg.get(key));
-        return "reused";
+        const withKey = { ...c.latest(conn), apiKey: keysByOrg.get(key) };
+        c.forget(conn); // the client adopts our copy (with the key) on its next use
+        saveConnection(withKey);
+        return { keyNote: "reused" };
       }
       throw err;
     }
   }
 
   async function submit(c, session, what) {
-    const conn = session.conn;
+    const conn = connOf(session);
     const now = Math.floor(Date.now() / 1000);
     const tags = ["source:pipewave", "env:demo", `pipeline:checkout-service`];
     switch (what) {
@@ -313,7 +322,7 @@ export async function startPartner({
 
   async function receivedFor(session, what) {
     if (!sandboxUrl) return { available: false, count: 0, items: [] };
-    const orgId = session.org && session.org.id;
+    const orgId = connOf(session).orgId;
     const items = [];
     for (const kind of SENDS[what].kinds) {
       const q = new URLSearchParams({ kind });
@@ -326,20 +335,19 @@ export async function startPartner({
     return { available: true, count: items.length, items: items.slice(-3).reverse() };
   }
 
+  // What the page may show: never a token or a key.
   function connectionView(session) {
-    const conn = session.conn;
-    const org = session.org || {};
-    const site = org.site || conn.site || {};
+    const conn = connOf(session);
+    const site = siteOfConn(conn);
     const scopes = Array.isArray(conn.scopes) ? conn.scopes
-      : typeof conn.scope === "string" ? conn.scope.split(/\s+/).filter(Boolean)
-        : Array.isArray(conn.scope) ? conn.scope : [];
-    const exp = conn.expiresAt ?? conn.accessTokenExpiresAt ?? conn.tokenExpiresAt ?? null;
+      : typeof conn.scope === "string" ? conn.scope.split(/\s+/).filter(Boolean) : [];
+    const exp = conn.expiresAt ?? null;
     return {
       site: { id: site.id, name: site.name, site: site.site },
-      org: { id: org.id || conn.orgId || null, name: org.name || conn.orgName || null },
+      org: { id: conn.orgId || null, name: conn.orgName || null },
       scopes,
       expiresAt: typeof exp === "number" ? new Date(exp).toISOString() : exp,
-      apiKey: apiKeyOf(conn) ? session.keyNote || "created" : "missing",
+      apiKey: conn.apiKey ? session.keyNote || "created" : "missing",
       sandbox: !!sandboxUrl,
     };
   }
@@ -356,29 +364,19 @@ export async function startPartner({
 
 // ---- helpers ------------------------------------------------------------------------------------------------
 
-function orgKey(org) {
-  return `${org.site && org.site.id}:${org.id}`;
+function siteOfConn(conn) {
+  return conn.site && typeof conn.site === "object" ? conn.site : { id: String(conn.site || conn.domain || ""), name: String(conn.domain || ""), site: String(conn.domain || "") };
 }
 
-// The connection is the client's plain data; these two accessors keep the rest of this file independent of
-// where exactly it keeps the key.
-function apiKeyOf(conn) {
-  return conn.apiKey ?? null;
-}
-function setApiKey(conn, key) {
-  conn.apiKey = key;
+function orgKeyOf(conn) {
+  return `${siteOfConn(conn).id}:${conn.orgId ?? conn.domain}`;
 }
 
-function sameConnection(a, b) {
-  const id = (c) => `${c.site && (c.site.id || c.site)}:${c.orgId ?? ""}:${c.domain ?? ""}`;
-  return a === b || (a.refreshToken && a.refreshToken === b.refreshToken) || id(a) === id(b);
-}
-
+// The delivery report as the page shows it (failed items carry index, code, message, hint).
 function reportView(r) {
-  if (!r || typeof r !== "object") return { batches: 0, sent: 0, accepted: 0, failed: [] };
   return {
-    batches: r.batches ?? 0, sent: r.sent ?? 0, accepted: r.accepted ?? 0,
-    failed: (r.failed || []).map((f) => (f && typeof f === "object" ? { ...(f.error ? errorInfo(f.error) : {}), index: f.index, code: f.code ?? (f.error && f.error.code), message: f.message ?? (f.error && f.error.message), hint: f.hint ?? (f.error && f.error.hint) } : f)),
+    batches: r.batches, sent: r.sent, accepted: r.accepted,
+    failed: r.failed.map((f) => ({ index: f.index, code: f.code, message: f.message, hint: f.hint, ...(f.status ? { status: f.status } : {}) })),
   };
 }
 

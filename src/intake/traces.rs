@@ -305,7 +305,7 @@ struct ScopeSpans<'r, 's, 'a>(&'r [&'s Span<'a>]);
 impl Serialize for ScopeSpans<'_, '_, '_> {
     fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
         let mut m = ser.serialize_map(Some(2))?;
-        m.serialize_entry("scope", &[("name", SCOPE), ("version", env!("CARGO_PKG_VERSION"))].into_iter().collect::<std::collections::BTreeMap<_, _>>())?;
+        m.serialize_entry("scope", &SingleEntry("name", SCOPE))?;
         m.serialize_entry("spans", &OtlpSpans(self.0))?;
         m.end()
     }

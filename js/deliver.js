@@ -1,0 +1,176 @@
+// Data delivery: the core encodes items into batches (one request description each), and this module sends them
+// with bounded concurrency, compressing each body only just before it goes out, retrying per the core, halving a
+// batch that Datadog finds too large, and accounting for every input index: accepted, or failed with its reason.
+import { call, DatadogError } from "./core.js";
+
+/**
+ * One row per data type: the core operation, the argument its items go in, the kind `parseIntakeResponse` knows,
+ * and how to cut one item into a range of its pieces (the core's `parts` name ranges of metric points or trace
+ * spans) so a batch can be re-encoded in halves after a 413.
+ */
+export const KINDS = {
+  metrics: { op: "encodeMetrics", key: "series", kind: "metrics", pieces: (s) => s?.points, slice: (s, a, b) => ({ ...s, points: s.points.slice(a, b) }) },
+  logs: { op: "encodeLogs", key: "logs", kind: "logs" },
+  events: { op: "encodeEvents", key: "events", kind: "events" },
+  serviceChecks: { op: "encodeServiceChecks", key: "checks", kind: "serviceChecks" },
+  incidents: { op: "encodeIncident", key: "incident", kind: "incidents", single: true, bearer: true },
+  traces: { op: "encodeTraces", key: "traces", kind: "traces", pieces: (t) => (Array.isArray(t) ? t : null), slice: (t, a, b) => t.slice(a, b) },
+};
+
+/** What a failed item looks like in a report: the error's public fields, never a body excerpt (payloads may hold personal data). */
+function failure(index, err) {
+  const f = { index, code: err.code ?? "not_delivered", message: err.message ?? String(err), hint: err.hint ?? "" };
+  if (err.status !== undefined) f.status = err.status;
+  if (err.field !== undefined) f.field = err.field;
+  if (err.retryAfterMs !== undefined) f.retryAfterMs = err.retryAfterMs;
+  if (err.rateLimit !== undefined) f.rateLimit = err.rateLimit;
+  return f;
+}
+
+/** A core error about item `local` of a re-encoded subset, renamed to the caller's index. */
+function relabel(err, key, local, index) {
+  if (local === index) return err;
+  const from = `${key}[${local}]`;
+  const to = `${key}[${index}]`;
+  const out = { ...err };
+  if (typeof out.message === "string") out.message = out.message.split(from).join(to);
+  if (typeof out.field === "string") out.field = out.field.split(from).join(to);
+  return out;
+}
+
+/** An error from the host itself (a thrown non-DatadogError is reported by message, never by value). */
+function asError(err) {
+  if (DatadogError.is(err)) return err;
+  return { code: "not_delivered", message: `the batch could not be sent: ${err && err.message ? err.message : String(err)}`, hint: "See the message; the items can be submitted again." };
+}
+
+/**
+ * Deliver `items` of type `type` for connection lineage `l`. `env` is the client's side of things:
+ * `{ connection(l) → newest connection, fresh(l) → a connection whose token is not due, refreshAfter401(l, used),
+ *    send(req, stats) → response, now(), concurrency, compress }`.
+ */
+export async function deliver(env, l, type, items, opts = {}) {
+  const spec = KINDS[type];
+  const list = spec.single ? [items] : items;
+  if (!Array.isArray(list)) {
+    throw new DatadogError({ code: "invalid_input", field: spec.key, message: `${spec.key} must be an array`, hint: "Pass an array of items in Datadog's JSON shape." });
+  }
+  const { compress = env.compress, concurrency = env.concurrency, ...extra } = opts;
+  const report = { batches: 0, sent: 0, accepted: 0, failed: [], requests: 0, retries: 0 };
+  const ids = [];
+  const warnings = [];
+  const seen = new Uint8Array(list.length);
+  const errors = new Map();
+  const fail = (index, err) => {
+    if (!errors.has(index)) errors.set(index, err);
+  };
+
+  /** Encode `entries` (`{index, start?, end?}` in the caller's coordinates); returns batches as `{request, entries, conn}`. */
+  const encode = async (entries) => {
+    const conn = spec.bearer ? await env.fresh(l) : env.connection(l);
+    const whole = entries === null;
+    const subset = whole ? list : entries.map((e) => (e.start === undefined ? list[e.index] : spec.slice(list[e.index], e.start, e.end)));
+    const args = { ...extra, connection: conn, now: env.now(), [spec.key]: spec.single ? subset[0] : subset };
+    if (compress !== undefined && !spec.bearer) args.compress = compress;
+    const out = call(spec.op, args);
+    const origin = (local) => (whole ? { index: local, offset: 0, range: null } : { index: entries[local].index, offset: entries[local].start ?? 0, range: entries[local].start === undefined ? null : [entries[local].start, entries[local].end] });
+    for (const r of out.rejected) {
+      const o = origin(r.index);
+      seen[o.index] = 1;
+      fail(o.index, relabel(r.error, spec.key, r.index, o.index));
+    }
+    return out.batches.map((b) => {
+      const parts = b.parts ?? [];
+      const mapped = b.items.map((local) => {
+        const o = origin(local);
+        seen[o.index] = 1;
+        const p = parts.find((x) => x.index === local);
+        if (p) return { index: o.index, start: o.offset + p.start, end: o.offset + p.end };
+        return o.range ? { index: o.index, start: o.range[0], end: o.range[1] } : { index: o.index };
+      });
+      return { request: b.request, entries: mapped, conn };
+    });
+  };
+
+  /** Halve a batch Datadog found too large: by entries, or a lone item by its pieces. Null when it cannot be cut. */
+  const halves = (entries) => {
+    if (entries.length >= 2) {
+      const mid = Math.ceil(entries.length / 2);
+      return [entries.slice(0, mid), entries.slice(mid)];
+    }
+    const e = entries[0];
+    if (!spec.pieces) return null;
+    const start = e.start ?? 0;
+    const end = e.end ?? (spec.pieces(list[e.index])?.length ?? 0);
+    if (end - start < 2) return null;
+    const mid = start + Math.ceil((end - start) / 2);
+    return [[{ index: e.index, start, end: mid }], [{ index: e.index, start: mid, end }]];
+  };
+
+  const run = async (batch, reauthorized = false) => {
+    report.batches++;
+    let response;
+    try {
+      response = await env.send(batch.request, report);
+    } catch (err) {
+      for (const e of batch.entries) fail(e.index, asError(err));
+      return;
+    }
+    batch.request = null; // the body can go now
+    if (spec.bearer && response.status === 401 && !reauthorized && batch.conn.refreshToken) {
+      await env.refreshAfter401(l, batch.conn.accessToken);
+      for (const b of await encode(batch.entries)) await run(b, true);
+      report.batches--; // the re-sent batch is the same batch
+      return;
+    }
+    let ok;
+    try {
+      ok = call("parseIntakeResponse", { kind: spec.kind, response });
+    } catch (err) {
+      const cut = (err.code === "payload_too_large" || response.status === 413) && halves(batch.entries);
+      if (cut) {
+        for (const half of cut) {
+          let sub;
+          try {
+            sub = await encode(half);
+          } catch (e) {
+            for (const x of half) fail(x.index, asError(e));
+            continue;
+          }
+          for (const b of sub) await run(b);
+        }
+        return;
+      }
+      for (const e of batch.entries) fail(e.index, asError(err));
+      return;
+    }
+    report.sent++;
+    if (ok.id !== undefined) ids.push(ok.id);
+    if (ok.warnings) warnings.push(...ok.warnings);
+  };
+
+  const queue = await encode(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const i = next++;
+      const b = queue[i];
+      queue[i] = null; // bounded memory: a sent batch's body is not kept
+      await run(b);
+    }
+  };
+  const slots = Math.max(1, Math.min(Number(concurrency) || 1, queue.length));
+  await Promise.all(Array.from({ length: slots }, worker));
+
+  for (let i = 0; i < list.length; i++) {
+    const err = errors.get(i);
+    if (err) report.failed.push(failure(i, err));
+    else if (!seen[i]) {
+      report.failed.push(failure(i, { code: "not_delivered", message: `${spec.key}[${i}] was not in any batch the encoder produced`, hint: "This is a bug in the encoder; please report it. The item can be submitted again." }));
+    } else report.accepted++;
+  }
+  report.failed.sort((a, b) => a.index - b.index);
+  if (ids.length) report.ids = ids;
+  if (warnings.length) report.warnings = warnings;
+  return report;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// `npm run demo`: builds dist/ if it is missing, starts the Datadog sandbox and the Pipewave partner backend,
+// registers the backend's redirect URI and onboarding URL with the sandbox, and prints one URL to open.
+// `startDemo({ port })` does the same for tests and resolves to { url, sandbox, partner, close() }.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startSandbox } from "../sandbox/index.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLIENT_ID = "sandbox-client-id";
+const CLIENT_SECRET = "sandbox-client-secret";
+const NEEDED = ["node.mjs", "auth.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
+
+export function ensureBuilt({ quiet = false } = {}) {
+  if (NEEDED.every((f) => existsSync(`${ROOT}dist/${f}`))) return false;
+  if (!quiet) console.log("dist/ is missing: building the package (node scripts/build.mjs)…");
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: quiet ? "ignore" : "inherit" });
+  return true;
+}
+
+export async function startDemo({ port = 0, host = "127.0.0.1", sandboxPort = 0, log = false } = {}) {
+  ensureBuilt({ quiet: true });
+  // Imported only now: the package must exist before the partner backend loads it.
+  const [{ customSite }, { startPartner }] = await Promise.all([
+    import("datadog-oauth-wasm"),
+    import("../www/server.mjs"),
+  ]);
+  const sandbox = await startSandbox({ port: sandboxPort, host, log });
+  let partner;
+  try {
+    const doc = await (await fetch(`${sandbox.url}/.well-known/datadog-sandbox.json`)).json();
+    const sites = doc.sites.map(({ id, name, site, appOrigin, apiOrigin, logsOrigin, eventIntakeOrigin, otlpOrigin }) =>
+      customSite({ id, name, site, appOrigin, apiOrigin, logsOrigin, eventIntakeOrigin, otlpOrigin }));
+    const siteName = Object.fromEntries(doc.sites.map((s) => [s.id, s.name]));
+    const tiles = doc.orgs.map((o) => ({ name: o.name, site: o.site, siteName: siteName[o.site], tileUrl: `${o.tileUrl}&client=${CLIENT_ID}` }));
+    partner = await startPartner({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, sites, sandboxUrl: sandbox.url, tiles, port, host });
+    // What a partner enters in Datadog's Developer Platform: redirect URI and onboarding URL.
+    const res = await fetch(`${sandbox.url}/_sandbox/clients/${CLIENT_ID}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Pipewave", redirectUris: [partner.redirectUri], onboardingUrl: partner.onboardingUrl }),
+    });
+    if (!res.ok) throw new Error(`registering the client with the sandbox failed: ${res.status} ${await res.text()}`);
+  } catch (err) {
+    if (partner) await partner.close();
+    await sandbox.close();
+    throw err;
+  }
+  return {
+    url: partner.url,
+    sandbox,
+    partner,
+    close: async () => {
+      await partner.close();
+      await sandbox.close();
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const port = Number(process.env.PORT || process.env.DEMO_PORT || 3000);
+  let demo;
+  try {
+    ensureBuilt();
+    demo = await startDemo({ port, sandboxPort: Number(process.env.SANDBOX_PORT || 0), log: !!process.env.SANDBOX_LOG });
+  } catch (err) {
+    if (err && err.code === "EADDRINUSE") {
+      console.error(`Port ${port} is in use. Run with another one: PORT=3001 npm run demo`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  console.log(`\n  Pipewave × Datadog demo (against the local Datadog sandbox)\n\n  Open ${demo.url}\n\n  Ctrl-C to stop.\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await demo.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}

@@ -1,0 +1,76 @@
+// The package in a real browser: native ESM straight from dist/ (top-level await loads the wasm, no init
+// call), and a Vite production build of a small app importing it by name, both run in headless Chromium.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { launchChromium, serveDir } from "./support/browser.mjs";
+
+const repo = new URL("../..", import.meta.url).pathname;
+let browser;
+before(async () => { browser = await launchChromium(); });
+after(async () => { await browser?.close(); });
+
+// What the page computes, in the browser, with whichever module it imported as `dd`.
+const probe = `
+  const p = dd.createPkce();
+  const { url, pending } = dd.startAuthorization({ clientId: "cid", redirectUri: "https://partner.example/cb", site: "eu1" });
+  let code = null;
+  try { dd.resolveSite("datadoghq.com.evil.com"); } catch (e) { code = e.code; }
+  window.__result = { sites: dd.sites().length, verifierLength: p.verifier.length, challengeOk: dd.pkceChallenge(p.verifier) === p.challenge,
+    host: new URL(url).host, state: pending.state.length, rejected: code, rfc: dd.pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") };
+`;
+
+function check(r) {
+  assert.equal(r.sites, 9);
+  assert.equal(r.verifierLength, 43);
+  assert.equal(r.challengeOk, true);
+  assert.equal(r.host, "app.datadoghq.eu");
+  assert.equal(r.state, 43);
+  assert.equal(r.rejected, "invalid_site");
+  assert.equal(r.rfc, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+async function run(url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__result, null, { timeout: 15000 });
+  const r = await page.evaluate(() => window.__result);
+  await page.close();
+  assert.deepEqual(errors, []);
+  return r;
+}
+
+for (const entry of ["auth.mjs", "browser.mjs"]) {
+  test(`native ESM in Chromium: dist/${entry}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dd-esm-"));
+    try {
+      symlinkSync(join(repo, "dist"), join(dir, "dist"));
+      writeFileSync(join(dir, "index.html"), `<!doctype html><link rel="icon" href="data:,"><script type="module">import * as dd from "./dist/${entry}"; ${probe}</script>`);
+      const srv = await serveDir(dir);
+      try { check(await run(`${srv.url}/index.html`)); } finally { await srv.close(); }
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+}
+
+test("Vite bundles the package (both entries) and the bundle runs in Chromium", async () => {
+  const { build } = await import("vite");
+  const dir = mkdtempSync(join(tmpdir(), "dd-vite-"));
+  try {
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(repo, join(dir, "node_modules", "datadog-oauth-wasm"));
+    writeFileSync(join(dir, "index.html"), `<!doctype html><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>`);
+    writeFileSync(join(dir, "main.js"), `import * as dd from "datadog-oauth-wasm/auth";\nimport { DatadogClient } from "datadog-oauth-wasm";\n${probe}\nwindow.__result.client = typeof DatadogClient;`);
+    await build({ root: dir, logLevel: "silent", build: { outDir: join(dir, "out"), emptyOutDir: true } });
+    const srv = await serveDir(join(dir, "out"));
+    try {
+      const r = await run(`${srv.url}/index.html`);
+      check(r);
+      assert.equal(r.client, "function");
+    } finally { await srv.close(); }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
