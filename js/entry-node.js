@@ -11,3 +11,4 @@ export const ready = Promise.resolve();
 export { DatadogError } from "./core.js";
 export * from "./api.js";
 export * from "./client.js";
+export * from "./sansio.js";

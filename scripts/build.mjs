@@ -33,15 +33,20 @@ const common = { bundle: true, minify: false, legalComments: "none", logLevel: "
 await build({ ...common, entryPoints: [`${root}js/entry-web.js`], outfile: `${root}dist/browser.mjs`, format: "esm", platform: "neutral" });
 await build({ ...common, entryPoints: [`${root}js/entry-web-auth.js`], outfile: `${root}dist/auth.mjs`, format: "esm", platform: "neutral" });
 await build({ ...common, entryPoints: [`${root}js/entry-node.js`], outfile: `${root}dist/node.mjs`, format: "esm", platform: "node" });
-await build({
-  ...common, entryPoints: [`${root}js/entry-node.js`], outfile: `${root}dist/node.cjs`, format: "cjs", platform: "node",
-  // CommonJS has no import.meta: point it at this file so the .wasm beside it is found.
-  define: { "import.meta.url": "__importMetaUrl" },
-  banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
+for (const [entry, out] of [["entry-node.js", "node"], ["entry-node-auth.js", "node-auth"]]) {
+  if (out !== "node") {
+    await build({ ...common, entryPoints: [`${root}js/${entry}`], outfile: `${root}dist/${out}.mjs`, format: "esm", platform: "node" });
+  }
+  await build({
+    ...common, entryPoints: [`${root}js/${entry}`], outfile: `${root}dist/${out}.cjs`, format: "cjs", platform: "node",
+    // CommonJS has no import.meta: point it at this file so the .wasm beside it is found.
+    define: { "import.meta.url": "__importMetaUrl" },
+    banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+}
 // Types: the auth entry's file, and the full entry's (auth + client) as one file, each for ESM and CommonJS.
 const authTypes = readFileSync(`${root}js/auth.d.ts`, "utf8");
-const fullTypes = authTypes + "\n" + readFileSync(`${root}js/client.d.ts`, "utf8");
+const fullTypes = [authTypes, readFileSync(`${root}js/client.d.ts`, "utf8"), readFileSync(`${root}js/sansio.d.ts`, "utf8")].join("\n");
 for (const ext of ["d.ts", "d.cts"]) {
   writeFileSync(`${root}dist/auth.${ext}`, authTypes);
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);

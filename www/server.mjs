@@ -37,8 +37,8 @@ const SECURITY_HEADERS = {
   "Content-Security-Policy":
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-  // The callback URL carries the authorization code: never leak it in a Referer.
-  "Referrer-Policy": "no-referrer",
+  // The callback URL carries the authorization code: never send it to another origin in a Referer.
+  "Referrer-Policy": "same-origin",
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
 };
@@ -400,8 +400,10 @@ function forbiddenOrigin() {
 
 // Requests that change state must come from our own pages (the session cookie is SameSite=Lax too).
 function sameOrigin(req, origin) {
+  const site = req.headers["sec-fetch-site"];
+  if (site) return site === "same-origin";
   const o = req.headers.origin;
-  return o === undefined ? (req.headers["sec-fetch-site"] || "same-origin") === "same-origin" : o === origin;
+  return o === undefined || o === origin;
 }
 
 function parseCookies(header) {

@@ -4,7 +4,7 @@
 
 use super::auth;
 use super::batch::{split_ranges, Limits, Packer, Part, Push};
-use super::validate::{self as v, object};
+use super::validate::{self as v, object, Index, Key};
 use super::{common, invalid, items, Batch, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -72,7 +72,8 @@ fn parse_type(val: &Value, field: &str) -> Result<u8> {
     t.ok_or_else(|| invalid(field, format!("{field} must be 0–3 or \"unspecified\", \"count\", \"rate\", \"gauge\""), "Use 1 (count), 2 (rate) or 3 (gauge)."))
 }
 
-fn parse_point<'a>(p: &'a Value, field: &str, now_ms: i64) -> Result<Point<'a>> {
+/// `field` is only formatted when there is an error: this runs once per point.
+fn parse_point<'a>(p: &'a Value, field: &dyn std::fmt::Display, now_ms: i64) -> Result<Point<'a>> {
     let (ts, value) = match p {
         Value::Object(o) => {
             v::only_keys(o, field, &["timestamp", "value"])?;
@@ -83,7 +84,7 @@ fn parse_point<'a>(p: &'a Value, field: &str, now_ms: i64) -> Result<Point<'a>> 
     };
     let ts = v::timestamp_secs(
         ts,
-        &format!("{field}.timestamp"),
+        &Key(field, "timestamp"),
         now_ms,
         PAST_S,
         FUTURE_S,
@@ -98,7 +99,7 @@ fn parse_point<'a>(p: &'a Value, field: &str, now_ms: i64) -> Result<Point<'a>> 
 }
 
 fn parse<'a>(val: &'a Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'a>> {
-    let field = format!("series[{i}]");
+    let field = Index("series", i);
     let o = object(val, &field, "a metric series")?;
     if let Err(e) = v::only_keys(o, &field, if v1 { V1_KEYS } else { V2_KEYS }) {
         if v1 && o.keys().all(|k| V2_KEYS.contains(&k.as_str())) {
@@ -107,16 +108,16 @@ fn parse<'a>(val: &'a Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'
         return Err(e);
     }
     let metric = v::req_str(o, &field, "metric")?;
-    v::non_empty(metric, &format!("{field}.metric"))?;
-    v::max_chars(metric, MAX_METRIC_CHARS, &format!("{field}.metric"))?;
-    let points_field = format!("{field}.points");
+    v::non_empty(metric, &Key(&field, "metric"))?;
+    v::max_chars(metric, MAX_METRIC_CHARS, &Key(&field, "metric"))?;
+    let points_field = Key(&field, "points");
     let raw = match v::required(o, &field, "points")? {
         Value::Array(a) if !a.is_empty() => a,
         _ => return Err(invalid(&points_field, format!("{points_field} must be a non-empty array"), "Give at least one point.")),
     };
     let mut points = Vec::with_capacity(raw.len());
     for (j, p) in raw.iter().enumerate() {
-        points.push(parse_point(p, &format!("{points_field}[{j}]"), now_ms)?);
+        points.push(parse_point(p, &Index(&points_field, j), now_ms)?);
     }
     let kind = match o.get("type") {
         None | Some(Value::Null) => None,

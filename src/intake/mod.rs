@@ -238,8 +238,8 @@ fn parse_intake_response(args: &Value) -> Result<Value> {
 }
 
 /// The error for an item that is invalid; `field` names it the way the caller wrote it (`series[3].metric`).
-pub(crate) fn invalid(field: &str, message: impl Into<String>, hint: &str) -> Error {
-    Error::new(ErrorCode::InvalidPayload, message, hint).with_field(field)
+pub(crate) fn invalid(field: impl std::fmt::Display, message: impl Into<String>, hint: &str) -> Error {
+    Error::new(ErrorCode::InvalidPayload, message, hint).with_field(field.to_string())
 }
 
 #[cfg(test)]

@@ -5,6 +5,27 @@
 use super::invalid;
 use crate::error::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
+use std::fmt::Display;
+
+// Field paths for error messages (`series[3].points[0]`) are taken as any `Display`, so the hot path can pass
+// `Index`/`Key` paths that are only turned into text when there is an error to report.
+
+/// `parent[index]`, formatted on demand.
+pub struct Index<'a, P: Display + ?Sized>(pub &'a P, pub usize);
+/// `parent.key`, formatted on demand.
+pub struct Key<'a, P: Display + ?Sized>(pub &'a P, pub &'a str);
+
+impl<P: Display + ?Sized> Display for Index<'_, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.0, self.1)
+    }
+}
+
+impl<P: Display + ?Sized> Display for Key<'_, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
 
 /// An integer from JSON. Integral floats are accepted because JavaScript has one number type and a value such
 /// as 1.7e9 arrives as a float from some serialisers; fractional values are not integers.
@@ -15,12 +36,12 @@ pub fn as_int(v: &Value) -> Option<i64> {
     }
 }
 
-pub fn object<'a>(v: &'a Value, field: &str, what: &str) -> Result<&'a Map<String, Value>> {
+pub fn object<'a, F: Display + ?Sized>(v: &'a Value, field: &F, what: &str) -> Result<&'a Map<String, Value>> {
     v.as_object().ok_or_else(|| invalid(field, format!("{field} must be an object ({what})"), "Pass items in Datadog's JSON shape."))
 }
 
 /// Closed schemas reject unknown keys: a typo such as `tag` for `tags` would otherwise lose data silently.
-pub fn only_keys(obj: &Map<String, Value>, field: &str, allowed: &[&str]) -> Result<()> {
+pub fn only_keys<F: Display + ?Sized>(obj: &Map<String, Value>, field: &F, allowed: &[&str]) -> Result<()> {
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         None => Ok(()),
         Some(k) => Err(invalid(
@@ -31,29 +52,29 @@ pub fn only_keys(obj: &Map<String, Value>, field: &str, allowed: &[&str]) -> Res
     }
 }
 
-pub fn required<'a>(obj: &'a Map<String, Value>, field: &str, key: &str) -> Result<&'a Value> {
+pub fn required<'a, F: Display + ?Sized>(obj: &'a Map<String, Value>, field: &F, key: &str) -> Result<&'a Value> {
     match obj.get(key) {
         Some(v) if !v.is_null() => Ok(v),
         _ => Err(invalid(&format!("{field}.{key}"), format!("{field}.{key} is required"), "Add the field; see the Datadog API reference.")),
     }
 }
 
-pub fn string<'a>(v: &'a Value, field: &str) -> Result<&'a str> {
+pub fn string<'a, F: Display + ?Sized>(v: &'a Value, field: &F) -> Result<&'a str> {
     v.as_str().ok_or_else(|| invalid(field, format!("{field} must be a string"), "Pass text."))
 }
 
-pub fn req_str<'a>(obj: &'a Map<String, Value>, field: &str, key: &str) -> Result<&'a str> {
-    string(required(obj, field, key)?, &format!("{field}.{key}"))
+pub fn req_str<'a, F: Display + ?Sized>(obj: &'a Map<String, Value>, field: &F, key: &str) -> Result<&'a str> {
+    string(required(obj, field, key)?, &Key(field, key))
 }
 
-pub fn opt_str<'a>(obj: &'a Map<String, Value>, field: &str, key: &str) -> Result<Option<&'a str>> {
+pub fn opt_str<'a, F: Display + ?Sized>(obj: &'a Map<String, Value>, field: &F, key: &str) -> Result<Option<&'a str>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => string(v, &format!("{field}.{key}")).map(Some),
+        Some(v) => string(v, &Key(field, key)).map(Some),
     }
 }
 
-pub fn non_empty(s: &str, field: &str) -> Result<()> {
+pub fn non_empty<F: Display + ?Sized>(s: &str, field: &F) -> Result<()> {
     if s.trim().is_empty() {
         Err(invalid(field, format!("{field} must not be empty"), "Give a non-empty value."))
     } else {
@@ -62,7 +83,7 @@ pub fn non_empty(s: &str, field: &str) -> Result<()> {
 }
 
 /// Datadog counts characters, not UTF-8 bytes.
-pub fn max_chars(s: &str, max: usize, field: &str) -> Result<()> {
+pub fn max_chars<F: Display + ?Sized>(s: &str, max: usize, field: &F) -> Result<()> {
     // Cheap path first: a string with at most `max` bytes cannot have more than `max` characters.
     if s.len() > max && s.chars().count() > max {
         Err(invalid(field, format!("{field} is longer than {max} characters"), &format!("Datadog accepts at most {max} characters here; shorten it.")))
@@ -71,19 +92,19 @@ pub fn max_chars(s: &str, max: usize, field: &str) -> Result<()> {
     }
 }
 
-pub fn int(v: &Value, field: &str) -> Result<i64> {
+pub fn int<F: Display + ?Sized>(v: &Value, field: &F) -> Result<i64> {
     as_int(v).ok_or_else(|| invalid(field, format!("{field} must be an integer"), "Pass a whole number."))
 }
 
-pub fn opt_int(obj: &Map<String, Value>, field: &str, key: &str) -> Result<Option<i64>> {
+pub fn opt_int<F: Display + ?Sized>(obj: &Map<String, Value>, field: &F, key: &str) -> Result<Option<i64>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => int(v, &format!("{field}.{key}")).map(Some),
+        Some(v) => int(v, &Key(field, key)).map(Some),
     }
 }
 
 /// An array of strings (tags). Returned as the original slice so it is serialised without copying.
-pub fn strings<'a>(v: &'a Value, field: &str) -> Result<&'a [Value]> {
+pub fn strings<'a, F: Display + ?Sized>(v: &'a Value, field: &F) -> Result<&'a [Value]> {
     let a = v.as_array().ok_or_else(|| invalid(field, format!("{field} must be an array of strings"), "Pass tags as [\"key:value\", ...]."))?;
     if let Some(i) = a.iter().position(|t| !t.is_string()) {
         return Err(invalid(&format!("{field}[{i}]"), format!("{field}[{i}] must be a string"), "Pass tags as [\"key:value\", ...]."));
@@ -91,14 +112,14 @@ pub fn strings<'a>(v: &'a Value, field: &str) -> Result<&'a [Value]> {
     Ok(a)
 }
 
-pub fn opt_strings<'a>(obj: &'a Map<String, Value>, field: &str, key: &str) -> Result<Option<&'a [Value]>> {
+pub fn opt_strings<'a, F: Display + ?Sized>(obj: &'a Map<String, Value>, field: &F, key: &str) -> Result<Option<&'a [Value]>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => strings(v, &format!("{field}.{key}")).map(Some),
+        Some(v) => strings(v, &Key(field, key)).map(Some),
     }
 }
 
-pub fn one_of<'a>(s: &'a str, allowed: &[&str], field: &str) -> Result<&'a str> {
+pub fn one_of<'a, F: Display + ?Sized>(s: &'a str, allowed: &[&str], field: &F) -> Result<&'a str> {
     if allowed.contains(&s) {
         Ok(s)
     } else {
@@ -115,12 +136,12 @@ pub fn within_secs(ts: i64, now_ms: i64, past_s: i64, future_s: i64) -> bool {
     ts >= floor.saturating_sub(past_s) && ts <= ceil.saturating_add(future_s)
 }
 
-pub fn out_of_range(field: &str, message: String, hint: &str) -> Error {
-    Error::new(ErrorCode::TimestampOutOfRange, message, hint).with_field(field)
+pub fn out_of_range<F: Display + ?Sized>(field: &F, message: String, hint: &str) -> Error {
+    Error::new(ErrorCode::TimestampOutOfRange, message, hint).with_field(field.to_string())
 }
 
 /// A seconds timestamp checked against a window, with the error naming the field and the allowed window.
-pub fn timestamp_secs(v: &Value, field: &str, now_ms: i64, past_s: i64, future_s: i64, why: &str) -> Result<i64> {
+pub fn timestamp_secs<F: Display + ?Sized>(v: &Value, field: &F, now_ms: i64, past_s: i64, future_s: i64, why: &str) -> Result<i64> {
     let ts = int(v, field)?;
     if ts > 100_000_000_000 {
         // Almost certainly milliseconds (year 5138 in seconds): say so rather than "out of range".

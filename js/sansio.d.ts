@@ -1,0 +1,52 @@
+// Types of the sans-IO building blocks (full entry). `Connection`, `MetricSeries`, `LogEntry` are declared with the client.
+
+export interface RequestDescription {
+  method: string;
+  url: string;
+  /** Lower-case names. May carry secrets (authorization, dd-api-key): never log as is. */
+  headers: Record<string, string>;
+  body?: string;
+  /** Compression the sender should apply to `body` (the content-encoding header is already set). */
+  compress?: "gzip" | "deflate";
+  /** Whether the request may be sent again after a failure of unknown outcome. */
+  replay: "retry" | "create_once" | "never";
+}
+
+export interface ResponseDescription {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface RetryDecision {
+  retry: boolean;
+  delayMs: number;
+  reason: string;
+  source?: "retry_after" | "rate_limit_reset" | "backoff";
+}
+
+export interface EncodedBatches {
+  batches: { request: RequestDescription; items: number[] }[];
+  rejected: { index: number; error: { code: string; message: string; hint: string; field?: string } }[];
+}
+
+export declare function tokenRequest(args: { clientId: string; clientSecret?: string; redirectUri: string; code: string; codeVerifier: string; domain: string; sites?: Site[] }): RequestDescription;
+export declare function parseTokenResponse(args: { response: ResponseDescription; domain: string; sites?: Site[]; orgId?: string | null; orgName?: string | null; previous?: Connection; now?: number }): Connection;
+export declare function refreshRequest(args: { clientId: string; clientSecret?: string; connection: Connection }): RequestDescription;
+export declare function parseRefreshResponse(args: { response: ResponseDescription; connection: Connection; now?: number }): Connection;
+export declare function revokeRequest(args: { clientId: string; clientSecret?: string; connection: Connection; token?: "refresh" | "access" }): RequestDescription;
+export declare function parseRevokeResponse(args: { response: ResponseDescription }): { revoked: true };
+export declare function apiKeyRequest(args: { connection: Connection }): RequestDescription;
+export declare function parseApiKeyResponse(args: { response: ResponseDescription; connection: Connection; now?: number }): Connection;
+export declare function apiRequest(args: { connection: Connection; method: string; path: string; query?: Record<string, unknown>; body?: unknown }): RequestDescription;
+export declare function parseApiResponse(args: { response: ResponseDescription }): { status: number; body: unknown; rateLimit?: RateLimit };
+export declare function refreshDue(args: { connection: Connection; now?: number; marginMs?: number }): boolean;
+export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number }): RetryDecision;
+export declare function parseConnection(connection: unknown): Connection;
+export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function encodeLogs(connection: Connection, logs: LogEntry[], opts: { source: string; service?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function encodeEvents(connection: Connection, events: Record<string, unknown>[], opts?: { version?: 1 | 2; applicationKey?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function encodeServiceChecks(connection: Connection, checks: Record<string, unknown>[], opts?: { compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function encodeIncident(connection: Connection, incident: Record<string, unknown>, opts?: { now?: number }): EncodedBatches;
+export declare function encodeTraces(connection: Connection, traces: Record<string, unknown>[][], opts?: { format?: "otlp" | "agent"; agentUrl?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function parseIntakeResponse(args: { response: ResponseDescription; kind?: string }): { accepted: true; status: number };

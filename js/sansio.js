@@ -1,0 +1,41 @@
+// The sans-IO building blocks, public for users who bring their own HTTP stack: each `...Request` returns a
+// request description `{ method, url, headers, body?, compress?, replay }`, each `parse...` takes the response
+// `{ status, headers, body }`. `now` defaults to the current time; pass it to make calls deterministic.
+import { call } from "./core.js";
+
+const withNow = (args) => ({ ...args, now: args && args.now != null ? args.now : Date.now() });
+
+/** POST /oauth2/v1/token (authorization_code) for { clientId, clientSecret?, redirectUri, code, codeVerifier, domain, sites? }. */
+export const tokenRequest = (args) => call("tokenRequest", args);
+/** A Connection from the token response: { response, domain, sites?, orgId?, orgName?, previous?, now? }. */
+export const parseTokenResponse = (args) => call("parseTokenResponse", withNow(args));
+/** POST /oauth2/v1/token (refresh_token) for { clientId, clientSecret?, connection }. */
+export const refreshRequest = (args) => call("refreshRequest", args);
+/** The refreshed Connection: { response, connection, now? }; a rotated refresh token replaces the old one. */
+export const parseRefreshResponse = (args) => call("parseRefreshResponse", withNow(args));
+/** POST /oauth2/v1/revoke for { clientId, clientSecret?, connection, token?: "refresh" | "access" }. */
+export const revokeRequest = (args) => call("revokeRequest", args);
+export const parseRevokeResponse = (args) => call("parseRevokeResponse", args);
+/** POST /api/v2/api_keys/marketplace for { connection }; never replayed automatically. */
+export const apiKeyRequest = (args) => call("apiKeyRequest", args);
+/** The Connection with its API key: { response, connection, now? }; 409 → api_key_exists. */
+export const parseApiKeyResponse = (args) => call("parseApiKeyResponse", withNow(args));
+/** Any API call with the bearer token: { connection, method, path, query?, body? }. */
+export const apiRequest = (args) => call("apiRequest", args);
+export const parseApiResponse = (args) => call("parseApiResponse", args);
+/** Whether the access token should be refreshed now: { connection, now?, marginMs? }. */
+export const refreshDue = (args) => call("refreshDue", withNow(args));
+/** Retry or not, and after how long: { status?, headers?, attempt, replay, random?, now? }. */
+export const retryDecision = (args) => call("retryDecision", withNow({ random: Math.random(), ...args }));
+/** A stored connection, checked (its site re-validated). */
+export const parseConnection = (connection) => call("parseConnection", { connection });
+
+/** Request descriptions, one per batch: { batches: [{ request, items }], rejected: [{ index, error }] }. */
+export const encodeMetrics = (connection, series, opts) => call("encodeMetrics", withNow({ ...opts, connection, series }));
+export const encodeLogs = (connection, logs, opts) => call("encodeLogs", withNow({ ...opts, connection, logs }));
+export const encodeEvents = (connection, events, opts) => call("encodeEvents", withNow({ ...opts, connection, events }));
+export const encodeServiceChecks = (connection, checks, opts) => call("encodeServiceChecks", withNow({ ...opts, connection, checks }));
+export const encodeIncident = (connection, incident, opts) => call("encodeIncident", withNow({ ...opts, connection, incident }));
+export const encodeTraces = (connection, traces, opts) => call("encodeTraces", withNow({ ...opts, connection, traces }));
+/** { accepted: true, status } for a 2xx intake answer, else throws the typed error. */
+export const parseIntakeResponse = (args) => call("parseIntakeResponse", args);

@@ -1,0 +1,26 @@
+// Compiled (not run) by tests/js/types.test.mjs: the declarations must describe real usage.
+import { sites, resolveSite, customSite, createPkce, pkceChallenge, parseOnboardingUrl, startAuthorization, parseCallback,
+  DatadogError, DatadogClient, encodeMetrics, tokenRequest, type Site, type PendingAuthorization, type Connection } from "datadog-oauth-wasm";
+import * as auth from "datadog-oauth-wasm/auth";
+
+const all: Site[] = sites();
+const eu: Site = resolveSite("EU");
+const local: Site = customSite({ site: "datadoghq.eu", appOrigin: "http://127.0.0.1:1", apiOrigin: "http://127.0.0.1:2" });
+const pair = createPkce({ length: 64 });
+const challenge: string = pkceChallenge(pair.verifier);
+const onb = parseOnboardingUrl("https://p.example/onboard?site=x");
+const { url, pending } = startAuthorization({ clientId: "c", redirectUri: "https://p.example/cb", site: onb.site ?? eu, scopes: ["api_keys_write"], sites: [local] });
+const kept: PendingAuthorization = JSON.parse(JSON.stringify(pending));
+const cb = parseCallback(url, kept, { maxAgeMs: 60_000 });
+const domain: string = cb.domain;
+try { auth.resolveSite("x"); } catch (e) { if (DatadogError.is(e, "invalid_site")) { const hint: string = e.hint; void hint; } }
+const client = new DatadogClient({ clientId: "c", clientSecret: "s", redirectUri: "https://p.example/cb" });
+async function flow(conn: Connection) {
+  const withKey: Connection = await client.createApiKey(conn);
+  const report = await client.submitMetrics(withKey, [{ metric: "m", points: [{ timestamp: 1, value: 2 }] }]);
+  const n: number = report.accepted;
+  const batches = encodeMetrics(withKey, [{ metric: "m", points: [{ timestamp: 1, value: 2 }] }]);
+  const r = tokenRequest({ clientId: "c", redirectUri: "https://p.example/cb", code: "x", codeVerifier: pair.verifier, domain });
+  return [n, batches.batches.length, r.url, all.length, challenge];
+}
+void flow;
