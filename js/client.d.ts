@@ -48,6 +48,13 @@ export interface RetryOptions {
 
 export type Compression = "gzip" | "deflate" | "none";
 
+/** What the client needs of fetch: the platform's fetch, undici's, or a wrapper (proxies, tests). */
+export type FetchLike = (
+  url: string,
+  // body: a string, or the compressed bytes (a Uint8Array); typed loosely so any fetch type fits.
+  init: { method: string; headers: Record<string, string>; body?: any; signal?: any },
+) => Promise<{ status: number; headers: { forEach(cb: (value: string, name: string) => void): void }; text(): Promise<string> }>;
+
 export interface DatadogClientOptions {
   clientId: string;
   /** Server side only: constructing with a secret in a browser throws `secret_in_browser`. */
@@ -55,7 +62,7 @@ export interface DatadogClientOptions {
   /** The redirect URI used in the authorization request (needed by exchangeCode). */
   redirectUri?: string;
   /** Default: the platform's fetch. */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch?: FetchLike;
   /** Retry tuning for 408, 429, 5xx and network errors, or `false` for no retries. */
   retry?: RetryOptions | false;
   /**

@@ -15,7 +15,12 @@ const NEEDED = ["node.mjs", "auth.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_o
 export function ensureBuilt({ quiet = false } = {}) {
   if (NEEDED.every((f) => existsSync(`${ROOT}dist/${f}`))) return false;
   if (!quiet) console.log("dist/ is missing: building the package (node scripts/build.mjs)…");
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: quiet ? "ignore" : "inherit" });
+  try {
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: quiet ? "pipe" : "inherit" });
+  } catch (err) {
+    throw new Error("building the package failed; on a fresh machine run `bash scripts/setup.sh` first " +
+      "(wasm target, wasm-bindgen CLI, npm packages), then `npm run demo` again", { cause: err });
+  }
   return true;
 }
 
@@ -59,19 +64,23 @@ export async function startDemo({ port = 0, host = "127.0.0.1", sandboxPort = 0,
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const port = Number(process.env.PORT || process.env.DEMO_PORT || 3000);
+  const fixedPort = process.env.PORT || process.env.DEMO_PORT;
+  const options = { sandboxPort: Number(process.env.SANDBOX_PORT || 0), log: !!process.env.SANDBOX_LOG };
   let demo;
   try {
     ensureBuilt();
-    demo = await startDemo({ port, sandboxPort: Number(process.env.SANDBOX_PORT || 0), log: !!process.env.SANDBOX_LOG });
-  } catch (err) {
-    if (err && err.code === "EADDRINUSE") {
-      console.error(`Port ${port} is in use. Run with another one: PORT=3001 npm run demo`);
-      process.exit(1);
+    try {
+      demo = await startDemo({ ...options, port: Number(fixedPort || 3000) });
+    } catch (err) {
+      // 3000 is only a preference: take any free port unless one was asked for.
+      if (!(err && err.code === "EADDRINUSE") || fixedPort) throw err;
+      demo = await startDemo({ ...options, port: 0 });
     }
-    throw err;
+  } catch (err) {
+    console.error(err && err.code === "EADDRINUSE" ? `Port ${fixedPort} is in use; pick another one: PORT=3001 npm run demo` : `demo: ${err.message}`);
+    process.exit(1);
   }
-  console.log(`\n  Pipewave × Datadog demo (against the local Datadog sandbox)\n\n  Open ${demo.url}\n\n  Ctrl-C to stop.\n`);
+  console.log(`\n  Pipewave × Datadog demo, against the local Datadog sandbox\n\n  Open ${demo.url}\n\n  Ctrl-C to stop.\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

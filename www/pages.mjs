@@ -145,7 +145,7 @@ export function connectedPage(ctx, view) {
     body: `<div class="banner success" role="status" id="connected-banner">
   <strong>Datadog is connected.</strong> <span id="close-tab">You may now close this tab.</span>
 </div>
-<div class="grid">
+<div class="grid connected">
 <section class="card" id="connection" aria-labelledby="conn-title" data-site="${esc(view.site.id)}" data-org="${esc(view.org.id)}">
   <h2 id="conn-title">Connection</h2>
   <dl class="facts">

@@ -135,7 +135,8 @@ export async function startPartner({
   async function handle(req, res) {
     const url = new URL(req.url, origin);
     const path = url.pathname;
-    const method = req.method;
+    // HEAD is answered as GET (Node leaves the body out).
+    const method = req.method === "HEAD" ? "GET" : req.method;
 
     if (method === "GET" && STATIC[path]) return serveStatic(res, ...STATIC[path]);
 

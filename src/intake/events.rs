@@ -95,7 +95,7 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
     v::opt_str(a, field, "integration_id")?;
     if let Some(tags) = v::opt_strings(a, field, "tags")? {
         if tags.len() > 100 {
-            return Err(invalid(&format!("{field}.tags"), format!("{field}.tags has {} tags; v2 events take at most 100", tags.len()), "Send fewer tags."));
+            return Err(invalid(format!("{field}.tags"), format!("{field}.tags has {} tags; v2 events take at most 100", tags.len()), "Send fewer tags."));
         }
     }
     if let Some(ts) = v::opt_str(a, field, "timestamp")? {
@@ -112,9 +112,9 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
             v::one_of(v::req_str(inner, &af, "status")?, &["warn", "error", "ok"], &format!("{af}.status"))?;
             opt_one_of(inner, &af, "priority", &["1", "2", "3", "4", "5"])?;
             if let Some(links) = inner.get("links").filter(|l| !l.is_null()) {
-                let n = links.as_array().map(Vec::len).ok_or_else(|| invalid(&format!("{af}.links"), format!("{af}.links must be an array"), "Pass [{url, title}]."))?;
+                let n = links.as_array().map(Vec::len).ok_or_else(|| invalid(format!("{af}.links"), format!("{af}.links must be an array"), "Pass [{url, title}]."))?;
                 if n > 20 {
-                    return Err(invalid(&format!("{af}.links"), format!("{af}.links has {n} links; at most 20"), "Send fewer links."));
+                    return Err(invalid(format!("{af}.links"), format!("{af}.links has {n} links; at most 20"), "Send fewer links."));
                 }
             }
             if let Some(custom) = inner.get("custom").filter(|c| !c.is_null()) {

@@ -45,7 +45,7 @@ fn check(doc: &Value, af: &str) -> Result<()> {
     if let Some(fields) = a.get("fields").filter(|f| !f.is_null()) {
         let ff = format!("{af}.fields");
         for (name, fv) in object(fields, &ff, "{name: {type, value}}")? {
-            let f = format!("{ff}.{name}");
+            let f = format!("{ff}.{}", v::bounded(name));
             let fo = object(fv, &f, "{type, value}")?;
             let ty = v::req_str(fo, &f, "type")?;
             let value = fo.get("value").unwrap_or(&Value::Null);
@@ -54,10 +54,10 @@ fn check(doc: &Value, af: &str) -> Result<()> {
             } else if LIST_FIELDS.contains(&ty) {
                 value.is_null() || value.as_array().is_some_and(|a| a.iter().all(Value::is_string))
             } else {
-                return Err(invalid(&format!("{f}.type"), format!("{f}.type must be one of {}, {}", SCALAR_FIELDS.join(", "), LIST_FIELDS.join(", ")), "e.g. {\"severity\": {\"type\": \"dropdown\", \"value\": \"SEV-5\"}}"));
+                return Err(invalid(format!("{f}.type"), format!("{f}.type must be one of {}, {}", SCALAR_FIELDS.join(", "), LIST_FIELDS.join(", ")), "e.g. {\"severity\": {\"type\": \"dropdown\", \"value\": \"SEV-5\"}}"));
             };
             if !ok {
-                return Err(invalid(&format!("{f}.value"), format!("{f}.value must be a string for {ty} fields, an array of strings for list fields"), "e.g. {\"type\": \"dropdown\", \"value\": \"SEV-5\"}"));
+                return Err(invalid(format!("{f}.value"), format!("{f}.value must be a string for {ty} fields, an array of strings for list fields"), "e.g. {\"type\": \"dropdown\", \"value\": \"SEV-5\"}"));
             }
         }
     }

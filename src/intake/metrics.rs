@@ -93,7 +93,7 @@ fn parse_point<'a>(p: &'a Value, field: &dyn std::fmt::Display, now_ms: i64) -> 
     // JSON cannot hold NaN or Infinity (JSON.stringify turns them into null), so any JSON number is finite.
     let value = match value {
         Value::Number(n) => n,
-        _ => return Err(invalid(&format!("{field}.value"), format!("{field}.value must be a finite number"), "NaN and Infinity cannot be sent; skip such points.")),
+        _ => return Err(invalid(format!("{field}.value"), format!("{field}.value must be a finite number"), "NaN and Infinity cannot be sent; skip such points.")),
     };
     Ok(Point { ts, value })
 }
@@ -125,7 +125,7 @@ fn parse<'a>(val: &'a Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'
     };
     let interval = v::opt_int(o, &field, "interval")?;
     if interval.is_some_and(|n| n < 0) {
-        return Err(invalid(&format!("{field}.interval"), format!("{field}.interval must not be negative"), "The interval is in seconds."));
+        return Err(invalid(format!("{field}.interval"), format!("{field}.interval must not be negative"), "The interval is in seconds."));
     }
     let tags = v::opt_strings(o, &field, "tags")?;
     let host = v::opt_str(o, &field, "host")?;

@@ -38,11 +38,28 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
 /// One request and the input items it carries. An item split across batches (a metric series with too many
 /// points, a trace with too many spans) is listed in `items` of every batch that carries a piece of it, and
 /// `parts` says which range of its points or spans (`start..end`) that batch holds.
-#[derive(Debug)]
 pub struct Batch {
     pub request: HttpRequest,
     pub items: Vec<usize>,
     pub parts: Vec<Part>,
+}
+
+/// Written by hand: the request's headers carry the API key, token or application key, and `HttpRequest`'s
+/// derived `Debug` would print them. Header values and the body (which may hold user data) are left out.
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.request;
+        f.debug_struct("Batch")
+            .field("method", &r.method)
+            .field("url", &r.url)
+            .field("headers", &r.headers.keys().collect::<Vec<_>>())
+            .field("body_bytes", &r.body.as_ref().map_or(0, String::len))
+            .field("compress", &r.compress)
+            .field("replay", &r.replay)
+            .field("items", &self.items)
+            .field("parts", &self.parts)
+            .finish()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -259,6 +276,35 @@ mod tests {
         assert_eq!(Compression::None.max_uncompressed_for(512_000), 512_000);
         // The budget is above what zlib was measured to add to 511 KB of random bytes (600 bytes, memLevel 9).
         assert!(Compression::Gzip.worst_overhead(Compression::Gzip.max_uncompressed_for(512_000)) > 600);
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        let key = "dd-secret-api-key-0123456789";
+        let token = "dd-secret-access-token-0123456789";
+        let app = "dd-secret-app-key-0123456789";
+        let site = crate::site::resolve_site("us1").unwrap();
+        let conn = json!({ "site": site, "apiKey": key, "accessToken": token });
+        let now = 1_700_000_000_000u64;
+        let outs = [
+            metrics::encode(&json!({ "connection": conn, "now": now, "series": [{"metric": "m", "points": [[1_700_000_000, 1]]}, {"metric": 1}] })),
+            logs::encode(&json!({ "connection": conn, "now": now, "source": "acme", "logs": [{"message": "m"}, {}] })),
+            events::encode(&json!({ "connection": conn, "now": now, "version": 2, "applicationKey": app, "events": [{"title": "t", "category": "alert", "attributes": {"status": "ok"}}, {}] })),
+            service_checks::encode(&json!({ "connection": conn, "now": now, "checks": [{"check": "c", "host_name": "h", "status": 0}, {}] })),
+            incidents::encode(&json!({ "connection": conn, "now": now, "incident": {"title": "t", "customer_impacted": false} })),
+            traces::encode(&json!({ "connection": conn, "now": now, "traces": [[{"trace_id": 1, "span_id": 1, "name": "n", "resource": "r", "service": "s", "start": "1700000000000000000", "duration": 1}], []] })),
+        ];
+        for out in outs {
+            let out = out.unwrap();
+            assert!(!out.batches.is_empty());
+            let text = format!("{out:?}");
+            for secret in [key, token, app] {
+                assert!(!text.contains(secret), "{text}");
+            }
+            // The secrets are where they must be: in the request headers sent to Datadog.
+            let sent = out.into_value().to_string();
+            assert!(sent.contains(key) || sent.contains(token));
+        }
     }
 
     #[test]

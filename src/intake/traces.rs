@@ -95,7 +95,7 @@ fn parse_span<'a>(val: &'a Value, field: &str) -> Result<Span<'a>> {
     }
     let error = v::opt_int(o, field, "error")?.unwrap_or(0);
     if !(0..=1).contains(&error) {
-        return Err(invalid(&format!("{field}.error"), format!("{field}.error must be 0 or 1"), "1 marks the span as an error."));
+        return Err(invalid(format!("{field}.error"), format!("{field}.error must be 0 or 1"), "1 marks the span as an error."));
     }
     let meta = match o.get("meta").filter(|m| !m.is_null()) {
         None => None,
@@ -103,7 +103,7 @@ fn parse_span<'a>(val: &'a Value, field: &str) -> Result<Span<'a>> {
             let mf = format!("{field}.meta");
             let mo = object(m, &mf, "string → string")?;
             if let Some((k, _)) = mo.iter().find(|(_, x)| !x.is_string()) {
-                return Err(invalid(&format!("{mf}.{k}"), format!("{mf}.{k} must be a string"), "Put numbers in `metrics`."));
+                return Err(invalid(v::Key(&mf, &v::bounded(k)), format!("{mf}.{} must be a string", v::bounded(k)), "Put numbers in `metrics`."));
             }
             Some(mo)
         }
@@ -114,7 +114,7 @@ fn parse_span<'a>(val: &'a Value, field: &str) -> Result<Span<'a>> {
             let mf = format!("{field}.metrics");
             let mo = object(m, &mf, "string → number")?;
             if let Some((k, _)) = mo.iter().find(|(_, x)| !x.is_number()) {
-                return Err(invalid(&format!("{mf}.{k}"), format!("{mf}.{k} must be a finite number"), "Put text in `meta`."));
+                return Err(invalid(v::Key(&mf, &v::bounded(k)), format!("{mf}.{} must be a finite number", v::bounded(k)), "Put text in `meta`."));
             }
             Some(mo)
         }
@@ -147,7 +147,7 @@ fn parse_trace(val: &Value, i: usize) -> Result<Vec<Span<'_>>> {
         let span = parse_span(s, &sf)?;
         if let Some(first) = spans.first().map(|f: &Span| f.trace_id) {
             if span.trace_id != first {
-                return Err(invalid(&format!("{sf}.trace_id"), format!("{sf}.trace_id differs from the trace's first span"), "All spans of a trace share its trace_id; put other spans in their own trace."));
+                return Err(invalid(format!("{sf}.trace_id"), format!("{sf}.trace_id differs from the trace's first span"), "All spans of a trace share its trace_id; put other spans in their own trace."));
             }
         }
         spans.push(span);
@@ -242,7 +242,8 @@ impl Serialize for Attrs<'_, '_> {
         if let Some(t) = s.kind {
             seq.serialize_element(&Attr("span.type", AttrValue::Str(t)))?;
         }
-        for (k, val) in s.meta.into_iter().flatten() {
+        // OTLP attribute keys must be unique: the span's own name, resource and type win over same-named meta.
+        for (k, val) in s.meta.into_iter().flatten().filter(|(k, _)| !matches!(k.as_str(), "operation.name" | "resource.name" | "span.type")) {
             if let Some(text) = val.as_str() {
                 seq.serialize_element(&Attr(k, AttrValue::Str(text)))?;
             }
@@ -528,6 +529,12 @@ mod tests {
         assert!(attrs.contains(&json!({"key": "env", "value": {"stringValue": "prod"}})));
         assert!(attrs.contains(&json!({"key": "_sampling_priority_v1", "value": {"doubleValue": 1}})));
         assert!(s.get("status").is_none());
+        let mut dup = span(json!(1), json!(2), json!(0), "api");
+        dup["meta"] = json!({"resource.name": "other", "span.type": "x"});
+        let out = run(json!([[dup]]), json!({})).unwrap();
+        let attrs = body(&out, 0)["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"].clone();
+        let keys: Vec<&str> = attrs.as_array().unwrap().iter().map(|a| a["key"].as_str().unwrap()).collect();
+        assert_eq!(keys, vec!["operation.name", "resource.name", "span.type", "_sampling_priority_v1"]);
         assert!(rs[0]["scopeSpans"][0]["spans"][0].get("parentSpanId").is_none());
     }
 

@@ -45,17 +45,24 @@ pub fn only_keys<F: Display + ?Sized>(obj: &Map<String, Value>, field: &F, allow
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         None => Ok(()),
         Some(k) => Err(invalid(
-            &format!("{field}.{k}"),
+            Key(field, &bounded(k)),
             format!("{field} has an unknown field {}", crate::error::quote(k)),
             &format!("Allowed fields: {}.", allowed.join(", ")),
         )),
     }
 }
 
+/// A key from the caller's data as it appears in a field path: bounded and stripped of control characters, so
+/// a megabyte-long or terminal-escaping key cannot blow up an error.
+pub fn bounded(key: &str) -> String {
+    let q = crate::error::quote(key);
+    q[1..q.len() - 1].to_string()
+}
+
 pub fn required<'a, F: Display + ?Sized>(obj: &'a Map<String, Value>, field: &F, key: &str) -> Result<&'a Value> {
     match obj.get(key) {
         Some(v) if !v.is_null() => Ok(v),
-        _ => Err(invalid(&format!("{field}.{key}"), format!("{field}.{key} is required"), "Add the field; see the Datadog API reference.")),
+        _ => Err(invalid(format!("{field}.{key}"), format!("{field}.{key} is required"), "Add the field; see the Datadog API reference.")),
     }
 }
 
@@ -107,7 +114,7 @@ pub fn opt_int<F: Display + ?Sized>(obj: &Map<String, Value>, field: &F, key: &s
 pub fn strings<'a, F: Display + ?Sized>(v: &'a Value, field: &F) -> Result<&'a [Value]> {
     let a = v.as_array().ok_or_else(|| invalid(field, format!("{field} must be an array of strings"), "Pass tags as [\"key:value\", ...]."))?;
     if let Some(i) = a.iter().position(|t| !t.is_string()) {
-        return Err(invalid(&format!("{field}[{i}]"), format!("{field}[{i}] must be a string"), "Pass tags as [\"key:value\", ...]."));
+        return Err(invalid(format!("{field}[{i}]"), format!("{field}[{i}] must be a string"), "Pass tags as [\"key:value\", ...]."));
     }
     Ok(a)
 }
@@ -270,6 +277,23 @@ mod tests {
         for bad in ["2023-02-29T00:00:00Z", "2023-11-14", "2023-11-14T22:13:20", "2023-11-14T25:00:00Z", "x023-11-14T22:13:20Z", "2023-11-14T22:13:20.Z"] {
             assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn unknown_keys_are_bounded_in_paths() {
+        let long = format!("{}\u{1b}[31m", "k".repeat(10_000));
+        let obj = json!({ long.clone(): 1 });
+        let e = only_keys(obj.as_object().unwrap(), "series[0]", &["metric"]).unwrap_err();
+        let field = e.field.unwrap();
+        assert!(field.len() < 120 && field.starts_with("series[0].kkk") && !field.contains('\u{1b}'), "{field}");
+        assert!(e.message.len() < 200);
+    }
+
+    #[test]
+    fn paths_format_lazily_but_correctly() {
+        let series = Index("series", 3);
+        let points = Key(&series, "points");
+        assert_eq!(Key(&Index(&points, 0), "timestamp").to_string(), "series[3].points[0].timestamp");
     }
 
     #[test]

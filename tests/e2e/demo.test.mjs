@@ -46,7 +46,8 @@ const partnerOrigin = () => new URL(demo.url).origin;
 
 /**
  * A fresh browser context (own cookies) whose page records every console error, page error, and partner response
- * that carries a secret. `expectHttpError(path, status)` allows the one resource error an error page causes.
+ * that carries a secret. `expectHttpError(path, status)` expects (and allows) the one console error Chromium logs
+ * for an error page's HTTP status.
  */
 async function openPage() {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -82,6 +83,7 @@ async function openPage() {
     async done() {
       await context.close();
       assert.deepEqual(problems, [], "no console errors, page errors or leaked secrets");
+      assert.deepEqual(allowed, [], "each expected error page answered with its HTTP error status");
     },
   };
 }
@@ -116,20 +118,23 @@ async function tileToConsent(page, siteId) {
   return { org, site };
 }
 
-/** Rewrite the next callback request's query before it reaches the partner (as a forged or altered link would). */
+/**
+ * Alter the redirect Datadog answers the next Authorize click with, as a forged or edited link would: the consent
+ * POST goes to the sandbox unchanged, and its `Location` (the partner callback) gets `mutate`d on the way back.
+ * (Chromium does not route redirect hops, so the callback request itself cannot be intercepted.)
+ */
 async function rewriteNextCallback(page, mutate) {
-  let seen = null;
   await page.route(
-    (u) => u.origin === partnerOrigin() && u.pathname === "/oauth/callback",
+    (u) => u.pathname === "/oauth2/v1/authorize",
     async (route) => {
-      const u = new URL(route.request().url());
-      mutate(u.searchParams);
-      seen = u.toString();
-      await route.continue({ url: seen });
+      const response = await route.fetch({ maxRedirects: 0 });
+      const location = new URL(response.headers().location);
+      assert.equal(location.origin + location.pathname, `${partnerOrigin()}/oauth/callback`);
+      mutate(location.searchParams);
+      await route.fulfill({ status: 302, headers: { location: location.toString() } });
     },
     { times: 1 },
   );
-  return () => seen;
 }
 
 async function expectErrorPage(page, code) {
@@ -222,7 +227,7 @@ test("the site picker: pasting a Datadog address picks the site, then connects t
   await done();
 });
 
-test("'let me pick on Datadog' starts without a site, on US1", async () => {
+test("'let me pick on Datadog' starts without a site, on US1; then disconnect", async () => {
   const { page, done } = await openPage();
   await page.goto(demo.url);
   await page.click("#pick-on-datadog");
@@ -230,6 +235,12 @@ test("'let me pick on Datadog' starts without a site, on US1", async () => {
   assert.equal(new URL(page.url()).origin, siteDoc("us1").appOrigin);
   await page.click("#authorize");
   await expectConnected(page, "us1", orgOn("us1"));
+  // Disconnecting revokes the grant at Datadog and returns to the connect form.
+  await page.waitForSelector("body[data-ready=true]");
+  await page.click("#disconnect");
+  await page.waitForURL(`${demo.url}?disconnected=1`);
+  await page.waitForSelector("#connect-form");
+  assert.match(await page.textContent(".banner.info"), /disconnected/);
   await done();
 });
 

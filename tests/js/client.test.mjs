@@ -3,6 +3,7 @@
 // persistence hook's ordering, retries under injected faults, browser safety, and secret hygiene throughout.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import { control } from "../../sandbox/testkit.mjs";
 import { DatadogClient, DatadogError } from "datadog-oauth-wasm";
 import {
@@ -181,6 +182,7 @@ test("onConnectionChange: the API key is stored before createApiKey resolves", a
     },
   });
   const conn = await connect(sb, client, siteOf("ap2"), h);
+  await control(sb, "DELETE", `/_sandbox/api-keys?org=${conn.orgId}`); // the per-site test made one already
   let resolved = false;
   const p = client.createApiKey(conn).then((c) => {
     resolved = true;
@@ -292,13 +294,14 @@ test("faults: 429, 503, 408 and dropped connections are retried per the core, th
 });
 
 test("a failing refresh reaches every waiting caller as one typed error", async () => {
+  const conn = await connect(sb, makeClient(sites, h).client, siteOf("us1-fed"), h);
+  // The grant was revoked by another process; this one loads the stored connection after its expiry.
+  await makeClient(sites, h).client.revoke(conn);
   const { client } = makeClient(sites, h);
-  const conn = await connect(sb, client, siteOf("us1-fed"), h);
-  // The grant is gone on the server (revoked by another process): the 401 leads to a refresh, which fails clearly.
-  const { client: other } = makeClient(sites, h);
-  await other.revoke(conn);
+  const before = (await stats(sb)).token.errors;
   const errors = await Promise.all(Array.from({ length: 5 }, () => h.rejects(client.request({ ...conn, expiresAt: 0 }, incidents), "invalid_grant")));
   assert.match(errors[0].hint, /authorize again/);
+  assert.equal((await stats(sb)).token.errors, before + 1, "one refresh request for the five callers");
 });
 
 test("browser safety: a client secret in a browser context is refused unless allowed", () => {
@@ -365,6 +368,10 @@ test("plain data in, plain data out: a newer stored copy is adopted, bad input i
 });
 
 test("secret hygiene: no secret appeared in any error, report or console line of this suite", () => {
+  // The client itself, printed or serialised, shows no secret either.
+  const { client } = makeClient(sites, h);
+  h.report(inspect(client, { depth: 10, showHidden: true }));
+  h.report(client);
   const { secrets, texts } = h.check();
   assert.ok(secrets > 20 && texts > 40, `${secrets} secrets against ${texts} texts`);
 });

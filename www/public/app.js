@@ -138,7 +138,7 @@ function relative(ms) {
   if (min <= 0) return "now (refreshed on next use)";
   if (min < 60) return `in ${min} min`;
   const h = Math.floor(min / 60);
-  return `in ${h} h ${min % 60} min`;
+  return min % 60 ? `in ${h} h ${min % 60} min` : `in ${h} h`;
 }
 
 function setUpExpiry() {
@@ -147,7 +147,7 @@ function setUpExpiry() {
   const at = new Date(span.dataset.expires);
   if (Number.isNaN(at.getTime())) return;
   const update = () => {
-    span.textContent = `expires ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} (${relative(at.getTime() - Date.now())})`;
+    span.textContent = `expires at ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}, ${relative(at.getTime() - Date.now())}`;
   };
   update();
   setInterval(update, 30000);

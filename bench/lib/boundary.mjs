@@ -1,0 +1,15 @@
+// A second, private instance of the core through wasm-bindgen's own glue (pkg/, present after a build), used
+// only to split our encoders' time into its parts: arguments to JSON in JS, the wasm call (copy in, parse,
+// validate, encode, copy out), and JSON.parse of the answer. The published entry does exactly these three steps
+// (js/core.js `call`); the instance here just lets each be timed on its own.
+import { existsSync, readFileSync } from "node:fs";
+import { ROOT } from "./ours.mjs";
+
+export async function rawCore() {
+  const glue = `${ROOT}pkg/full/datadog_oauth_wasm.js`;
+  const wasm = `${ROOT}dist/datadog_oauth_wasm_bg.wasm`;
+  if (!existsSync(glue) || !existsSync(wasm)) return null;
+  const mod = await import(`file://${glue}`);
+  const exports = mod.initSync({ module: readFileSync(wasm) });
+  return { call: mod.call, memoryBytes: () => exports.memory.buffer.byteLength };
+}

@@ -1,0 +1,90 @@
+// Shared by the metric and log tables: ours vs bare JSON.stringify vs the Datadog API client's own request body
+// serialisation, without and with gzip, plus where our time goes across the wasm boundary.
+import { gzipSync } from "node:zlib";
+import pako from "pako";
+import { compare, fmtBytes, fmtRatio, fmtTime, gc, ratios, result, summary, timingHeaders, timingRows, QUICK } from "./harness.mjs";
+import { rawCore } from "./boundary.mjs";
+
+/** JSON value with object keys sorted, to compare bodies that differ only in key order. */
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+  return v;
+}
+const sameJson = (a, b) => JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(JSON.parse(b)));
+
+/**
+ * @param o.ours () => array of request bodies (strings), through the public encoder
+ * @param o.oursArgs the argument object our encoder sends to the core (for the breakdown)
+ * @param o.op the core operation name
+ * @param o.bare () => the body by JSON.stringify
+ * @param o.datadog async () => the body by @datadog/datadog-api-client's request factory
+ */
+export async function encodingTable(o) {
+  const bodies = { ours: o.ours(), bare: o.bare(), datadog: await o.datadog() };
+  // Our core batches to Datadog's size limits; the bodies' items together must be the baselines' items.
+  const oursJoined = o.join(bodies.ours);
+  const equal = { bare: sameJson(oursJoined, bodies.bare), datadog: sameJson(oursJoined, bodies.datadog) };
+  const oursBytes = bodies.ours.reduce((n, b) => n + b.length, 0);
+  const oursGzBytes = bodies.ours.reduce((n, b) => n + gzipSync(b).length, 0);
+  const gz = (s) => gzipSync(s);
+
+  const plain = [
+    { name: "ours", label: `datadog-oauth-wasm \`${o.op}\` (boundary included)`, fn: () => o.ours() },
+    { name: "bare", label: "bare `JSON.stringify`", fn: o.bare },
+    { name: "datadog", label: `@datadog/datadog-api-client \`${o.ddMethod}\` body`, async: true, fn: o.datadog },
+  ];
+  const gzipped = [
+    { name: "ours+gz", label: `ours + node:zlib gzip (what our Node host sends)`, fn: () => o.ours().map(gz) },
+    { name: "bare+gz", label: "`JSON.stringify` + node:zlib gzip", fn: () => gz(o.bare()) },
+    { name: "datadog+gz", label: "Datadog client body + pako gzip (what its HTTP layer sends)", async: true, fn: async () => pako.gzip(await o.datadog()) },
+    { name: "datadog+zlib", label: "Datadog client body + node:zlib gzip", async: true, fn: async () => gz(await o.datadog()) },
+  ];
+  const opts = { rounds: QUICK ? 5 : 11, sampleMs: QUICK ? 40 : 120, warmupMs: QUICK ? 100 : 400, gcBetween: true };
+  const s1 = await compare(plain, opts);
+  const s2 = await compare(gzipped, opts);
+  const r1 = ratios(s1, "ours");
+  const r2 = ratios(s2, "ours+gz");
+
+  // Where our time goes.
+  const extra = [];
+  const core = await rawCore();
+  if (core) {
+    const argsJson = JSON.stringify(o.oursArgs());
+    const outJson = core.call(o.op, argsJson);
+    const parts = [
+      { name: "args", label: "1. arguments → JSON text (`JSON.stringify` in JS)", fn: () => JSON.stringify(o.oursArgs()) },
+      { name: "wasm", label: "2. wasm call: copy in, parse, validate, encode, copy out", fn: () => core.call(o.op, argsJson) },
+      { name: "parse", label: "3. `JSON.parse` of the core's answer", fn: () => JSON.parse(outJson) },
+      { name: "all", label: "all three (the public function)", fn: () => o.ours() },
+    ];
+    const s3 = await compare(parts, { ...opts, rounds: QUICK ? 3 : 7 });
+    const all = summary(s3.get("all")).median;
+    extra.push({
+      caption: `Where our time goes (same payload; the core's answer is ${fmtBytes(outJson.length)} of JSON around ${fmtBytes(oursBytes)} of body; wasm linear memory after the run: ${fmtBytes(core.memoryBytes())})`,
+      headers: ["step", "median", "share of the public call"],
+      rows: parts.map((p) => {
+        const m = summary(s3.get(p.name)).median;
+        return [p.label, fmtTime(m), p.name === "all" ? "100%" : `${((m / all) * 100).toFixed(0)}%`];
+      }),
+    });
+  }
+
+  const bareRatio = r1.get("bare").median; // bare time ÷ ours time
+  const ddRatio = r1.get("datadog").median;
+  return {
+    rows: [
+      ...timingRows(plain, s1, "ours"),
+      ...timingRows(gzipped, s2, "ours+gz"),
+    ],
+    extra,
+    ratios: { oursOverBare: 1 / bareRatio, ddOverOurs: ddRatio, ddGzOverOursGz: r2.get("datadog+gz").median },
+    notes: [
+      `Body sizes: ours ${fmtBytes(oursBytes)} in ${bodies.ours.length} request${bodies.ours.length === 1 ? "" : "s"} (${fmtBytes(oursGzBytes)} gzipped), JSON.stringify ${fmtBytes(bodies.bare.length)}, Datadog client ${fmtBytes(bodies.datadog.length)}. ` +
+        `Same JSON as ours (key order aside): JSON.stringify ${equal.bare ? "yes" : "NO"}, Datadog client ${equal.datadog ? "yes" : "NO"}.`,
+      "Rows 1–3 and rows 4–7 are two interleaved groups; the last column of rows 4–7 is relative to ours + gzip.",
+    ],
+  };
+}
+
+export { fmtRatio, gc, result, timingHeaders };

@@ -1,0 +1,44 @@
+// 1. PKCE pairs per second: a fresh verifier and its S256 challenge.
+import { createHash, randomBytes } from "node:crypto";
+import * as oauth from "oauth4webapi";
+import pkceChallenge from "pkce-challenge";
+import { compare, fmtRatio, result, summary, timingHeaders, timingRows, ratios } from "../lib/harness.mjs";
+import { loadOurs } from "../lib/ours.mjs";
+
+export async function run() {
+  const dd = await loadOurs();
+  const candidates = [
+    { name: "ours", label: "datadog-oauth-wasm `createPkce()` (sync)", fn: () => dd.createPkce().challenge },
+    {
+      name: "crypto", label: "node:crypto `randomBytes(32)` + `createHash` (sync)",
+      fn: () => {
+        const verifier = randomBytes(32).toString("base64url");
+        return createHash("sha256").update(verifier).digest("base64url");
+      },
+    },
+    {
+      name: "o4w", label: "oauth4webapi `generateRandomCodeVerifier` + `await calculatePKCECodeChallenge`", async: true,
+      fn: async () => oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+    },
+    { name: "pkce-challenge", label: "pkce-challenge `await pkceChallenge()`", async: true, fn: async () => (await pkceChallenge()).code_challenge },
+  ];
+  // Same shape of output from every candidate: a 43-character verifier, a 43-character challenge.
+  const check = [dd.createPkce(), { challenge: await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()) }];
+  for (const c of check) if (c.challenge.length !== 43) throw new Error("unexpected challenge length");
+
+  const samples = await compare(candidates);
+  const r = ratios(samples, "ours");
+  const o4w = r.get("o4w").median;
+  const crypto = r.get("crypto").median;
+  return result({
+    id: "pkce",
+    title: "1. PKCE pairs per second",
+    what: "One verifier (32 random bytes, base64url) and its S256 challenge per operation. Async candidates are awaited one at a time, as a request handler would.",
+    headers: timingHeaders("ours"),
+    rows: timingRows(candidates, samples, "ours"),
+    targets: [
+      { name: "PKCE ≥ 4× oauth4webapi's awaited rate", met: o4w >= 4, detail: `ours is ${fmtRatio(o4w)} oauth4webapi's rate` },
+      { name: "PKCE at or above the node:crypto baseline", met: crypto >= 1, detail: `ours is ${fmtRatio(crypto)} the node:crypto rate` },
+    ],
+  });
+}
