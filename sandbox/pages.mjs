@@ -24,7 +24,7 @@ const CSS = `
 
 function layout(title, siteLabel, body) {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body><header>Datadog sandbox<small>${esc(siteLabel)}</small></header>
 <main>

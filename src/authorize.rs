@@ -142,7 +142,8 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
 
     let target = match &site {
         Some(s) => s.clone(),
-        None => site::resolve_site(DEFAULT_AUTHORIZE_SITE)?,
+        // A configured custom site for the same site parameter (a local sandbox) stands in for real US1.
+        None => site::site_for_domain(DEFAULT_AUTHORIZE_SITE, &p.sites)?,
     };
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("response_type", "code")
@@ -230,13 +231,7 @@ pub fn parse_onboarding_url(text: &str, custom: &[Site]) -> Result<Onboarding> {
     let from_site = site_param.as_deref().map(|s| site::resolve_site_in(s, custom)).transpose()?;
     let from_domain = domain_param.as_deref().map(|d| site::site_for_domain(d, custom)).transpose()?;
     let site = match (from_site, from_domain) {
-        (Some(s), Some(d)) if !s.same_site(&d) => {
-            return Err(Error::new(
-                ErrorCode::SiteMismatch,
-                format!("the onboarding URL names two different sites: site {} and domain {}", quote(&s.site), quote(&d.site)),
-                "Start again from the integration tile in Datadog.",
-            ))
-        }
+        (Some(s), Some(d)) if !s.same_site(&d) => return Err(site::mismatch_error(&s, &d, "the onboarding URL's site and domain name different sites")),
         (Some(s), _) => Some(s),
         (None, d) => d,
     };

@@ -3,7 +3,7 @@
 //! it carries a code, and that its `domain`/`site` agree with each other and with the site the flow began on.
 
 use crate::authorize::{parse_params, Pending, RedirectUri};
-use crate::error::{quote, Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::oauth_error::from_oauth;
 use crate::secret::Secret;
 use crate::site::{self, Site};
@@ -34,14 +34,6 @@ pub struct Callback {
 }
 
 const NAMES: &[&str; 8] = &["code", "state", "error", "error_description", "domain", "site", "dd_oid", "dd_org_name"];
-
-fn mismatch(a: &str, b: &str, what: &str) -> Error {
-    Error::new(
-        ErrorCode::SiteMismatch,
-        format!("{what}: {} and {}", quote(a), quote(b)),
-        "The authorization came back for a different Datadog site than the one it started on. Start again from the integration tile, or from your site picker with the right site.",
-    )
-}
 
 pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &CallbackOptions) -> Result<Callback> {
     let redirect = RedirectUri::parse(&pending.redirect_uri)?;
@@ -80,13 +72,13 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
     let by_site = site_param.as_deref().map(|s| site::resolve_site_in(s, &custom)).transpose()?;
     if let (Some(d), Some(s)) = (&by_domain, &by_site) {
         if !d.same_site(s) {
-            return Err(mismatch(&d.site, &s.site, "the callback's domain and site name different sites"));
+            return Err(site::mismatch_error(d, s, "the callback's domain and site name different sites"));
         }
     }
     let started = pending.site.as_ref().map(|s| site::from_descriptor(s, &custom)).transpose()?;
     let from_callback = by_site.or(by_domain);
     let site = match (started, from_callback) {
-        (Some(p), Some(c)) if !p.same_site(&c) => return Err(mismatch(&p.site, &c.site, "the flow started on one site and came back from another")),
+        (Some(p), Some(c)) if !p.same_site(&c) => return Err(site::mismatch_error(&p, &c, "the flow started on one site and came back from another")),
         (_, Some(c)) => c,
         (Some(p), None) => p,
         (None, None) => {

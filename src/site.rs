@@ -92,6 +92,23 @@ impl Site {
     }
 }
 
+/// The error for two sites that should be one. When both carry the same site parameter, one of them is a
+/// configured custom site (a sandbox) and the other the real Datadog site: say so, rather than naming the
+/// same parameter twice.
+pub fn mismatch_error(a: &Site, b: &Site, what: &str) -> Error {
+    let detail = if a.site == b.site {
+        let (custom, real) = if a.custom { (a, b) } else { (b, a) };
+        format!("{what}: {} is the real Datadog address for {}, but a custom site ({}) is configured for it", quote(&real.authorize_origin), quote(&real.site), quote(&custom.app_origin))
+    } else {
+        format!("{what}: {} and {}", quote(&a.site), quote(&b.site))
+    };
+    Error::new(
+        ErrorCode::SiteMismatch,
+        detail,
+        "The authorization names a different Datadog site than expected. Start again from the integration tile, or pick the right site; with custom sites configured, use their addresses throughout.",
+    )
+}
+
 /// All nine built-in sites, in table order.
 pub fn sites() -> Vec<Site> {
     SITES.iter().map(Site::known).collect()

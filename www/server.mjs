@@ -24,12 +24,12 @@ const STATIC = {
   "/pkg/datadog_oauth_wasm_auth_bg.wasm": [new URL("datadog_oauth_wasm_auth_bg.wasm", DIST), "application/wasm"],
 };
 
-// What the data buttons send, and where the sandbox files what it received.
+// Where the sandbox files what each data button sent (the client picks the API version).
 const SENDS = {
-  metric: { label: "metric", kinds: ["metrics_v2", "metrics_v1"] },
-  log: { label: "log", kinds: ["logs"] },
-  event: { label: "event", kinds: ["events_v1", "events_v2"] },
-  check: { label: "service check", kinds: ["service_checks"] },
+  metric: { kinds: ["metrics_v2", "metrics_v1"] },
+  log: { kinds: ["logs"] },
+  event: { kinds: ["events_v1", "events_v2"] },
+  check: { kinds: ["service_checks"] },
 };
 
 const SECURITY_HEADERS = {
@@ -181,7 +181,7 @@ export async function startPartner({
         }
         const auth = dd.startAuthorization({ clientId, redirectUri, site, sites });
         session.pending = auth.pending;
-        return redirect(res, site ? auth.url : onSandboxUs1(auth.url));
+        return redirect(res, auth.url);
       } catch (err) {
         return send(res, 400, pages.errorPage(ctxBase(session), errorInfo(err)), "text/html; charset=utf-8");
       }
@@ -259,18 +259,6 @@ export async function startPartner({
     }
 
     return send(res, 404, pages.notFoundPage(ctxBase()), "text/html; charset=utf-8");
-  }
-
-  // A flow started without a site goes to US1 (the library's default, real Datadog). Against the sandbox, US1 is
-  // the sandbox's US1 web app: the same place, on loopback.
-  function onSandboxUs1(authUrl) {
-    const us1 = sites.find((s) => s.id === "us1");
-    const u = new URL(authUrl);
-    if (!us1 || u.origin !== "https://app.datadoghq.com") return authUrl;
-    const target = new URL(us1.authorizeOrigin || us1.appOrigin);
-    u.protocol = target.protocol;
-    u.host = target.host;
-    return u.toString();
   }
 
   async function ensureApiKey(c, conn) {

@@ -38,7 +38,7 @@ export function metricSeries({ series = 100, points = 100 } = {}) {
     unit: "millisecond",
     tags: ["env:prod", `service:checkout-${i % 7}`, `region:us-east-${(i % 2) + 1}`, `shard:${i % 16}`],
     resources: [{ type: "host", name: `web-${i}` }],
-    points: Array.from({ length: points }, (_, j) => ({ timestamp: now - points + j, value: ((i * 31 + j * 17) % 1000) / 7 })),
+    points: Array.from({ length: points }, (_, j) => ({ timestamp: now - points + j, value: ((i * 31 + j * 17) % 1000) / 4 })),
   }));
 }
 
@@ -50,7 +50,6 @@ export function logEntries(n = 1000) {
       message: `GET /api/v1/orders/${100000 + i}?expand=items 200 ${(i * 7) % 250}ms "Mozilla/5.0 (X11; Linux x86_64)" user=u-${i % 97}\ttrace=${(i * 2654435761) >>> 0}`,
       ddtags: `env:prod,version:1.4.${i % 10},team:payments`,
       hostname: `web-${i % 12}.internal`,
-      service: "checkout",
       status: i % 50 === 0 ? "error" : "info",
     });
   }

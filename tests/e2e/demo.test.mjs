@@ -54,13 +54,10 @@ async function openPage() {
   const page = await context.newPage();
   const problems = [];
   const allowed = [];
-  const sandboxOrigins = new Set(doc.sites.map((s) => s.appOrigin));
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;
     const where = msg.location().url || "";
-    // The emulated Datadog app serves no favicon; Chromium's request for it is not the demo's concern.
-    if (sandboxOrigins.has(safeOrigin(where)) && new URL(where).pathname === "/favicon.ico") return;
     const i = allowed.findIndex((a) => where.startsWith(a.url) && msg.text().includes(`status of ${a.status}`));
     if (i >= 0) {
       allowed.splice(i, 1);

@@ -44,6 +44,23 @@ test("custom sites: http only on loopback, never from resolveSite text", () => {
   assert.equal(onb.domain, "datadoghq.eu");
 });
 
+test("custom sites: a flow started without a site goes to the configured stand-in for US1", () => {
+  const us1 = esm.customSite({ id: "sandbox-us1", site: "datadoghq.com", appOrigin: "http://127.0.0.1:9101", apiOrigin: "http://127.0.0.1:9102" });
+  const eu1 = esm.customSite({ id: "sandbox-eu1", site: "datadoghq.eu", appOrigin: "http://127.0.0.1:9001", apiOrigin: "http://127.0.0.1:9002" });
+  const { url } = esm.startAuthorization({ clientId: "c", redirectUri: "http://127.0.0.1:7000/cb", sites: [us1, eu1] });
+  assert.ok(url.startsWith("http://127.0.0.1:9101/oauth2/v1/authorize?"), url);
+  // Without custom sites it is real US1, where Datadog lets the user pick a region.
+  assert.ok(esm.startAuthorization({ clientId: "c", redirectUri: "http://127.0.0.1:7000/cb" }).url.startsWith("https://app.datadoghq.com/oauth2/v1/authorize?"));
+  // A real Datadog address where a custom site is configured: a mismatch that says so.
+  try {
+    esm.parseOnboardingUrl("http://127.0.0.1:7000/onboard?site=https://app.datadoghq.eu&domain=datadoghq.eu", { sites: [eu1] });
+    assert.fail("expected site_mismatch");
+  } catch (e) {
+    assert.equal(e.code, "site_mismatch");
+    assert.match(e.message, /custom site/);
+  }
+});
+
 test("endpoints for a site", () => {
   const e = esm.endpoints("us5");
   assert.equal(e.token, "https://api.us5.datadoghq.com/oauth2/v1/token");
