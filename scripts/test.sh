@@ -12,10 +12,10 @@ cargo test --quiet
 cargo test --quiet --no-default-features
 
 echo "== Rust as wasm, in Node"
-cargo test --quiet --target wasm32-unknown-unknown --tests
+cargo test --target wasm32-unknown-unknown --tests
 
 echo "== Rust as wasm, in headless Chromium"
-WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver cargo test --quiet --target wasm32-unknown-unknown --tests
+WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests
 
 echo "== build"
 node scripts/build.mjs
