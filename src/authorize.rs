@@ -72,7 +72,8 @@ impl Scope {
     }
 }
 
-fn client_id(text: &str) -> Result<&str> {
+/// A client ID as Datadog issues it: printable ASCII without spaces. Shared by every request that names the client.
+pub(crate) fn check_client_id(text: &str) -> Result<&str> {
     if text.is_empty() || text.len() > 256 || !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
         return Err(Error::new(ErrorCode::InvalidClientId, format!("client ID {} is empty or has characters a client ID cannot have", quote(text)), "Copy the client ID from your OAuth client in Datadog's Developer Platform.").with_field("clientId"));
     }
@@ -132,7 +133,7 @@ const DEFAULT_AUTHORIZE_SITE: &str = "datadoghq.com";
 
 /// Build the authorization URL from explicit randomness (state bytes, verifier bytes) and time: deterministic.
 pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verifier_bytes: &[u8], now_ms: u64) -> Result<Authorization> {
-    let client_id = client_id(&p.client_id)?;
+    let client_id = check_client_id(&p.client_id)?;
     let redirect = RedirectUri::parse(&p.redirect_uri)?;
     let site = p.site.as_ref().map(|s| s.resolve(&p.sites)).transpose()?;
     let scopes = p.scopes.as_deref().unwrap_or_default().iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>>>()?;

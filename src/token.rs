@@ -57,18 +57,6 @@ impl TokenKind {
     }
 }
 
-pub(crate) fn check_client_id(text: &str) -> Result<&str> {
-    if text.is_empty() || text.len() > 256 || !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(Error::new(
-            ErrorCode::InvalidClientId,
-            format!("client ID {} is empty or has characters a client ID cannot have", quote(text)),
-            "Copy the client ID from your OAuth client in Datadog's Developer Platform.",
-        )
-        .with_field("clientId"));
-    }
-    Ok(text)
-}
-
 /// An empty secret is no secret: sending `client_secret=` would only earn an opaque 401.
 fn secret_of(s: &Option<Secret>) -> Option<&str> {
     s.as_ref().map(Secret::expose).filter(|s| !s.is_empty())
@@ -85,7 +73,7 @@ fn token_post(site: &Site, pairs: &[(&str, &str)]) -> HttpRequest {
 
 /// The authorization-code grant (RFC 6749 §4.1.3 with the PKCE verifier), to `https://api.<domain>/oauth2/v1/token`.
 pub fn exchange_request(p: &ExchangeParams) -> Result<HttpRequest> {
-    let client_id = check_client_id(&p.client_id)?;
+    let client_id = crate::authorize::check_client_id(&p.client_id)?;
     let redirect = RedirectUri::parse(&p.redirect_uri)?;
     crate::pkce::challenge(p.code_verifier.expose()).map_err(|e| e.with_field("codeVerifier"))?;
     if p.code.is_empty() {
@@ -102,7 +90,7 @@ pub fn exchange_request(p: &ExchangeParams) -> Result<HttpRequest> {
 
 /// The refresh grant (policy 4): the secret goes along when the client has one.
 pub fn refresh_request(client: &ClientParams, conn: &Connection) -> Result<HttpRequest> {
-    let client_id = check_client_id(&client.client_id)?;
+    let client_id = crate::authorize::check_client_id(&client.client_id)?;
     let rt = conn.refresh_token.as_ref().filter(|t| !t.is_empty()).ok_or_else(|| {
         Error::new(
             ErrorCode::MissingRefreshToken,
@@ -119,7 +107,7 @@ pub fn refresh_request(client: &ClientParams, conn: &Connection) -> Result<HttpR
 
 /// RFC 7009 revocation (policy 5): the refresh token by default, since revoking it ends the whole grant.
 pub fn revoke_request(client: &ClientParams, conn: &Connection, kind: Option<TokenKind>) -> Result<HttpRequest> {
-    let client_id = check_client_id(&client.client_id)?;
+    let client_id = crate::authorize::check_client_id(&client.client_id)?;
     let has_refresh = conn.refresh_token.as_ref().is_some_and(|t| !t.is_empty());
     let kind = kind.unwrap_or(if has_refresh { TokenKind::Refresh } else { TokenKind::Access });
     let (token, hint) = match kind {
