@@ -3,18 +3,14 @@
 // batch that Datadog finds too large, and accounting for every input index: accepted, or failed with its reason.
 import { call, DatadogError } from "./core.js";
 
-/**
- * One row per data type: the core operation, the argument its items go in, the kind `parseIntakeResponse` knows,
- * and how to cut one item into a range of its pieces (the core's `parts` name ranges of metric points or trace
- * spans) so a batch can be re-encoded in halves after a 413.
- */
+/** One row per data type: the core operation, the argument its items go in, and the kind `parseIntakeResponse` knows. */
 export const KINDS = {
-  metrics: { op: "encodeMetrics", key: "series", kind: "metrics", pieces: (s) => s?.points, slice: (s, a, b) => ({ ...s, points: s.points.slice(a, b) }) },
+  metrics: { op: "encodeMetrics", key: "series", kind: "metrics" },
   logs: { op: "encodeLogs", key: "logs", kind: "logs" },
   events: { op: "encodeEvents", key: "events", kind: "events" },
   serviceChecks: { op: "encodeServiceChecks", key: "checks", kind: "serviceChecks" },
   incidents: { op: "encodeIncident", key: "incident", kind: "incidents", single: true, bearer: true },
-  traces: { op: "encodeTraces", key: "traces", kind: "traces", pieces: (t) => (Array.isArray(t) ? t : null), slice: (t, a, b) => t.slice(a, b) },
+  traces: { op: "encodeTraces", key: "traces", kind: "traces" },
 };
 
 /** What a failed item looks like in a report: the error's public fields, never a body excerpt (payloads may hold personal data). */
@@ -25,17 +21,6 @@ function failure(index, err) {
   if (err.retryAfterMs !== undefined) f.retryAfterMs = err.retryAfterMs;
   if (err.rateLimit !== undefined) f.rateLimit = err.rateLimit;
   return f;
-}
-
-/** A core error about item `local` of a re-encoded subset, renamed to the caller's index. */
-function relabel(err, key, local, index) {
-  if (local === index) return err;
-  const from = `${key}[${local}]`;
-  const to = `${key}[${index}]`;
-  const out = { ...err };
-  if (typeof out.message === "string") out.message = out.message.split(from).join(to);
-  if (typeof out.field === "string") out.field = out.field.split(from).join(to);
-  return out;
 }
 
 /** An error from the host itself (a thrown non-DatadogError is reported by message, never by value). */
@@ -65,47 +50,33 @@ export async function deliver(env, l, type, items, opts = {}) {
     if (!errors.has(index)) errors.set(index, err);
   };
 
-  /** Encode `entries` (`{index, start?, end?}` in the caller's coordinates); returns batches as `{request, entries, conn}`. */
+  /**
+   * Encode the items, or only `entries` (`{index, start?, end?}`: a half of an earlier batch); the core cuts
+   * them and answers in the caller's coordinates. Returns batches as `{request, entries, conn}`.
+   */
   const encode = async (entries) => {
     const conn = spec.bearer ? await env.fresh(l) : env.connection(l);
-    const whole = entries === null;
-    const subset = whole ? list : entries.map((e) => (e.start === undefined ? list[e.index] : spec.slice(list[e.index], e.start, e.end)));
-    const args = { ...extra, connection: conn, now: env.now(), [spec.key]: spec.single ? subset[0] : subset };
+    const args = { ...extra, connection: conn, now: env.now(), [spec.key]: spec.single ? list[0] : list };
+    if (entries !== null && !spec.single) args.select = entries;
     if (compress !== undefined && !spec.bearer) args.compress = compress;
     const out = call(spec.op, args);
-    const origin = (local) => (whole ? { index: local, offset: 0, range: null } : { index: entries[local].index, offset: entries[local].start ?? 0, range: entries[local].start === undefined ? null : [entries[local].start, entries[local].end] });
     for (const r of out.rejected) {
-      const o = origin(r.index);
-      seen[o.index] = 1;
-      fail(o.index, relabel(r.error, spec.key, r.index, o.index));
+      seen[r.index] = 1;
+      fail(r.index, r.error);
     }
     return out.batches.map((b) => {
-      const parts = b.parts ?? [];
-      const mapped = b.items.map((local) => {
-        const o = origin(local);
-        seen[o.index] = 1;
-        const p = parts.find((x) => x.index === local);
-        if (p) return { index: o.index, start: o.offset + p.start, end: o.offset + p.end };
-        return o.range ? { index: o.index, start: o.range[0], end: o.range[1] } : { index: o.index };
+      const parts = new Map((b.parts ?? []).map((p) => [p.index, p]));
+      const mapped = b.items.map((index) => {
+        seen[index] = 1;
+        const p = parts.get(index);
+        return p ? { index, start: p.start, end: p.end } : { index };
       });
       return { request: b.request, entries: mapped, conn };
     });
   };
 
-  /** Halve a batch Datadog found too large: by entries, or a lone item by its pieces. Null when it cannot be cut. */
-  const halves = (entries) => {
-    if (entries.length >= 2) {
-      const mid = Math.ceil(entries.length / 2);
-      return [entries.slice(0, mid), entries.slice(mid)];
-    }
-    const e = entries[0];
-    if (!spec.pieces) return null;
-    const start = e.start ?? 0;
-    const end = e.end ?? (spec.pieces(list[e.index])?.length ?? 0);
-    if (end - start < 2) return null;
-    const mid = start + Math.ceil((end - start) / 2);
-    return [[{ index: e.index, start, end: mid }], [{ index: e.index, start: mid, end }]];
-  };
+  /** Halves of a batch Datadog found too large (by items, or a lone item by its pieces); null when it cannot be cut. */
+  const halves = (entries) => (spec.single ? null : call("splitSelection", { op: spec.op, [spec.key]: list, select: entries }));
 
   const run = async (batch, reauthorized = false) => {
     report.batches++;

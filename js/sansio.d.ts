@@ -25,8 +25,15 @@ export interface RetryDecision {
   source?: "retry_after" | "rate_limit_reset" | "backoff";
 }
 
+/** A selected input item: all of it, or the range `start..end` of its points (metric series) or spans (traces). */
+export interface SelectEntry {
+  index: number;
+  start?: number | null;
+  end?: number | null;
+}
+
 export interface EncodedBatches {
-  batches: { request: RequestDescription; items: number[] }[];
+  batches: { request: RequestDescription; items: number[]; parts?: { index: number; start: number; end: number }[] }[];
   rejected: { index: number; error: { code: string; message: string; hint: string; field?: string } }[];
 }
 
@@ -43,10 +50,12 @@ export declare function parseApiResponse(args: { response: ResponseDescription }
 export declare function refreshDue(args: { connection: Connection; now?: number; marginMs?: number }): boolean;
 export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number }): RetryDecision;
 export declare function parseConnection(connection: unknown): Connection;
-export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+/** `opts.select` re-encodes only some items (after a 413, the halves from `splitSelection`), in the caller's indices. */
+export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
 export declare function encodeLogs(connection: Connection, logs: LogEntry[], opts: { source: string; service?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
 export declare function encodeEvents(connection: Connection, events: Record<string, unknown>[], opts?: { version?: 1 | 2; applicationKey?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
 export declare function encodeServiceChecks(connection: Connection, checks: Record<string, unknown>[], opts?: { compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
 export declare function encodeIncident(connection: Connection, incident: Record<string, unknown>, opts?: { now?: number }): EncodedBatches;
 export declare function encodeTraces(connection: Connection, traces: Record<string, unknown>[][], opts?: { format?: "otlp" | "agent"; agentUrl?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function splitSelection(op: "encodeMetrics" | "encodeLogs" | "encodeEvents" | "encodeServiceChecks" | "encodeTraces", items: unknown[], select: SelectEntry[]): [SelectEntry[], SelectEntry[]] | null;
 export declare function parseIntakeResponse(args: { response: ResponseDescription; kind?: string }): { accepted: true; status: number };

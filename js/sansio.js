@@ -37,5 +37,10 @@ export const encodeEvents = (connection, events, opts) => call("encodeEvents", w
 export const encodeServiceChecks = (connection, checks, opts) => call("encodeServiceChecks", withNow({ ...opts, connection, checks }));
 export const encodeIncident = (connection, incident, opts) => call("encodeIncident", withNow({ ...opts, connection, incident }));
 export const encodeTraces = (connection, traces, opts) => call("encodeTraces", withNow({ ...opts, connection, traces }));
+/**
+ * After a 413: two halves of a batch's `items` (or of a lone item's points/spans), as `select` entries to pass
+ * back to the same encoder (`opts.select`), or null when it cannot be cut further.
+ */
+export const splitSelection = (op, items, select) => call("splitSelection", { op, items, select });
 /** { accepted: true, status } for a 2xx intake answer, else throws the typed error. */
 export const parseIntakeResponse = (args) => call("parseIntakeResponse", args);

@@ -8,6 +8,7 @@ mod events;
 mod incidents;
 mod logs;
 mod metrics;
+mod select;
 mod service_checks;
 mod traces;
 mod validate;
@@ -22,6 +23,25 @@ pub use batch::Part;
 
 /// Operation names are the JS names. `None` means "not an intake operation" so `api::dispatch` can try others.
 pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
+    if op == "parseIntakeResponse" {
+        return Some(parse_intake_response(args));
+    }
+    if op == "splitSelection" {
+        let inner = args.get("op").and_then(Value::as_str).unwrap_or("");
+        return Some(select::split(inner, args));
+    }
+    if args.get("select").is_some_and(|s| !s.is_null()) && op != "encodeIncident" && op.starts_with("encode") {
+        // A half of an earlier batch (after a 413): encode just those items, answer in the caller's coordinates.
+        return Some(select::subset_args(op, args).and_then(|(sub, sel)| {
+            let enc = encode_typed(op, &sub).unwrap_or_else(|| Err(Error::invalid_input("select", format!("{op}() does not take `select`"))))?;
+            Ok(select::remap(op, enc, &sel).into_value())
+        }));
+    }
+    Some(encode_typed(op, args)?.map(Encoded::into_value))
+}
+
+/// The encoder for an operation name, on its own arguments.
+fn encode_typed(op: &str, args: &Value) -> Option<Result<Encoded>> {
     let result = match op {
         "encodeMetrics" => metrics::encode(args),
         "encodeLogs" => logs::encode(args),
@@ -29,10 +49,9 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
         "encodeServiceChecks" => service_checks::encode(args),
         "encodeIncident" => incidents::encode(args),
         "encodeTraces" => traces::encode(args),
-        "parseIntakeResponse" => return Some(parse_intake_response(args)),
         _ => return None,
     };
-    Some(result.map(Encoded::into_value))
+    Some(result)
 }
 
 /// One request and the input items it carries. An item split across batches (a metric series with too many

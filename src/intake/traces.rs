@@ -334,15 +334,24 @@ fn write<T: Serialize>(buf: &mut Vec<u8>, value: &T) {
     let _ = serde_json::to_writer(buf, value);
 }
 
-/// Distinct services in order of first appearance.
-fn services<'a>(spans: &[Span<'a>]) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
+/// Spans grouped by service, services in order of first appearance. One pass with a map: a trace may carry
+/// thousands of services, and scanning the list per span made 20,000 spans take seconds.
+fn by_service<'s, 'a>(spans: &'s [Span<'a>]) -> Vec<(&'a str, Vec<&'s Span<'a>>)> {
+    let mut at: std::collections::HashMap<&'a str, usize> = std::collections::HashMap::new();
+    let mut out: Vec<(&'a str, Vec<&'s Span<'a>>)> = Vec::new();
     for s in spans {
-        if !out.contains(&s.service) {
-            out.push(s.service);
-        }
+        let i = *at.entry(s.service).or_insert_with(|| {
+            out.push((s.service, Vec::new()));
+            out.len() - 1
+        });
+        out[i].1.push(s);
     }
     out
+}
+
+/// Distinct services in order of first appearance.
+fn services<'a>(spans: &[Span<'a>]) -> Vec<&'a str> {
+    by_service(spans).into_iter().map(|(service, _)| service).collect()
 }
 
 /// One trace (or a range of its spans) as the packer's entry: an Agent trace array, or comma-separated OTLP
@@ -361,11 +370,11 @@ fn write_trace(buf: &mut Vec<u8>, spans: &[Span], range: Range<usize>, format: F
             buf.push(b']');
         }
         Format::Otlp => {
-            for (k, service) in services(spans).into_iter().enumerate() {
+            for (k, (service, group)) in by_service(spans).into_iter().enumerate() {
                 if k > 0 {
                     buf.push(b',');
                 }
-                write(buf, &ResourceSpans { service, spans: spans.iter().filter(|s| s.service == service).collect() });
+                write(buf, &ResourceSpans { service, spans: group });
             }
         }
     }

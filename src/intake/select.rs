@@ -1,0 +1,208 @@
+//! Re-encoding part of a submission. After a 413 the host resends a batch in halves, named in the caller's
+//! coordinates: an item index, and for metric series and traces a range of their points or spans. The core
+//! cuts the items, encodes them, and maps indices, parts and error paths back, so the host needs no knowledge
+//! of payload shapes (which field holds the points, what a trace is made of).
+
+use super::{Encoded, Part};
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// One selected item: the whole of `index`, or its pieces `start..end`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct Entry {
+    pub index: usize,
+    #[serde(default)]
+    pub start: Option<usize>,
+    #[serde(default)]
+    pub end: Option<usize>,
+}
+
+/// The argument holding the items of each encode operation, and the path text that precedes a piece index in
+/// error paths (`series[3].points[7]`, `traces[2][5]`) for the kinds whose items can be cut.
+fn shape(op: &str) -> Option<(&'static str, Option<&'static str>)> {
+    match op {
+        "encodeMetrics" => Some(("series", Some(".points["))),
+        "encodeTraces" => Some(("traces", Some("["))),
+        "encodeLogs" => Some(("logs", None)),
+        "encodeEvents" => Some(("events", None)),
+        "encodeServiceChecks" => Some(("checks", None)),
+        _ => None,
+    }
+}
+
+fn pieces<'a>(op: &str, item: &'a Value) -> Option<&'a Vec<Value>> {
+    match op {
+        "encodeMetrics" => item.get("points").and_then(Value::as_array),
+        "encodeTraces" => item.as_array(),
+        _ => None,
+    }
+}
+
+fn bad(message: String) -> Error {
+    Error::invalid_input("select", message)
+}
+
+fn entries<'a>(op: &str, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &'a Vec<Value>)> {
+    let (key, _) = shape(op).ok_or_else(|| bad(format!("{op}() does not take `select`")))?;
+    let sel: Vec<Entry> = crate::api::input(op, args.get("select").unwrap_or(&Value::Null))?;
+    // `items` is the generic name the sans-IO `splitSelection()` uses.
+    let items = args.get(key).or_else(|| args.get("items")).and_then(Value::as_array).ok_or_else(|| bad(format!("`select` needs `{key}`, the full array it indexes")))?;
+    for e in &sel {
+        let item = items.get(e.index).ok_or_else(|| bad(format!("`select` names {key}[{}], past the end of {key}", e.index)))?;
+        match (e.start, e.end) {
+            (None, None) => {}
+            (Some(a), Some(b)) => {
+                let n = pieces(op, item).map(Vec::len).ok_or_else(|| bad(format!("{key}[{}] cannot be cut into pieces", e.index)))?;
+                if a >= b || b > n {
+                    return Err(bad(format!("`select` range {a}..{b} does not fit {key}[{}]", e.index)));
+                }
+            }
+            _ => return Err(bad("a `select` entry needs both `start` and `end`, or neither".into())),
+        }
+    }
+    Ok((key, sel, items))
+}
+
+/// The encode arguments for just the selected items (cut where a range is given), without `select`.
+pub fn subset_args(op: &str, args: &Value) -> Result<(Value, Vec<Entry>)> {
+    let (key, sel, items) = entries(op, args)?;
+    let subset = sel
+        .iter()
+        .map(|e| match (e.start, e.end) {
+            (Some(a), Some(b)) => match &items[e.index] {
+                Value::Array(spans) => Value::Array(spans[a..b].to_vec()),
+                Value::Object(o) => {
+                    let mut cut: Map<String, Value> = o.iter().filter(|(k, _)| *k != "points").map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let points = o.get("points").and_then(Value::as_array).map(|p| p[a..b].to_vec()).unwrap_or_default();
+                    cut.insert("points".into(), Value::Array(points));
+                    Value::Object(cut)
+                }
+                other => other.clone(),
+            },
+            _ => items[e.index].clone(),
+        })
+        .collect();
+    let mut out: Map<String, Value> = args.as_object().map(|o| o.iter().filter(|(k, _)| *k != key && *k != "select").map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    out.insert(key.into(), Value::Array(subset));
+    Ok((Value::Object(out), sel))
+}
+
+/// Rewrite `key[local]` (and, past a cut, the piece index after it) into the caller's coordinates.
+fn relabel(text: &str, key: &str, piece_prefix: Option<&str>, local: usize, e: &Entry) -> String {
+    let from = format!("{key}[{local}]");
+    let Some(at) = text.find(&from) else { return text.to_string() };
+    let mut out = format!("{}{key}[{}]", &text[..at], e.index);
+    let rest = &text[at + from.len()..];
+    match (piece_prefix, e.start) {
+        (Some(p), Some(base)) if rest.starts_with(p) => {
+            let digits: String = rest[p.len()..].chars().take_while(char::is_ascii_digit).collect();
+            match digits.parse::<usize>() {
+                Ok(k) => {
+                    out.push_str(p);
+                    out.push_str(&(k + base).to_string());
+                    out.push_str(&rest[p.len() + digits.len()..]);
+                }
+                Err(_) => out.push_str(rest),
+            }
+        }
+        _ => out.push_str(rest),
+    }
+    out
+}
+
+/// Map an encoding of the subset back to the caller's coordinates.
+pub fn remap(op: &str, mut enc: Encoded, sel: &[Entry]) -> Encoded {
+    let (key, piece_prefix) = shape(op).expect("checked in subset_args");
+    for b in &mut enc.batches {
+        let mut parts: Vec<Part> = b.parts.iter().map(|p| {
+            let e = sel[p.index];
+            let base = e.start.unwrap_or(0);
+            Part { index: e.index, start: p.start + base, end: p.end + base }
+        }).collect();
+        for &local in &b.items {
+            let e = sel[local];
+            if let (Some(start), Some(end)) = (e.start, e.end) {
+                if !b.parts.iter().any(|p| p.index == local) {
+                    parts.push(Part { index: e.index, start, end });
+                }
+            }
+        }
+        b.items = b.items.iter().map(|&l| sel[l].index).collect();
+        b.parts = parts;
+    }
+    for r in &mut enc.rejected {
+        let e = sel[r.index];
+        r.error.message = relabel(&r.error.message, key, piece_prefix, r.index, &e);
+        r.error.field = r.error.field.as_deref().map(|f| relabel(f, key, piece_prefix, r.index, &e));
+        r.index = e.index;
+    }
+    enc
+}
+
+/// Two halves of a selection that Datadog found too large: by items, or a lone item by its pieces. `null`
+/// when it cannot be cut further (the host then reports the item).
+pub fn split(op: &str, args: &Value) -> Result<Value> {
+    let (_, sel, items) = entries(op, args)?;
+    let entry = |e: &Entry| serde_json::json!({ "index": e.index, "start": e.start, "end": e.end });
+    if sel.len() >= 2 {
+        let mid = sel.len().div_ceil(2);
+        return Ok(Value::Array(vec![Value::Array(sel[..mid].iter().map(entry).collect()), Value::Array(sel[mid..].iter().map(entry).collect())]));
+    }
+    let Some(e) = sel.first() else { return Ok(Value::Null) };
+    let Some(n) = pieces(op, &items[e.index]).map(Vec::len) else { return Ok(Value::Null) };
+    let (start, end) = (e.start.unwrap_or(0), e.end.unwrap_or(n));
+    if end - start < 2 {
+        return Ok(Value::Null);
+    }
+    let mid = start + (end - start).div_ceil(2);
+    let half = |a: usize, b: usize| serde_json::json!([{ "index": e.index, "start": a, "end": b }]);
+    Ok(Value::Array(vec![half(start, mid), half(mid, end)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn args(series: Value, select: Value) -> Value {
+        json!({ "connection": { "site": crate::site::resolve_site("us1").unwrap(), "apiKey": "k".repeat(32) }, "now": NOW * 1000, "compress": "none", "series": series, "select": select })
+    }
+
+    #[test]
+    fn subset_cuts_points_and_maps_back() {
+        let pts: Vec<Value> = (0..6).map(|i| json!({ "timestamp": NOW - i, "value": i })).collect();
+        let series = json!([{ "metric": "a", "points": [{ "timestamp": NOW, "value": 1 }] }, { "metric": "b", "points": pts }]);
+        let a = args(series, json!([{ "index": 1, "start": 2, "end": 5 }]));
+        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
+        assert_eq!(sub["series"][0]["points"].as_array().unwrap().len(), 3);
+        assert!(sub.get("select").is_none());
+        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        assert_eq!(enc.batches[0].items, vec![1]);
+        assert_eq!(enc.batches[0].parts, vec![Part { index: 1, start: 2, end: 5 }]);
+    }
+
+    #[test]
+    fn errors_name_the_callers_item_and_point() {
+        let series = json!([{ "metric": "a", "points": [{ "timestamp": NOW, "value": 1 }] }, { "metric": "b", "points": [{ "timestamp": NOW, "value": 1 }, { "timestamp": 1, "value": 2 }] }]);
+        let a = args(series, json!([{ "index": 1, "start": 1, "end": 2 }]));
+        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
+        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        assert_eq!(enc.rejected[0].index, 1);
+        assert_eq!(enc.rejected[0].error.field.as_deref(), Some("series[1].points[1].timestamp"));
+    }
+
+    #[test]
+    fn split_by_items_then_by_pieces() {
+        let series = json!([{ "metric": "a", "points": [1, 2, 3, 4, 5] }, { "metric": "b", "points": [1] }]);
+        let two = split("encodeMetrics", &args(series.clone(), json!([{ "index": 0 }, { "index": 1 }]))).unwrap();
+        assert_eq!(two, json!([[{ "index": 0, "start": null, "end": null }], [{ "index": 1, "start": null, "end": null }]]));
+        let cut = split("encodeMetrics", &args(series.clone(), json!([{ "index": 0 }]))).unwrap();
+        assert_eq!(cut, json!([[{ "index": 0, "start": 0, "end": 3 }], [{ "index": 0, "start": 3, "end": 5 }]]));
+        assert_eq!(split("encodeMetrics", &args(series.clone(), json!([{ "index": 1 }]))).unwrap(), Value::Null);
+        assert_eq!(split("encodeMetrics", &args(series.clone(), json!([{ "index": 0, "start": 4, "end": 5 }]))).unwrap(), Value::Null);
+        assert!(split("encodeMetrics", &args(series, json!([{ "index": 7 }]))).is_err());
+    }
+}
