@@ -13,6 +13,8 @@ export interface ApiKeyInfo {
  * Holds secrets (tokens, API key): store it encrypted, never log it.
  */
 export interface Connection {
+  /** Random identity from the code exchange, kept through refreshes: older copies are recognised by it. */
+  id?: string;
   /** Always the canonical site (API hosts never use a vanity host). */
   site: Site;
   /** The site parameter, e.g. "datadoghq.eu". */

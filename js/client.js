@@ -167,13 +167,15 @@ export class DatadogClient {
   }
 
   /**
-   * Send a bearer request built from the newest tokens; after a 401, refresh once (shared) and send it again.
+   * Send a bearer request built from the newest tokens; after a 401, refresh (shared) and send it again.
    * Returns `{ response, connection }` (the connection whose token the final request carried).
    */
   async #bearer(l, build) {
     let c = await this.#fresh(l);
     let response = await this.#send(build(c));
-    if (response.status === 401 && c.refreshToken) {
+    // Twice at most: the first 401 may be answered with a token another caller got meanwhile, which can itself
+    // have been invalidated since; the second refresh is then our own.
+    for (let tries = 0; response.status === 401 && c.refreshToken && tries < 2; tries++) {
       c = await this.#refreshShared(l, c.accessToken);
       response = await this.#send(build(c));
     }

@@ -1,6 +1,7 @@
 // The client's memory of connections: for each authorized org (a "lineage"), the newest copy of its tokens, the
 // refresh in flight, and whether it was revoked. Connections stay plain data in the caller's hands; a caller holding
-// an older object (its tokens since refreshed or rotated) is mapped to the newest copy by any token it still carries.
+// an older object (its tokens since refreshed or rotated) is mapped to the newest copy by the connection's `id`
+// (given by the core at the code exchange), or, for records without one, by any token it still carries.
 import { DatadogError } from "./core.js";
 
 /** Tokens kept as lookup keys per lineage: the current and previous refresh and access tokens, a few spare. */
@@ -23,6 +24,7 @@ export class Lineage {
 }
 
 export class ConnectionStore {
+  #byId = new Map();
   #byToken = new Map();
 
   /** The lineage `conn` belongs to, created on first sight. A stored copy newer than ours is adopted. */
@@ -35,8 +37,8 @@ export class ConnectionStore {
         hint: "Pass the Connection object that exchangeCode(), refresh() or onConnectionChange gave you (as stored, plain JSON).",
       });
     }
-    let found = null;
-    for (const t of tokensOf(conn)) {
+    let found = typeof conn.id === "string" ? this.#byId.get(conn.id) ?? null : null;
+    for (const t of found ? [] : tokensOf(conn)) {
       found = this.#byToken.get(t);
       if (found) break;
     }
@@ -61,11 +63,13 @@ export class ConnectionStore {
 
   /** Forget a lineage entirely (memory only; nothing is sent). */
   forget(l) {
+    if (typeof l.latest.id === "string" && this.#byId.get(l.latest.id) === l) this.#byId.delete(l.latest.id);
     for (const k of l.keys) if (this.#byToken.get(k) === l) this.#byToken.delete(k);
     l.keys = [];
   }
 
   #index(l, conn) {
+    if (typeof conn.id === "string") this.#byId.set(conn.id, l);
     for (const t of tokensOf(conn)) {
       if (this.#byToken.get(t) !== l) {
         this.#byToken.set(t, l);

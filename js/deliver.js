@@ -78,7 +78,7 @@ export async function deliver(env, l, type, items, opts = {}) {
   /** Halves of a batch Datadog found too large (by items, or a lone item by its pieces); null when it cannot be cut. */
   const halves = (entries) => (spec.single ? null : call("splitSelection", { op: spec.op, [spec.key]: list, select: entries }));
 
-  const run = async (batch, reauthorized = false) => {
+  const run = async (batch, reauthorized = 0) => {
     report.batches++;
     let response;
     try {
@@ -88,9 +88,10 @@ export async function deliver(env, l, type, items, opts = {}) {
       return;
     }
     batch.request = null; // the body can go now
-    if (spec.bearer && response.status === 401 && !reauthorized && batch.conn.refreshToken) {
+    // Refreshed at most twice, as client.request() does: the first new token may be someone else's, since expired.
+    if (spec.bearer && response.status === 401 && reauthorized < 2 && batch.conn.refreshToken) {
       await env.refreshAfter401(l, batch.conn.accessToken);
-      for (const b of await encode(batch.entries)) await run(b, true);
+      for (const b of await encode(batch.entries)) await run(b, reauthorized + 1);
       report.batches--; // the re-sent batch is the same batch
       return;
     }

@@ -26,6 +26,9 @@ export function authenticateClient(state, params, req) {
       }
     }
   }
+  // What the caller presented (right or wrong) is a secret the test harness must not see printed.
+  state.secrets?.note('client_secret', secret);
+  state.secrets?.note('code_verifier', params.code_verifier);
   const client = typeof clientId === 'string' && clientId ? state.client(clientId) : null;
   if (!client) throw oauthError(401, 'invalid_client', 'Invalid client_id parameter value');
   if (client.clientSecret) {

@@ -1,6 +1,7 @@
 // The control server: how tests, the demo and humans inspect and steer the sandbox
 // (well-known document, reset, settings, client edits, received data, stats, faults).
-// Never returns secrets except through the in-process API.
+// Returns secrets only through the in-process API and `GET /_sandbox/secrets` (the list a test harness scans
+// its output for; loopback test tool, never a model of anything Datadog serves).
 
 import {
   HttpError, apiError, sendJson, sendHtml, readBody, parseJson,
@@ -66,12 +67,14 @@ export async function handleControl(sb, req, res) {
       const i = st.config.clients.findIndex((c) => c.clientId === clientId);
       if (i >= 0) {
         st.config.clients[i] = withConfigErrors(() => applyClientPatch(st.config.clients[i], body));
+        st.secrets.note('client_secret', st.config.clients[i].clientSecret);
         return ok(200, publicClient(st.config.clients[i]));
       }
       // Unknown id: create a client from defaults (handy for "test vs published client" cases).
       const base = { ...sb.clientDefaults(), clientId };
       const created = withConfigErrors(() => applyClientPatch(base, body));
       st.config.clients.push(created);
+      st.secrets.note('client_secret', created.clientSecret);
       return ok(201, publicClient(created));
     }
     if (m === 'GET' && path === '/_sandbox/received') {
@@ -91,6 +94,11 @@ export async function handleControl(sb, req, res) {
       return ok(200, { items: requests.flatMap((r) => r.items), requests });
     }
     if (m === 'GET' && path === '/_sandbox/stats') return ok(200, st.stats);
+    if (m === 'GET' && path === '/_sandbox/secrets') {
+      // No CORS header on purpose: a web page open in the same browser cannot read this list.
+      const list = st.secrets.list();
+      return sendJson(res, 200, { values: list.map((x) => x.value), secrets: list }, { 'Cache-Control': 'no-store' });
+    }
     if (path === '/_sandbox/faults') {
       if (m === 'POST') {
         const body = await readJson(req);

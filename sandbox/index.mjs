@@ -4,7 +4,7 @@
 
 import http from 'node:http';
 import { SITES, HOST_KINDS } from './sites.mjs';
-import { SandboxState, normalizeConfig, clientDefaults } from './state.mjs';
+import { SandboxState, SecretLog, normalizeConfig, clientDefaults } from './state.mjs';
 import { HttpError, sendJson } from './http.mjs';
 import { Faults, faultResponse } from './faults.mjs';
 import * as oauth from './oauth.mjs';
@@ -54,9 +54,10 @@ export async function startSandbox({ port = 0, host = '127.0.0.1', config, log =
   const servers = [];
   const timers = new Set();
   let closed = false;
+  const secrets = new SecretLog(); // outlives resets: GET /_sandbox/secrets lists everything since start
 
   const sb = {
-    state: new SandboxState(initialConfig),
+    state: new SandboxState(initialConfig, { secrets }),
     faults: new Faults(),
     siteDocs: [],
     agentOrigin: null,
@@ -64,7 +65,7 @@ export async function startSandbox({ port = 0, host = '127.0.0.1', config, log =
     wellKnown: () => sb.state.publicDoc(sb.siteDocs, sb.agentOrigin),
     clientDefaults: () => clientDefaults(sb.state.config.orgs),
     reset(next) {
-      sb.state = new SandboxState(next === undefined || next === null ? initialConfig : next);
+      sb.state = new SandboxState(next === undefined || next === null ? initialConfig : next, { secrets });
       sb.faults = new Faults();
       return sb.wellKnown();
     },

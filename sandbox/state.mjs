@@ -3,6 +3,7 @@
 // Pure data plus small helpers; no HTTP here.
 
 import { randomBytes, randomUUID, createHash, timingSafeEqual } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { SITES, SITE_IDS, defaultOrgId } from './sites.mjs';
 
 export const RECEIVED_KINDS = [
@@ -147,15 +148,84 @@ export function safeEqual(a, b) {
   return timingSafeEqual(ha, hb);
 }
 
-// All mutable sandbox state. Replaced wholesale on reset.
+// Every secret the sandbox was configured with, issued or was shown (client secrets, codes, code verifiers,
+// access/refresh tokens, API keys), so a test harness can check that none of them leaked into its output.
+// Kept for the sandbox's whole life (across resets); listed by `GET /_sandbox/secrets`; when the env var
+// DD_SECRET_LOG names a file, each new secret is also appended to it as one JSON line {"kind","value"}.
+const SECRET_MIN = 8; // shorter values are too likely to occur by chance in any output
+const SECRET_MAX = 4096; // hostile-input tests send megabyte "codes"; those are not secrets anyone could leak
+const written = new Map(); // file -> values this process already appended to it
+
+function appendSecretLog(file, kind, value) {
+  if (!file) return;
+  if (!written.has(file)) written.set(file, new Set());
+  const done = written.get(file);
+  if (done.has(value)) return;
+  done.add(value);
+  try {
+    appendFileSync(file, JSON.stringify({ kind, value }) + '\n');
+  } catch {
+    // Never let the test aid break the emulator.
+  }
+}
+
+const isSecretLike = (v) => typeof v === 'string' && v.length >= SECRET_MIN && v.length <= SECRET_MAX;
+
+/** For tests that use secrets without a sandbox: appends them to the DD_SECRET_LOG file (no-op without it). */
+export function logSecret(kind, ...values) {
+  const file = process.env.DD_SECRET_LOG;
+  for (const v of values) if (isSecretLike(v)) appendSecretLog(file, kind, v);
+}
+
+export class SecretLog {
+  constructor({ file = process.env.DD_SECRET_LOG } = {}) {
+    this.file = file || null;
+    this.byValue = new Map(); // value -> kind
+  }
+
+  note(kind, ...values) {
+    for (const v of values) {
+      if (!isSecretLike(v) || this.byValue.has(v)) continue;
+      this.byValue.set(v, kind);
+      appendSecretLog(this.file, kind, v);
+    }
+  }
+
+  list() {
+    return [...this.byValue].map(([value, kind]) => ({ kind, value }));
+  }
+}
+
+// A Map of credentials that notes every key stored (issued) or looked up (presented by a caller).
+class NotingMap extends Map {
+  constructor(log, kind) {
+    super();
+    this.log = log;
+    this.kind = kind;
+  }
+
+  set(k, v) {
+    this.log?.note(this.kind, k);
+    return super.set(k, v);
+  }
+
+  get(k) {
+    this.log?.note(this.kind, k);
+    return super.get(k);
+  }
+}
+
+// All mutable sandbox state. Replaced wholesale on reset (the secret log is carried over by the caller).
 export class SandboxState {
-  constructor(config) {
+  constructor(config, { secrets = new SecretLog() } = {}) {
     this.config = normalizeConfig(config);
-    this.codes = new Map(); // code -> { clientId, orgId, site, redirectUri, challenge, scopes, expiresAt, used, grantId }
+    this.secrets = secrets;
+    for (const c of this.config.clients) secrets.note('client_secret', c.clientSecret);
+    this.codes = new NotingMap(secrets, 'code'); // code -> { clientId, orgId, site, redirectUri, challenge, scopes, expiresAt, used, grantId }
     this.grants = new Map(); // grantId -> { id, clientId, orgId, site, scopes, revoked }
-    this.accessTokens = new Map(); // token -> { grantId, expiresAt, revoked }
-    this.refreshTokens = new Map(); // token -> { grantId, revoked }
-    this.apiKeys = new Map(); // key -> { id, key, orgId, site, clientId, name, createdAt, revoked }
+    this.accessTokens = new NotingMap(secrets, 'access_token'); // token -> { grantId, expiresAt, revoked }
+    this.refreshTokens = new NotingMap(secrets, 'refresh_token'); // token -> { grantId, revoked }
+    this.apiKeys = new NotingMap(secrets, 'api_key'); // key -> { id, key, orgId, site, clientId, name, createdAt, revoked }
     this.received = []; // { kind, org, site, contentEncoding, bytes, decodedBytes, items }
     this.incidents = [];
     this.events = [];

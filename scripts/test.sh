@@ -7,19 +7,25 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
 
+# Every test command runs under the secret scanner: the sandbox logs each secret it issues or sees to
+# DD_SECRET_LOG, and any of them (or a vector's secrets) in the output fails the run.
+export DD_SECRET_LOG="$(mktemp)"
+trap 'rm -f "$DD_SECRET_LOG"' EXIT
+SCAN="node scripts/secret-scan.mjs --"
+
 echo "== Rust, native (full, then the authorization-only flavour the browser entry ships)"
-cargo test --quiet
-cargo test --quiet --no-default-features
+$SCAN cargo test --quiet -- --show-output
+$SCAN cargo test --quiet --no-default-features -- --show-output
 
 echo "== Rust as wasm, in Node"
-cargo test --target wasm32-unknown-unknown --tests
+$SCAN cargo test --target wasm32-unknown-unknown --tests
 
 echo "== Rust as wasm, in headless Chromium"
-WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --tests
+WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver $SCAN cargo test --target wasm32-unknown-unknown --tests
 
 echo "== build"
 node scripts/build.mjs
 node scripts/size.mjs
 
-echo "== JavaScript (package, vectors, sandbox, client, end to end)"
-node --test --test-concurrency=1 tests/js/ sandbox/test/ tests/e2e/
+echo "== JavaScript (package, vectors, sandbox, client, end to end, short fault soak)"
+$SCAN node --test --test-concurrency=1 tests/js/ sandbox/test/ tests/e2e/ tests/soak/

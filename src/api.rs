@@ -319,6 +319,10 @@ pub fn call(op: &str, json: &str) -> String {
 /// The same operation with `Value`s in and out, for Rust callers and tests: goes through `call`'s exact path.
 pub fn dispatch(op: &str, args: Value) -> Result<Value> {
     let text = run(op, &args.to_string())?;
-    let mut v: Value = serde_json::from_str(&text).expect("run() emits JSON");
+    // `run` emits JSON, but a result can be deeper than serde_json reads by default: `parseApiResponse` wraps a
+    // server's body (up to serde's own 128 levels) in two more. A typed error, never a panic.
+    let mut v: Value = serde_json::from_str(&text).map_err(|e| {
+        Error::new(ErrorCode::InvalidResponse, format!("the result of {op} cannot be read back: {e}"), "The response is nested too deeply; read it with call() and your own JSON parser.")
+    })?;
     Ok(v["ok"].take())
 }

@@ -30,6 +30,10 @@ pub struct ApiKeyInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "ConnectionData")]
 pub struct Connection {
+    /// A random identity given at the code exchange and kept through refreshes and rotations, so a caller
+    /// holding an old copy (tokens long rotated) is still recognised as the same connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Always the canonical site: API hosts never carry a vanity host.
     pub site: Site,
     /// The site parameter (`datadoghq.eu`); API calls go to `api.<domain>`.
@@ -57,6 +61,8 @@ pub struct Connection {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionData {
+    #[serde(default)]
+    pub id: Option<String>,
     pub site: SiteInput,
     #[serde(default)]
     pub domain: Option<String>,
@@ -108,6 +114,7 @@ impl TryFrom<ConnectionData> for Connection {
         // Empty secrets are absent secrets: JSON from other stores often has "" for "none".
         let non_empty = |s: Option<Secret>| s.filter(|s| !s.is_empty());
         Ok(Connection {
+            id: d.id.filter(|s| !s.is_empty() && s.len() <= 64),
             domain: site.site.clone(),
             site,
             org_id: d.org_id.filter(|s| !s.is_empty()),

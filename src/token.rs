@@ -200,12 +200,9 @@ fn scopes_of(fields: &Map<String, Value>) -> Option<Vec<String>> {
         Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => return None,
     };
-    let mut out: Vec<String> = Vec::with_capacity(raw.len());
-    for s in raw {
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    }
+    // First occurrence kept, through a set: a broken or hostile server sending 100k scopes must not make this quadratic.
+    let mut seen = std::collections::HashSet::with_capacity(raw.len());
+    let out: Vec<String> = raw.into_iter().filter(|s| seen.insert(s.clone())).collect();
     Some(out)
 }
 
@@ -273,7 +270,12 @@ pub fn parse_token_response(resp: &HttpResponse, ctx: &ExchangeContext, previous
     let g = read_grant(resp, ctx.now).map_err(|e| scrub(e, &secrets))?;
     let org_id = ctx.org_id.clone().filter(|s| !s.is_empty());
     let prev = previous.filter(|p| p.site.same_site(&site) && (org_id.is_none() || p.org_id.is_none() || p.org_id == org_id));
+    let id = match prev.and_then(|p| p.id.clone()) {
+        Some(id) => id,
+        None => crate::pkce::base64url(&crate::random::bytes::<16>()?),
+    };
     Ok(Connection {
+        id: Some(id),
         domain: site.site.clone(),
         site,
         org_id: org_id.or_else(|| prev.and_then(|p| p.org_id.clone())),

@@ -160,9 +160,9 @@ export function result({ id, title, what, headers, rows, notes = [], targets = [
 
 /** Print a result to the terminal in the same Markdown the RESULTS file gets. */
 export function render(r) {
-  const parts = [`### ${r.title}`, "", r.what, "", markdownTable(r.headers, r.rows)];
-  for (const t of r.extra) parts.push("", t.caption ? `${t.caption}\n\n${markdownTable(t.headers, t.rows)}` : markdownTable(t.headers, t.rows));
+  const parts = [`## ${r.title}`, "", r.what, "", markdownTable(r.headers, r.rows)];
+  for (const t of r.extra) parts.push("", ...(t.caption ? [t.caption, ""] : []), markdownTable(t.headers, t.rows));
   if (r.notes.length) parts.push("", ...r.notes.map((n) => `- ${n}`));
-  if (r.targets.length) parts.push("", ...r.targets.map((t) => `- **Target ${t.met ? "met" : "missed"}**: ${t.name} — ${t.detail}`));
+  if (r.targets.length) parts.push("", ...r.targets.map((t) => `- **${t.informational ? "Bar" : "Target"} ${t.met ? "met" : "missed"}**: ${t.name} — ${t.detail}`));
   return parts.join("\n");
 }

@@ -11,14 +11,14 @@ const OPS: &[&str] = &[
     "sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback",
     "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
     "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse", "retryDecision", "classifyNetworkError",
-    "encodeMetrics", "encodeLogs", "encodeEvents", "encodeServiceChecks", "encodeIncident", "encodeTraces", "parseIntakeResponse", "", "nope",
+    "encodeMetrics", "encodeLogs", "encodeEvents", "encodeServiceChecks", "encodeIncident", "encodeTraces", "parseIntakeResponse", "splitSelection", "", "nope",
 ];
 
 const KEYS: &[&str] = &[
     "site", "sites", "id", "name", "appOrigin", "apiOrigin", "logsOrigin", "custom", "vanity", "length", "verifier", "text", "clientId", "redirectUri",
     "scopes", "orgId", "now", "verifierLength", "url", "pending", "state", "codeVerifier", "createdAt", "maxAgeMs", "connection", "accessToken",
     "refreshToken", "expiresAt", "domain", "response", "status", "headers", "body", "networkError", "previous", "clientSecret", "code", "token",
-    "method", "path", "query", "attempt", "replay", "random", "message", "kind", "series", "logs", "events", "checks", "incident", "traces",
+    "method", "path", "query", "attempt", "replay", "random", "message", "kind", "series", "logs", "events", "checks", "incident", "traces", "select", "op", "items", "index", "start", "end",
 ];
 const STRS: &[&str] = &["eu1", "datadoghq.eu", "https://app.datadoghq.eu", "acme.datadoghq.com", "https://partner.example/cb", "http://127.0.0.1:9001", "retry", "never", "create_once", "GET", "POST", "/api/v1/validate", "metrics", "logs", "S256", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"];
 

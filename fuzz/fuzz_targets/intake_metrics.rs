@@ -7,6 +7,8 @@ use common::{Gen, Limits, NOW_MS, NOW_S};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 
+const OP: &str = "encodeMetrics";
+
 const KEYS: &[&str] = &["metric", "points", "type", "interval", "tags", "resources", "unit", "source_type_name", "metadata", "host", "timestamp", "value", "name", "origin"];
 const STRS: &[&str] = &["system.cpu", "a.b", "gauge", "count", "rate", "host", "byte", "env:prod"];
 
@@ -20,7 +22,7 @@ fn point(g: &mut Gen) -> Value {
 }
 
 fn series(g: &mut Gen) -> Value {
-    let n = match g.int(0, 9) {
+    let n = match g.int(0, 29) {
         0 => 0,
         1 => g.pick(&[20_000usize, 70_000]),
         _ => g.usize(1, 6),
@@ -46,6 +48,13 @@ fuzz_target!(|data: &[u8]| {
     let mut args = json!({"connection": common::connection(), "now": NOW_MS, "series": items, "version": version});
     if let Some(c) = &compress {
         args["compress"] = c.clone();
+    }
+    if g.chance(1, 6) {
+        let sel = common::select(&mut g, items.len());
+        args["select"] = sel.clone();
+        let out = common::check_output(&datadog_oauth_wasm::api::call(OP, &args.to_string()));
+        common::check_selected(&out, &sel);
+        return;
     }
     let out = common::check_output(&datadog_oauth_wasm::api::call("encodeMetrics", &args.to_string()));
     let v1 = version == json!(1);

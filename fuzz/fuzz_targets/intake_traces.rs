@@ -7,6 +7,8 @@ use common::{Gen, Limits, NOW_MS};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 
+const OP: &str = "encodeTraces";
+
 const KEYS: &[&str] = &["trace_id", "span_id", "parent_id", "name", "resource", "service", "type", "start", "duration", "error", "meta", "metrics"];
 const STRS: &[&str] = &["web.request", "GET /", "svc", "web", "db", "1700000000000000000", "18446744073709551615"];
 
@@ -21,7 +23,7 @@ fn trace(g: &mut Gen) -> Value {
     if g.chance(1, 10) {
         return g.value(1);
     }
-    let n = if g.chance(1, 12) { g.pick(&[12_000usize, 30_000]) } else { g.usize(0, 5) };
+    let n = if g.chance(1, 30) { g.pick(&[12_000usize, 30_000]) } else { g.usize(0, 5) };
     if n > 100 {
         // Many spans: build one and repeat it with distinct ids, cheaply.
         let s = span(g, 0);
@@ -41,6 +43,13 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some(c) = g.compress() {
         args["compress"] = c;
+    }
+    if g.chance(1, 6) {
+        let sel = common::select(&mut g, items.len());
+        args["select"] = sel.clone();
+        let out = common::check_output(&datadog_oauth_wasm::api::call(OP, &args.to_string()));
+        common::check_selected(&out, &sel);
+        return;
     }
     let out = common::check_output(&datadog_oauth_wasm::api::call("encodeTraces", &args.to_string()));
     let limits = if agent { Limits { max_sent: usize::MAX, max_body: 5_242_880, max_items: 1000 } } else { Limits { max_sent: usize::MAX, max_body: 3_200_000, max_items: 1000 } };

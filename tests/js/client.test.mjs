@@ -304,6 +304,33 @@ test("a failing refresh reaches every waiting caller as one typed error", async 
   assert.equal((await stats(sb)).token.errors, before + 1, "one refresh request for the five callers");
 });
 
+test("an old connection object still works after many rotations (found by its id, not its tokens)", async () => {
+  await settings(sb, { rotateRefreshTokens: true });
+  const { client } = makeClient(sites, h);
+  const original = h.conn(await connect(sb, client, siteOf("ap2"), h));
+  assert.equal(typeof original.id, "string");
+  for (let i = 0; i < 5; i++) await client.refresh(original);
+  assert.equal(client.latest(original).id, original.id);
+  assert.notEqual(client.latest(original).refreshToken, original.refreshToken);
+  await control(sb, "POST", "/_sandbox/expire-tokens");
+  const r = await client.request(original, incidents);
+  assert.equal(r.status, 200);
+});
+
+test("a 401 answered with another caller's token that has since expired is refreshed again, not failed", async () => {
+  const { client } = makeClient(sites, h);
+  const conn = await connect(sb, client, siteOf("uk1"), h);
+  // The request is held by the server while another caller refreshes and then every token expires.
+  await fault(sb, { route: "incidents_list", site: "uk1", sequence: [{ delayMs: 300 }] });
+  const pending = client.request(conn, incidents);
+  await new Promise((r) => setTimeout(r, 50));
+  await client.refresh(conn);
+  await control(sb, "POST", "/_sandbox/expire-tokens");
+  const r = await pending;
+  assert.equal(r.status, 200);
+  await clearFaults(sb);
+});
+
 test("browser safety: a client secret in a browser context is refused unless allowed", () => {
   const g = globalThis;
   g.window = {};

@@ -1,0 +1,238 @@
+// 7. Throughput of a Node backend against the local sandbox (in its own process, so CPU and memory here are the
+// client's): metric submissions per second through DatadogClient, and token refreshes per second across many
+// connections, each beside what a user would write instead. Candidates alternate phase by phase.
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import { client as ddClient, v2 } from "@datadog/datadog-api-client";
+import * as oauth from "oauth4webapi";
+import { authorizeAs } from "../../sandbox/testkit.mjs";
+import { fmtRatio, fmtTime, gc, mb, QUICK, quantile, result, summary } from "../lib/harness.mjs";
+import { loadOurs } from "../lib/ours.mjs";
+
+const gzipAsync = promisify(gzip);
+const CLIENT_ID = "sandbox-client-id";
+const CLIENT_SECRET = "sandbox-client-secret";
+const REDIRECT = "http://127.0.0.1:7999/oauth/callback";
+const IN_FLIGHT = 8;
+const PHASE_MS = QUICK ? 800 : 2500;
+const ROUNDS = QUICK ? 2 : 3;
+const REFRESH_CONNECTIONS = QUICK ? 24 : 100;
+const SUBMIT_SITES = ["us1", "eu1", "us3", "ap1"];
+
+function startSandbox() {
+  const child = fork(fileURLToPath(new URL("../lib/sandbox-child.mjs", import.meta.url)), [JSON.stringify({ clients: [{ redirectUris: [REDIRECT] }] })], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise((resolve, reject) => {
+    child.once("message", (doc) => resolve({ ...doc, child }));
+    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+}
+
+/** 10 series × 10 points with fresh timestamps: one submission. */
+function smallSeries(k) {
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: 10 }, (_, i) => ({
+    metric: `partner.jobs.duration_${i}`, type: 3, unit: "second",
+    tags: ["env:prod", `worker:${k % 4}`, `queue:q${i % 3}`, "region:us-east-1"],
+    resources: [{ type: "host", name: `worker-${k % 4}` }],
+    points: Array.from({ length: 10 }, (_, j) => ({ timestamp: now - 10 + j, value: (i * 13 + j * 7) % 50 })),
+  }));
+}
+
+/** Run `op(worker, n)` with IN_FLIGHT workers for PHASE_MS; counts, latencies, client CPU and memory. */
+async function phase(op) {
+  gc();
+  const mem0 = process.memoryUsage();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const until = t0 + PHASE_MS;
+  const latencies = [];
+  let done = 0;
+  let failed = 0;
+  let n = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
+    while (performance.now() < until) {
+      const k = n++;
+      const s = performance.now();
+      try {
+        await op(w, k);
+        done++;
+      } catch (err) {
+        failed++;
+        if (failed === 1) console.error(`  (first failure: ${err.code ?? ""} ${err.message})`);
+      }
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  gc();
+  const mem1 = process.memoryUsage();
+  return {
+    rate: (done / wall) * 1000, done, failed, cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, done), cpuShare: (cpu.user + cpu.system) / 1000 / wall,
+    latencies, heapGrowth: mem1.heapUsed - mem0.heapUsed,
+  };
+}
+
+/** Alternate the candidates' phases for ROUNDS rounds; per candidate, per-round results. */
+async function alternate(candidates) {
+  const out = new Map(candidates.map((c) => [c.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < candidates.length; k++) {
+      const c = candidates[(k + r) % candidates.length];
+      out.get(c.name).push(await phase(c.op));
+    }
+  }
+  return out;
+}
+
+function rows(candidates, res, baseline, unit) {
+  const rate = (name) => summary(res.get(name).map((p) => p.rate)).median;
+  const cpu = (name) => summary(res.get(name).map((p) => p.cpuUsPerOp)).median;
+  return candidates.map((c) => {
+    const ps = res.get(c.name);
+    const rates = ps.map((p) => p.rate);
+    const lat = ps.flatMap((p) => p.latencies);
+    const failed = ps.reduce((a, p) => a + p.failed, 0);
+    return [
+      c.label,
+      `${rate(c.name).toFixed(0)} ${unit}/s`,
+      `${Math.min(...rates).toFixed(0)} – ${Math.max(...rates).toFixed(0)}`,
+      `${fmtTime(quantile(lat, 0.5))} / ${fmtTime(quantile(lat, 0.99))}`,
+      `${cpu(c.name).toFixed(0)} µs`,
+      `${(summary(ps.map((p) => p.cpuShare)).median * 100).toFixed(0)}%`,
+      signedMb(summary(ps.map((p) => p.heapGrowth)).median),
+      String(failed),
+      c.name === baseline ? "1 (baseline)" : `${fmtRatio(rate(c.name) / rate(baseline))} / ${fmtRatio(cpu(c.name) / cpu(baseline))}`,
+    ];
+  });
+}
+
+const HEADERS = (unit) => ["candidate", "median rate", `min – max of ${ROUNDS} phases`, "latency p50 / p99", `client CPU / ${unit}`, "client CPU use", "heap Δ over a phase (after GC)", "failed", "rate ÷ ours / CPU ÷ ours"];
+const signedMb = (b) => `${b >= 0 ? "+" : "−"}${mb(Math.abs(b))}`;
+
+export async function run() {
+  const dd = await loadOurs();
+  const sbx = await startSandbox();
+  try {
+    const sandboxForKit = { sites: sbx.sites };
+    const sites = sbx.sites.map((s) => dd.customSite({
+      id: `sandbox-${s.id}`, name: `Sandbox ${s.name}`, site: s.site, appOrigin: s.appOrigin, apiOrigin: s.apiOrigin,
+      logsOrigin: s.logsOrigin, eventIntakeOrigin: s.eventIntakeOrigin, otlpOrigin: s.otlpOrigin,
+    }));
+    const siteOf = (id) => sites[sbx.sites.findIndex((s) => s.id === id)];
+    const client = new dd.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, sites });
+
+    // Connections through the library's own flow; the consent click-through is the sandbox testkit's.
+    const connect = async (siteId) => {
+      const site = siteOf(siteId);
+      const { url, pending } = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
+      const u = new URL(url);
+      const auth = await authorizeAs(sandboxForKit, siteId, { redirectUri: REDIRECT, state: u.searchParams.get("state"), challenge: u.searchParams.get("code_challenge") });
+      if (!auth.redirect) throw new Error(`consent failed with ${auth.status}`);
+      const cb = dd.parseCallback(auth.redirect.href, pending, { sites: [site] });
+      return client.exchangeCode({ ...cb, codeVerifier: pending.codeVerifier });
+    };
+    const ids = sbx.sites.map((s) => s.id);
+    const t0 = performance.now();
+    const submitters = [];
+    for (const id of SUBMIT_SITES) submitters.push(await client.createApiKey(await connect(id)));
+    const ours = [];
+    const theirs = [];
+    const pool = async (n, into) => {
+      let k = 0;
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (k < n) into.push(await connect(ids[k++ % ids.length]));
+      }));
+    };
+    await pool(REFRESH_CONNECTIONS, ours);
+    await pool(REFRESH_CONNECTIONS, theirs);
+    const setupMs = performance.now() - t0;
+
+    // ---- submissions ----
+    const ddApis = submitters.map((c) => new v2.MetricsApi(ddClient.createConfiguration({
+      authMethods: { apiKeyAuth: c.apiKey }, baseServer: new ddClient.BaseServerConfiguration(c.site.apiOrigin, {}),
+    })));
+    const submitCandidates = [
+      {
+        name: "ours", label: "datadog-oauth-wasm `client.submitMetrics(conn, series)` (gzip)",
+        op: async (w, k) => {
+          const report = await client.submitMetrics(submitters[w % submitters.length], smallSeries(k));
+          if (report.accepted !== 10) throw new Error(`accepted ${report.accepted}: ${JSON.stringify(report.failed[0])}`);
+        },
+      },
+      {
+        name: "fetch", label: "hand-written `fetch` + `JSON.stringify` + node:zlib gzip",
+        op: async (w, k) => {
+          const c = submitters[w % submitters.length];
+          const res = await fetch(`${c.site.apiOrigin}/api/v2/series`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "content-encoding": "gzip", "dd-api-key": c.apiKey },
+            body: await gzipAsync(JSON.stringify({ series: smallSeries(k) })),
+          });
+          await res.text();
+          if (res.status !== 202) throw new Error(`status ${res.status}`);
+        },
+      },
+      {
+        name: "datadog", label: "@datadog/datadog-api-client `MetricsApi.submitMetrics` (gzip)",
+        op: async (w, k) => {
+          await ddApis[w % ddApis.length].submitMetrics({ body: { series: smallSeries(k) }, contentEncoding: "gzip" });
+        },
+      },
+    ];
+    const sub = await alternate(submitCandidates);
+
+    // ---- refreshes ----
+    let oi = 0;
+    let ti = 0;
+    const theirTokens = theirs.map((c) => ({ rt: c.refreshToken, as: { issuer: c.site.apiOrigin, token_endpoint: `${c.site.apiOrigin}/oauth2/v1/token` } }));
+    const o4wClient = { client_id: CLIENT_ID };
+    const o4wAuth = oauth.ClientSecretPost(CLIENT_SECRET);
+    const refreshCandidates = [
+      {
+        name: "ours", label: `datadog-oauth-wasm \`client.refresh(conn)\` over ${REFRESH_CONNECTIONS} connections`,
+        op: async () => {
+          const i = oi++ % ours.length;
+          ours[i] = await client.refresh(ours[i]);
+        },
+      },
+      {
+        name: "o4w", label: `oauth4webapi \`refreshTokenGrantRequest\` + \`processRefreshTokenResponse\` over ${REFRESH_CONNECTIONS}`,
+        op: async () => {
+          const t = theirTokens[ti++ % theirTokens.length];
+          const res = await oauth.refreshTokenGrantRequest(t.as, o4wClient, o4wAuth, t.rt, { [oauth.allowInsecureRequests]: true });
+          const out = await oauth.processRefreshTokenResponse(t.as, o4wClient, res);
+          t.rt = out.refresh_token ?? t.rt;
+        },
+      },
+    ];
+    const ref = await alternate(refreshCandidates);
+    sbx.child.send("usage");
+    const sandboxUsage = await new Promise((resolve) => sbx.child.once("message", (m) => resolve(m)));
+
+    const subRate = summary(sub.get("ours").map((p) => p.rate)).median;
+    return result({
+      id: "throughput",
+      title: "7. Throughput of a Node backend (local sandbox)",
+      what: `${IN_FLIGHT} requests in flight, ${ROUNDS} phases of ${(PHASE_MS / 1000).toFixed(1)} s per candidate, alternating. The sandbox runs in a separate process on the same machine, so it competes for the same cores: rates are bounded by it and are for comparison only; *client CPU per operation* (\`process.cpuUsage\` of the benchmark process ÷ operations) is the figure that is ours alone. Memory is this process's. Last column: rate ÷ ours / CPU per operation ÷ ours.`,
+      headers: HEADERS("submission"),
+      rows: rows(submitCandidates, sub, "ours", "sub"),
+      extra: [{
+        caption: `Token refreshes (refresh-token rotation on, every refresh persists a new refresh token)`,
+        headers: HEADERS("refresh"),
+        rows: rows(refreshCandidates, ref, "ours", "ref"),
+      }],
+      notes: [
+        `A submission is 10 series × 10 points (4 tags, a resource, a unit), gzipped, to \`/api/v2/series\` of one of ${SUBMIT_SITES.length} sites (${SUBMIT_SITES.join(", ")}), each with its marketplace API key; ours also validates and accounts for every series in its report.`,
+        `Setup (not timed above): ${SUBMIT_SITES.length + 2 * REFRESH_CONNECTIONS} authorizations through startAuthorization → sandbox consent → parseCallback → exchangeCode across all nine sites, and ${SUBMIT_SITES.length} API keys, in ${(setupMs / 1000).toFixed(1)} s.`,
+        `Memory: one process holds all the candidates' libraries (the Datadog client alone is ~50–75 MB of heap, table 5), so the table shows what a phase leaves behind on the heap after a full GC; this process ended with ${mb(process.memoryUsage().rss)} RSS, ${mb(process.memoryUsage().heapUsed)} heap. ` +
+          `Sandbox process over the whole table: ${((sandboxUsage.usage.user + sandboxUsage.usage.system) / 1e6).toFixed(1)} s CPU, ${mb(sandboxUsage.memory.rss)} RSS.`,
+        `Ours: ${subRate.toFixed(0)} submissions/s.`,
+      ],
+    });
+  } finally {
+    sbx.child.disconnect();
+  }
+}

@@ -1,0 +1,63 @@
+// Where the core spends an operation's time, by function: `node bench/tools/profile.mjs [metrics|logs|pkce|authorize] [seconds]`
+// (env TOP=n rows, PROFILE_ALL=1 to list every frame's inclusive time).
+// Runs the operation in a loop under V8's sampling profiler, on the wasm-bindgen output in pkg/full (which keeps the
+// wasm name section, unlike the optimised dist/ file), and prints the functions with the most self time.
+import { readFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { fakeConnection, loadOurs, logEntries, metricSeries, ROOT, SOURCE } from "../lib/ours.mjs";
+
+const what = process.argv[2] ?? "metrics";
+const seconds = Number(process.argv[3] ?? 3);
+const dd = await loadOurs();
+const glue = await import(`file://${ROOT}pkg/full/datadog_oauth_wasm.js`);
+glue.initSync({ module: readFileSync(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`) });
+const conn = fakeConnection(dd);
+const cases = {
+  metrics: () => ["encodeMetrics", { connection: conn, series: metricSeries(), now: Date.now() }],
+  logs: () => ["encodeLogs", { connection: conn, logs: logEntries(1000), source: SOURCE, now: Date.now() }],
+  pkce: () => ["createPkce", {}],
+  authorize: () => ["startAuthorization", { clientId: "c", redirectUri: "https://partner.example/cb", site: "us1", scopes: [], sites: [], now: Date.now() }],
+};
+const [op, args] = cases[what]();
+const step = () => JSON.parse(glue.call(op, JSON.stringify(args)));
+
+for (let i = 0; i < 20; i++) step();
+const session = new Session();
+session.connect();
+await session.post("Profiler.enable");
+await session.post("Profiler.setSamplingInterval", { interval: 100 });
+await session.post("Profiler.start");
+const until = performance.now() + seconds * 1000;
+let n = 0;
+while (performance.now() < until) {
+  step();
+  n++;
+}
+const { profile } = await session.post("Profiler.stop");
+session.disconnect();
+
+const self = new Map();
+const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+const parent = new Map();
+for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
+const dt = new Map();
+for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+const nameOf = (id) => {
+  const f = byId.get(id).callFrame;
+  return (f.functionName || "(anonymous)").replace(/::h[0-9a-f]{16}$/, "") + (f.url && !f.url.includes("wasm") ? ` [${f.url.split("/").pop()}]` : "");
+};
+const inclusive = new Map();
+let total = 0;
+for (const [id, us] of dt) {
+  const name = nameOf(id);
+  self.set(name, (self.get(name) ?? 0) + us);
+  total += us;
+  const seen = new Set();
+  for (let p = id; p !== undefined; p = parent.get(p)) seen.add(nameOf(p));
+  for (const n of seen) inclusive.set(n, (inclusive.get(n) ?? 0) + us);
+}
+console.log(`${what}: ${n} calls in ${seconds}s, ${(seconds * 1000 / n).toFixed(2)} ms per call (profiler on)`);
+const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`).join("\n");
+console.log(`\nself time:\n${top(self, Number(process.env.TOP ?? 25))}`);
+const ours = new Map([...inclusive].filter(([n]) => process.env.PROFILE_ALL === "1" || /datadog_oauth_wasm|serde_json::(de|ser)::|drop_in_place|into_value|to_string|from_str|\[/.test(n)));
+console.log(`\ninclusive time (our crate, serde_json entry points, drops, JS; PROFILE_ALL=1 for every frame):\n${top(ours, Number(process.env.TOP ?? 25))}`);
