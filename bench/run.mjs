@@ -6,7 +6,7 @@
 //   node bench/run.mjs --quick         shorter runs, for trying things out (never written to RESULTS.md)
 //   node bench/run.mjs --no-write      do not touch RESULTS.md
 import { execFileSync, fork, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { render } from "./lib/harness.mjs";
@@ -44,6 +44,8 @@ const DIST = ["node.mjs", "node-auth.mjs", "browser.mjs", "auth.mjs", "datadog_o
 async function ensureBuilt() {
   const missing = () => DIST.filter((f) => !existsSync(`${ROOT}dist/${f}`));
   if (missing().length === 0) return;
+  // A build removes dist/ and recreates it at once; a missing dir that stays missing means nobody is building.
+  if (!existsSync(`${ROOT}dist`)) await new Promise((r) => setTimeout(r, 5000));
   if (!existsSync(`${ROOT}dist`)) {
     // A fresh clone: build it (the build needs the root's devDependencies and the Rust toolchain).
     console.log("bench: dist/ is missing; building the package (node scripts/build.mjs)");
@@ -113,10 +115,25 @@ ensureBenchDeps();
 await ensureBuilt();
 const m = machine();
 console.log(`bench: ${selected.map(([id]) => id).join(", ")}${quick ? " (quick)" : ""} — ${m.cores} × ${m.model}, Node ${m.node}, load ${m.load}`);
+// Other people may rebuild dist/ while this runs: wait for a complete dist/ before each table, retry a table once
+// if it failed while dist/ was being rebuilt, and say in RESULTS.md if the build changed during the run.
+const buildStamp = () => statSync(`${ROOT}dist/datadog_oauth_wasm_bg.wasm`).mtime;
+const builds = new Set([buildStamp().toISOString()]);
 const results = [];
 for (const [id, file] of selected) {
   console.log(`\nbench: ${id} …`);
-  results.push(await runTable(file));
+  await ensureBuilt();
+  let r;
+  try {
+    r = await runTable(file);
+  } catch (err) {
+    if (DIST.every((f) => existsSync(`${ROOT}dist/${f}`))) throw err;
+    console.log(`bench: ${id} failed while dist/ was being rebuilt; running it again once the build is done`);
+    await ensureBuilt();
+    r = await runTable(file);
+  }
+  builds.add(buildStamp().toISOString());
+  results.push(r);
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 const targets = results.flatMap((r) => r.targets.filter((t) => !t.informational).map((t) => ({ ...t, table: r.title })));
@@ -135,6 +152,7 @@ if (write) {
     `- Node ${m.node}; ${m.rust}`,
     `- Libraries: ${m.libs}`,
     `- Duration of the run: ${seconds} s`,
+    `- Package build measured (dist/ wasm modified at): ${[...builds].join(", ")}${builds.size > 1 ? " — dist/ was rebuilt during the run, so tables may come from different builds" : ""}`,
     "",
     "## Targets (issue 6)",
     "",

@@ -38,7 +38,18 @@ export function call(op, args) {
   if (wasmCall === null) {
     throw new DatadogError({ code: "not_ready", message: "the wasm core is not loaded yet", hint: "Await `ready` before the first call." });
   }
-  const out = JSON.parse(wasmCall(op, JSON.stringify(args ?? {})));
+  let json;
+  try {
+    json = JSON.stringify(args ?? {});
+  } catch (err) {
+    // A cycle (TypeError) or nesting beyond the engine's stack (RangeError): the caller's argument, not a crash.
+    throw new DatadogError({
+      code: "invalid_input",
+      message: `${op}: the arguments cannot be sent to the core as JSON (${err && err.name === "RangeError" ? "nested too deeply" : "a cycle or a value JSON cannot hold"})`,
+      hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
+    });
+  }
+  const out = JSON.parse(wasmCall(op, json));
   if (out.error) throw new DatadogError(out.error);
   return out.ok;
 }

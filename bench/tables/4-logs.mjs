@@ -32,8 +32,8 @@ export async function run() {
     extra: t.extra,
     notes: [...t.notes, "The issue's encoding targets are stated for metrics; the same bars are reported here for comparison."],
     targets: [
-      { name: "(metrics bar, for logs) ≤ 1.5× bare JSON.stringify", met: oursOverBare <= 1.5, detail: `ours takes ${fmtRatio(oursOverBare)} the time of JSON.stringify`, informational: true },
-      { name: "(metrics bar, for logs) ≥ 3× faster than the Datadog client", met: ddOverOurs >= 3, detail: `ours is ${fmtRatio(ddOverOurs)} faster`, informational: true },
+      { name: "(metrics bar, for logs) ≤ 1.5× bare JSON.stringify", met: oursOverBare <= 1.5, detail: `ours takes ${fmtRatio(oursOverBare)} the time of JSON.stringify (target ≤ 1.5×)`, informational: true },
+      { name: "(metrics bar, for logs) ≥ 3× faster than the Datadog client", met: ddOverOurs >= 3, detail: `ours runs at ${fmtRatio(ddOverOurs)} the Datadog client's speed, i.e. takes ${fmtRatio(1 / ddOverOurs)} its time (target ≥ 3× its speed)`, informational: true },
     ],
   });
 }

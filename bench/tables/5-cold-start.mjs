@@ -34,7 +34,7 @@ export async function run() {
     const rss = med(c.name, "rss");
     const heap = med(c.name, "heapUsed");
     return [
-      c.label, String(runs.get(c.name).length), c.name === "empty" ? "–" : fmtTime(t.median), c.name === "empty" ? "–" : `${fmtTime(t.p10)} – ${fmtTime(t.p90)}`,
+      c.label, String(runs.get(c.name).length), c.name === "empty" ? "–" : fmtTime(med(c.name, "importOnlyMs")), c.name === "empty" ? "–" : fmtTime(t.median), c.name === "empty" ? "–" : `${fmtTime(t.p10)} – ${fmtTime(t.p90)}`,
       fmtTime(med(c.name, "sinceStartMs")), mb(rss), c.name === "empty" ? "–" : `+${mb(rss - base.rss)}`, mb(heap), c.name === "empty" ? "–" : `+${mb(heap - base.heap)}`,
       c.name === "empty" ? "–" : c.name === "ours-full" ? "1 (baseline)" : fmtRatio(t.median / ours),
     ];
@@ -42,14 +42,14 @@ export async function run() {
   return result({
     id: "cold",
     title: "5. Cold start in a fresh Node process",
-    what: "Each run is a new `node` process (run after run, candidates alternating). *Ready* = the dynamic `import()` resolved and the first real call returned (the first call into wasm includes compiling the functions it reaches). Memory is `process.memoryUsage()` right after; Δ is against an empty script.",
-    headers: ["candidate", "runs", "import → ready (median)", "p10 – p90", "process start → ready", "RSS", "Δ RSS", "heap used", "Δ heap", "time ÷ ours"],
+    what: "Each run is a new `node` process (run after run, candidates alternating). *Import alone* = until the dynamic `import()` resolved; *ready* = until the first real calls returned as well (ours: V8 compiles wasm functions lazily, so the first call into the core compiles the code it reaches). Memory is `process.memoryUsage()` right after; Δ is against an empty script.",
+    headers: ["candidate", "runs", "import alone", "import → ready (median)", "p10 – p90", "process start → ready", "RSS", "Δ RSS", "heap used", "Δ heap", "time ÷ ours"],
     rows,
     notes: [
       "Node 20 has no on-disk compile cache for ES modules, so every run compiles the JS again; the OS file cache is warm after the first run, as on a server.",
     ],
     targets: [
-      { name: "cold start < 15 ms (import → ready, whole package)", met: ours < 15, detail: `median ${fmtTime(ours)} (/auth on Node: ${fmtTime(med("ours-auth", "importMs"))})` },
+      { name: "cold start < 15 ms (import → ready, whole package)", met: ours < 15, detail: `median ${fmtTime(ours)}, target < 15 ms (/auth on Node: ${fmtTime(med("ours-auth", "importMs"))}; import alone ${fmtTime(med("ours-full", "importOnlyMs"))}, the rest is the first calls)` },
     ],
   });
 }

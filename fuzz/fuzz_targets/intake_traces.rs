@@ -25,9 +25,23 @@ fn trace(g: &mut Gen) -> Value {
     }
     let n = if g.chance(1, 30) { g.pick(&[12_000usize, 30_000]) } else { g.usize(0, 5) };
     if n > 100 {
-        // Many spans: build one and repeat it with distinct ids, cheaply.
+        // Many spans: one repeated with distinct ids, and sometimes a service each (that was quadratic).
         let s = span(g, 0);
-        return Value::Array((0..n).map(|k| { let mut x = s.clone(); if x.is_object() { x["span_id"] = json!(k + 1); } x }).collect());
+        let distinct = g.chance(1, 2);
+        return Value::Array(
+            (0..n)
+                .map(|k| {
+                    let mut x = s.clone();
+                    if x.is_object() {
+                        x["span_id"] = json!(k + 1);
+                        if distinct {
+                            x["service"] = json!(format!("s{k}"));
+                        }
+                    }
+                    x
+                })
+                .collect(),
+        );
     }
     Value::Array((0..n).map(|k| span(g, k)).collect())
 }

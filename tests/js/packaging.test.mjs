@@ -18,17 +18,10 @@ const root = new URL("../..", import.meta.url).pathname;
 const PUBLINT = "publint@0.3.25";
 const ATTW = "@arethetypeswrong/cli@0.18.5";
 
-// What the tools flag today, and why it is accepted for now (see the hardening report); anything new fails.
-const KNOWN_PUBLINT = [
-  // package.json's `exports["."].types` is `{ import, require }`; publint would rather see the `types` condition
-  // nested inside `import` and `require` (or .d.mts/.d.cts pairs). A package.json change, left to its owner.
-  /pkg\.exports\["\."\]\.types\.require types is interpreted as CJS/,
-];
-const KNOWN_ATTW = [
-  // TypeScript's old `node10` resolution ignores `exports`, so the `./auth` subpath has no types there; a
-  // `typesVersions` entry in package.json would fix it.
-  { kind: "NoResolution", entrypoint: "./auth", resolutionKind: "node10" },
-];
+// Findings accepted on purpose (none today: `types` sits inside each `import`/`require` branch, and
+// `typesVersions` serves `./auth` to TypeScript's old node10 resolution). Anything not listed fails.
+const KNOWN_PUBLINT = [];
+const KNOWN_ATTW = [];
 
 let work; // scratch folder: the tarball, the unpacked package, the scratch project, the bundles
 let tarball;
