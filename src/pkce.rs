@@ -10,14 +10,15 @@ use sha2::{Digest, Sha256};
 /// gzipped of browser wasm for these few lines; the tests check it against that crate.
 pub(crate) fn base64url(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
         for i in 0..=chunk.len() {
-            out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            out.push(ABC[(n >> (18 - 6 * i) & 63) as usize]);
         }
     }
-    out
+    // Only alphabet bytes were pushed: always valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 pub const MIN_LEN: usize = 43;

@@ -9,8 +9,10 @@ const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8"));
 
 /** The file Node loads for `datadog-oauth-wasm` + `subpath` (".", "./auth") with `import`. */
 export function nodeEntry(subpath = ".") {
+  // A condition's value is a path, or (types nested per branch) an object whose `default` is the path.
+  const path = (v) => (typeof v === "string" ? v : v?.default);
   const e = pkg.exports[subpath];
-  const rel = e.node?.import ?? e.import ?? e.default;
+  const rel = path(e.node?.import) ?? path(e.import) ?? path(e.default);
   return new URL(rel, `file://${ROOT}`).href;
 }
 

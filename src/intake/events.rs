@@ -148,6 +148,8 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
     Ok(a)
 }
 
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeEvents";
     // Neither event API documents Content-Encoding, and one event is a few KB: send plain unless asked.

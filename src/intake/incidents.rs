@@ -74,6 +74,8 @@ fn check(doc: &Value, af: &str) -> Result<()> {
     Ok(())
 }
 
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeIncident";
     let c = super::common(OP, args, super::Compression::None)?;

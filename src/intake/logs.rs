@@ -93,6 +93,8 @@ fn parse<'a>(val: &'a Value, i: usize, now_ms: i64, source: &'a str, service: &'
     Ok(Log { obj, ddtags, source, service })
 }
 
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeLogs";
     let c = common(OP, args, Compression::Gzip)?;

@@ -297,6 +297,8 @@ fn split(packer: &mut Packer, s: &Series, i: usize, v1: bool, size: usize) -> Re
     Ok(())
 }
 
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeMetrics";
     let c = common(OP, args, Compression::Gzip)?;

@@ -63,6 +63,8 @@ fn parse(val: &Value, i: usize, now_ms: i64) -> Result<Check<'_>> {
     Ok(Check { check, host_name, status, tags, message, timestamp })
 }
 
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeServiceChecks";
     // deflate (zlib) is what the Datadog Agent itself sends to /api/v1/check_run; gzip there is undocumented.

@@ -430,6 +430,8 @@ fn agent_url(args: &Value) -> Result<String> {
     Ok(format!("{}{}/v0.3/traces", parsed.origin(), parsed.path.trim_end_matches('/')))
 }
 
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeTraces";
     let format = match args.get("format") {
