@@ -14,12 +14,13 @@ const NEEDED = ["node.mjs", "auth.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_o
 
 export function ensureBuilt({ quiet = false } = {}) {
   if (NEEDED.every((f) => existsSync(`${ROOT}dist/${f}`))) return false;
-  if (!quiet) console.log("dist/ is missing: building the package (node scripts/build.mjs)…");
+  if (!quiet) console.log("dist/ is missing: installing what the build needs and building the package…");
   try {
+    // On a fresh machine: the wasm target, the wasm-bindgen CLI and the npm packages (not Chromium).
+    execFileSync("bash", ["scripts/setup.sh", "--no-browser"], { cwd: ROOT, stdio: quiet ? "pipe" : "inherit" });
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: quiet ? "pipe" : "inherit" });
   } catch (err) {
-    throw new Error("building the package failed; on a fresh machine run `bash scripts/setup.sh` first " +
-      "(wasm target, wasm-bindgen CLI, npm packages), then `npm run demo` again", { cause: err });
+    throw new Error("building the package failed (see the output above); `npm run build` shows the details", { cause: err });
   }
   return true;
 }

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a brand-new machine lacks, and nothing it already has: the wasm target, the wasm-bindgen
 # CLI at exactly the version in Cargo.lock, Debian's Chromium and chromedriver, and the npm packages.
+# `--no-browser` skips Chromium (the demo needs only what builds the package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+browser=1
+[ "${1:-}" = "--no-browser" ] && browser=0
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
@@ -16,7 +20,7 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want" --locked || cargo install wasm-bindgen-cli --version "$want" --force
 fi
 
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+if [ "$browser" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium chromium-driver >/dev/null
