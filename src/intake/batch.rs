@@ -218,3 +218,35 @@ mod tests {
         assert_eq!(split_ranges(&[3], 20, 10), None);
     }
 }
+
+/// A JSON array of independent items (logs, service checks): each is validated by `parse`, packed while it fits,
+/// or rejected by index (invalid, or alone over the limits, worded by `too_large(index, bytes)`); each body
+/// becomes a request through `request`.
+pub(crate) fn pack_array<'a, T: Serialize>(
+    items: &'a [serde_json::Value],
+    limits: Limits,
+    parse: impl Fn(&'a serde_json::Value, usize) -> crate::error::Result<T>,
+    too_large: impl Fn(usize, usize) -> crate::error::Error,
+    request: impl Fn(String) -> crate::http::HttpRequest,
+) -> super::Encoded {
+    let mut packer = Packer::new("[", "]", limits);
+    let mut out = super::Encoded::default();
+    for (i, val) in items.iter().enumerate() {
+        let item = match parse(val, i) {
+            Ok(item) => item,
+            Err(e) => {
+                out.reject(i, e);
+                continue;
+            }
+        };
+        if let Push::TooLarge(size) = packer.push(i, |b| {
+            let _ = serde_json::to_writer(b, &item);
+        }) {
+            out.reject(i, too_large(i, size));
+        }
+    }
+    for p in packer.finish() {
+        out.batches.push(super::Batch { request: request(p.body), items: p.items, parts: p.parts });
+    }
+    out
+}

@@ -3,9 +3,9 @@
 //! comma-separated string, and batches within the documented count and size limits.
 
 use super::auth;
-use super::batch::{Limits, Packer, Push};
+use super::batch::{pack_array, Limits};
 use super::validate::{self as v, object};
-use super::{common, invalid, items, Batch, Compression, Encoded};
+use super::{common, invalid, items, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -102,31 +102,17 @@ pub fn encode(args: &Value) -> Result<Encoded> {
     let source = lowercase_name(args, "source", true)?.unwrap_or_default();
     let service = lowercase_name(args, "service", false)?.unwrap_or(source);
     let logs = items(OP, args, "logs")?;
-    let mut packer = Packer::new("[", "]", Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: MAX_LOG });
-    let mut out = Encoded::default();
-    for (i, val) in logs.iter().enumerate() {
-        let log = match parse(val, i, c.now_ms, source, service) {
-            Ok(l) => l,
-            Err(e) => {
-                out.reject(i, e);
-                continue;
-            }
-        };
-        if let Push::TooLarge(size) = packer.push(i, |b| {
-            let _ = serde_json::to_writer(b, &log);
-        }) {
-            out.reject(
-                i,
-                Error::new(ErrorCode::ItemTooLarge, format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"), "Datadog would truncate it; split the message into several logs.")
-                    .with_field(format!("logs[{i}]")),
-            );
-        }
-    }
     let url = c.site.logs_url();
-    for p in packer.finish() {
-        out.batches.push(Batch { request: auth::api_key_request(url.clone(), &key, p.body, c.compress), items: p.items, parts: p.parts });
-    }
-    Ok(out)
+    Ok(pack_array(
+        logs,
+        Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: MAX_LOG },
+        |val, i| parse(val, i, c.now_ms, source, service),
+        |i, size| {
+            Error::new(ErrorCode::ItemTooLarge, format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"), "Datadog would truncate it; split the message into several logs.")
+                .with_field(format!("logs[{i}]"))
+        },
+        |body| auth::api_key_request(url.clone(), &key, body, c.compress),
+    ))
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! Datadog documents no count or size limit here, so batches follow our own conservative one.
 
 use super::auth;
-use super::batch::{Limits, Packer, Push};
+use super::batch::{pack_array, Limits};
 use super::validate::{self as v, object};
-use super::{common, invalid, items, Batch, Compression, Encoded};
+use super::{common, invalid, items, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
 use serde::Serialize;
 use serde_json::Value;
@@ -71,31 +71,16 @@ pub fn encode(args: &Value) -> Result<Encoded> {
     let c = common(OP, args, Compression::Deflate)?;
     let key = auth::api_key(c.connection)?;
     let checks = items(OP, args, "checks")?;
-    let mut packer = Packer::new("[", "]", Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: usize::MAX });
-    let mut out = Encoded::default();
-    for (i, val) in checks.iter().enumerate() {
-        let check = match parse(val, i, c.now_ms) {
-            Ok(ch) => ch,
-            Err(e) => {
-                out.reject(i, e);
-                continue;
-            }
-        };
-        if let Push::TooLarge(size) = packer.push(i, |b| {
-            let _ = serde_json::to_writer(b, &check);
-        }) {
-            out.reject(
-                i,
-                Error::new(ErrorCode::ItemTooLarge, format!("checks[{i}] is {size} bytes of JSON, over the {MAX_BODY}-byte cap per request"), "Send fewer tags.")
-                    .with_field(format!("checks[{i}]")),
-            );
-        }
-    }
     let url = c.site.service_checks_url();
-    for p in packer.finish() {
-        out.batches.push(Batch { request: auth::api_key_request(url.clone(), &key, p.body, c.compress), items: p.items, parts: p.parts });
-    }
-    Ok(out)
+    Ok(pack_array(
+        checks,
+        Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: usize::MAX },
+        |val, i| parse(val, i, c.now_ms),
+        |i, size| {
+            Error::new(ErrorCode::ItemTooLarge, format!("checks[{i}] is {size} bytes of JSON, over the {MAX_BODY}-byte cap per request"), "Send fewer tags.").with_field(format!("checks[{i}]"))
+        },
+        |body| auth::api_key_request(url.clone(), &key, body, c.compress),
+    ))
 }
 
 #[cfg(test)]
