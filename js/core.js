@@ -49,7 +49,20 @@ export function call(op, args) {
       hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
     });
   }
-  const out = JSON.parse(wasmCall(op, json));
+  const text = wasmCall(op, json);
+  // Encoders send request bodies after the JSON answer, each after a NUL, so large bodies are not escaped and
+  // parsed twice; `request.bodyRef` (the n-th) puts each back. JSON text never holds a raw NUL.
+  const nul = text.indexOf("\0");
+  const out = JSON.parse(nul < 0 ? text : text.slice(0, nul));
   if (out.error) throw new DatadogError(out.error);
+  if (nul >= 0) {
+    const bodies = text.slice(nul + 1).split("\0");
+    for (const b of out.ok.batches) {
+      if (b.request.bodyRef !== undefined) {
+        b.request.body = bodies[b.request.bodyRef];
+        delete b.request.bodyRef;
+      }
+    }
+  }
   return out.ok;
 }

@@ -243,6 +243,37 @@ impl ToJson for Error {
     }
 }
 
+/// Request bodies travel after the JSON answer, each after a NUL (`"bodyRef": n` is the n-th): JSON text, the
+/// answer's and the bodies', never holds a raw NUL, and the bodies are spared a second escaping and parsing.
+#[cfg(feature = "intake")]
+fn with_bodies(mut answer: String, bodies: Vec<String>) -> String {
+    answer.reserve(bodies.iter().map(|b| b.len() + 1).sum());
+    for b in bodies {
+        answer.push('\0');
+        answer.push_str(&b);
+    }
+    answer
+}
+
+/// Read what `call` returned, with detached bodies put back in place (`batches[].request.bodyRef` becomes `body`).
+pub fn read_output(text: &str) -> Result<Value> {
+    let mut parts = text.split('\0');
+    let head = parts.next().unwrap_or_default();
+    let bodies: Vec<&str> = parts.collect();
+    let mut v: Value = serde_json::from_str(head).map_err(|e| {
+        Error::new(ErrorCode::InvalidResponse, format!("the result cannot be read back: {e}"), "The response is nested too deeply; read it with call() and your own JSON parser.")
+    })?;
+    if let Some(batches) = v.get_mut("ok").and_then(|ok| ok.get_mut("batches")).and_then(Value::as_array_mut) {
+        for b in batches {
+            let Some(req) = b.get_mut("request").and_then(Value::as_object_mut) else { continue };
+            if let Some(i) = req.remove("bodyRef").and_then(|r| r.as_u64()) {
+                req.insert("body".into(), Value::String(bodies.get(i as usize).copied().unwrap_or_default().to_string()));
+            }
+        }
+    }
+    Ok(v)
+}
+
 /// Operations of the optional features, when compiled in (serde_json based).
 fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
     #[cfg(any(feature = "client", feature = "intake"))]
@@ -257,8 +288,11 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
             return Some(done(r));
         }
         #[cfg(feature = "intake")]
-        if let Some(r) = crate::intake::dispatch(op, &args) {
-            return Some(done(r));
+        {
+            let mut bodies = Vec::new();
+            if let Some(r) = crate::intake::dispatch_with(op, &args, Some(&mut bodies)) {
+                return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
+            }
         }
     }
     let _ = (op, json);
@@ -319,10 +353,6 @@ pub fn call(op: &str, json: &str) -> String {
 /// The same operation with `Value`s in and out, for Rust callers and tests: goes through `call`'s exact path.
 pub fn dispatch(op: &str, args: Value) -> Result<Value> {
     let text = run(op, &args.to_string())?;
-    // `run` emits JSON, but a result can be deeper than serde_json reads by default: `parseApiResponse` wraps a
-    // server's body (up to serde's own 128 levels) in two more. A typed error, never a panic.
-    let mut v: Value = serde_json::from_str(&text).map_err(|e| {
-        Error::new(ErrorCode::InvalidResponse, format!("the result of {op} cannot be read back: {e}"), "The response is nested too deeply; read it with call() and your own JSON parser.")
-    })?;
+    let mut v = read_output(&text)?;
     Ok(v["ok"].take())
 }

@@ -49,7 +49,8 @@ fn expand(v: &Value) -> Value {
 /// `api::call`, and its answer checked: JSON with exactly `ok` or a typed `error` whose texts are bounded.
 fn run(op: &str, args_text: &str) -> Value {
     let out = call(op, args_text);
-    let v: Value = match serde_json::from_str(&out) {
+    // `read_output` also puts the request bodies, sent after the JSON answer, back into it.
+    let v: Value = match datadog_oauth_wasm::api::read_output(&out) {
         Ok(v) => v,
         // Deeper than serde_json reads by default (a 127-deep API body, wrapped): still JSON, still `ok`.
         Err(_) => {

@@ -52,7 +52,11 @@ export async function encodingTable(o) {
     parts.push(
       { name: "part:args", label: "1. arguments → JSON text (`JSON.stringify` in JS)", fn: () => JSON.stringify(o.oursArgs()) },
       { name: "part:wasm", label: "2. wasm call: copy in, parse, validate, encode, copy out", fn: () => core.call(o.op, argsJson) },
-      { name: "part:parse", label: "3. `JSON.parse` of the core's answer", fn: () => JSON.parse(outJson) },
+      // The answer is JSON, then each request body after a NUL (see js/core.js): parse the JSON, slice the bodies.
+      { name: "part:parse", label: "3. `JSON.parse` of the core's answer, bodies sliced off after it", fn: () => {
+        const nul = outJson.indexOf("\0");
+        return nul < 0 ? JSON.parse(outJson) : [JSON.parse(outJson.slice(0, nul)), outJson.slice(nul + 1).split("\0")];
+      } },
     );
   }
   const s1 = await compare([...plain, ...parts], opts);

@@ -14,7 +14,9 @@ pub const ACCESS_TOKEN: &str = "fuzz-access-token-0123456789abcdef";
 /// Parse the text `api::call` returned: JSON, an object with exactly `ok` or `error`, a typed error.
 /// Also parsed with serde_json's default depth limit, which is what `api::dispatch` does with it.
 pub fn check_output(out: &str) -> Value {
-    let mut de = serde_json::Deserializer::from_str(out);
+    // Request bodies of intake answers follow the JSON answer, each after a NUL; the answer is what is checked here.
+    let (answer, bodies) = out.split_once('\0').map_or((out, 0), |(a, rest)| (a, rest.split('\0').count()));
+    let mut de = serde_json::Deserializer::from_str(answer);
     de.disable_recursion_limit();
     let v: Value = serde::Deserialize::deserialize(&mut de).unwrap_or_else(|e| panic!("api::call gave non-JSON ({e}): {}", &out[..out.len().min(400)]));
     let o = v.as_object().expect("api::call gives an object");
@@ -24,7 +26,9 @@ pub fn check_output(out: &str) -> Value {
     } else {
         assert!(o.contains_key("ok"), "ok or error");
     }
-    assert!(serde_json::from_str::<Value>(out).is_ok(), "api::dispatch could not read this answer back (too deep?)");
+    let refs = v["ok"]["batches"].as_array().map_or(0, |b| b.iter().filter(|b| b["request"].get("bodyRef").is_some()).count());
+    assert_eq!(refs, bodies, "every detached body is referenced once");
+    assert!(datadog_oauth_wasm::api::read_output(out).is_ok(), "api::dispatch could not read this answer back (too deep?)");
     v
 }
 
