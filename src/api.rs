@@ -276,6 +276,14 @@ pub fn read_output(text: &str) -> Result<Value> {
 
 /// Operations of the optional features, when compiled in (serde_json based).
 fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
+    // Metrics are read straight from the text, before any `Value` is built (see `intake::metrics_in`); a
+    // re-encode of a selection (`select`, after a 413) takes the general path below.
+    #[cfg(feature = "intake")]
+    if op == "encodeMetrics" && !json.contains("\"select\"") {
+        let mut bodies = Vec::new();
+        let r = crate::intake::metrics::encode_text(json).map(|e| e.into_value_with(Some(&mut bodies)));
+        return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
+    }
     #[cfg(any(feature = "client", feature = "intake"))]
     {
         let args: Value = match serde_json::from_str(json) {
@@ -290,6 +298,7 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
         #[cfg(feature = "intake")]
         {
             let mut bodies = Vec::new();
+
             if let Some(r) = crate::intake::dispatch_with(op, &args, Some(&mut bodies)) {
                 return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
             }
