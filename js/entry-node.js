@@ -1,11 +1,10 @@
 // Node entry (ESM and, bundled, CommonJS): compiles the wasm synchronously from the file beside this one,
-// so `import` and `require` return a ready module with no init call and no top-level await. The Node core is
-// compiled for speed (see scripts/build.mjs).
+// so `import` and `require` return a ready module with no init call and no top-level await.
 import { readFileSync } from "node:fs";
-import { initSync, call as wasmCall } from "../pkg/node/datadog_oauth_wasm.js";
+import { initSync, call as wasmCall } from "../pkg/full/datadog_oauth_wasm.js";
 import { setCore } from "./core.js";
 
-initSync({ module: readFileSync(new URL("./datadog_oauth_wasm_node_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("./datadog_oauth_wasm_bg.wasm", import.meta.url)) });
 setCore(wasmCall);
 
 export const ready = Promise.resolve();

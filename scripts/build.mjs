@@ -8,21 +8,17 @@ import { build } from "esbuild";
 const root = new URL("..", import.meta.url).pathname;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
 
-// Three cores from one crate: the full one (token lifecycle, intake) for browsers and for Node, and the
-// authorization-only one that a frontend needs, which keeps the browser download small.
-// The Node flavour is the full core compiled for speed (opt-level 3: metric encoding 1.6× faster, 30% more
-// bytes), since a backend pays for time, not download size; the browser flavours are compiled for size.
+// Two cores from one crate: the full one (token lifecycle, intake) and the authorization-only one that a
+// frontend needs, which keeps the browser download small.
 const flavours = [
-  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", optLevel: "z" },
-  { name: "node", cargo: [], wasm: "datadog_oauth_wasm_node_bg.wasm", optLevel: "3" },
-  { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", optLevel: "z" },
+  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm" },
+  { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm" },
 ];
 rmSync(`${root}pkg`, { recursive: true, force: true });
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`);
 for (const f of flavours) {
-  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo],
-    { env: { ...process.env, CARGO_PROFILE_RELEASE_OPT_LEVEL: f.optLevel } });
+  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
   run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
     "target/wasm32-unknown-unknown/release/datadog_oauth_wasm.wasm"]);
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
@@ -55,4 +51,4 @@ for (const ext of ["d.ts", "d.cts"]) {
   writeFileSync(`${root}dist/auth.${ext}`, authTypes);
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);
 }
-console.log(`built dist/ (wasm bytes: ${flavours.map((f) => `${f.name} ${statSync(`${root}dist/${f.wasm}`).size}`).join(", ")})`);
+console.log(`built dist/ (wasm: full ${statSync(`${root}dist/datadog_oauth_wasm_bg.wasm`).size} bytes, auth ${statSync(`${root}dist/datadog_oauth_wasm_auth_bg.wasm`).size} bytes)`);

@@ -6,9 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { ROOT } from "./ours.mjs";
 
 export async function rawCore() {
-  // The Node core, as the Node entry loads it.
-  const glue = `${ROOT}pkg/node/datadog_oauth_wasm.js`;
-  const wasm = `${ROOT}dist/datadog_oauth_wasm_node_bg.wasm`;
+  const glue = `${ROOT}pkg/full/datadog_oauth_wasm.js`;
+  const wasm = `${ROOT}dist/datadog_oauth_wasm_bg.wasm`;
   if (!existsSync(glue) || !existsSync(wasm)) return null;
   const mod = await import(`file://${glue}`);
   const exports = mod.initSync({ module: readFileSync(wasm) });
