@@ -274,7 +274,9 @@ pub fn read_output(text: &str) -> Result<Value> {
     Ok(v)
 }
 
-/// Operations of the optional features, when compiled in (serde_json based).
+/// Operations of the optional features, when compiled in (serde_json based). Out of line so that the first
+/// authorization call does not make V8 compile the encoders inlined here (cold start).
+#[inline(never)]
 fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
     // Metrics are read straight from the text, before any `Value` is built (see `intake::metrics_in`); a
     // re-encode of a selection (`select`, after a 413) takes the general path below.
