@@ -86,14 +86,7 @@ fn parse_point<'a>(p: &'a Value, field: &dyn std::fmt::Display, now_ms: i64) -> 
         Value::Array(a) if a.len() == 2 => (&a[0], &a[1]),
         _ => return Err(invalid(field, format!("{field} must be {{timestamp, value}} or [timestamp, value]"), "Pass points as {timestamp: seconds, value: number}.")),
     };
-    let ts = v::timestamp_secs(
-        ts,
-        &Key(field, "timestamp"),
-        now_ms,
-        PAST_S,
-        FUTURE_S,
-        "Datadog accepts metric points from 1 hour ago to 10 minutes ahead; send points as they are produced and check the clock.",
-    )?;
+    let ts = point_time(ts, field, now_ms)?;
     // JSON cannot hold NaN or Infinity (JSON.stringify turns them into null), so any JSON number is finite.
     let value = match value {
         Value::Number(n) => n,
@@ -105,15 +98,20 @@ fn parse_point<'a>(p: &'a Value, field: &dyn std::fmt::Display, now_ms: i64) -> 
 /// The common point, two JSON numbers read without building a map: the same timestamp check, no value check
 /// needed (a JSON number is finite).
 fn pair_point(ts: &Number, value: &Number, field: &dyn std::fmt::Display, now_ms: i64) -> Result<Point<'static>> {
-    let ts = v::timestamp_secs(
-        &Value::Number(ts.clone()),
+    let ts = point_time(&Value::Number(ts.clone()), field, now_ms)?;
+    Ok(Point { ts, value: Cow::Owned(value.clone()) })
+}
+
+/// A point's timestamp, in seconds and inside Datadog's window (both readers share this one check).
+fn point_time(ts: &Value, field: &dyn std::fmt::Display, now_ms: i64) -> Result<i64> {
+    v::timestamp_secs(
+        ts,
         &Key(field, "timestamp"),
         now_ms,
         PAST_S,
         FUTURE_S,
         "Datadog accepts metric points from 1 hour ago to 10 minutes ahead; send points as they are produced and check the clock.",
-    )?;
-    Ok(Point { ts, value: Cow::Owned(value.clone()) })
+    )
 }
 
 fn not_a_list(points_field: &dyn std::fmt::Display) -> Error {
