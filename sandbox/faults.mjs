@@ -10,8 +10,8 @@ export const ROUTE_NAMES = [
   'otlp_traces', 'agent_traces', 'tile',
 ];
 
-// mulberry32: small, fast, good enough for reproducible test randomness.
-function mulberry32(seed) {
+// mulberry32: small, fast, good enough for reproducible test randomness (the soak seeds its own with it too).
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

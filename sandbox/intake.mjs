@@ -56,9 +56,11 @@ export async function validate(ctx) {
   sendJson(ctx.res, 200, { valid: true });
 }
 
-export async function metricsV2(ctx) {
+// What both series endpoints check the same way: the API key, size limits, the `series` array, and each
+// series' metric and non-empty points; the version's own point shape and fields are checked by the callbacks.
+async function readSeries(ctx, limits, checkPoint, checkFields) {
   const key = apiKeyAuth(ctx.state, ctx.req, ctx.site.id);
-  const pl = await readPayload(ctx, { wireLimit: 512000, decodedLimit: 5242880 });
+  const pl = await readPayload(ctx, limits);
   const data = pl.json();
   if (!isObj(data) || !Array.isArray(data.series)) bad('Invalid payload: "series" must be an array');
   const now = nowSec();
@@ -67,12 +69,19 @@ export async function metricsV2(ctx) {
     if (!isObj(s)) bad(`${at} must be an object`);
     if (typeof s.metric !== 'string' || s.metric === '') bad(`${at}.metric is required and must be a string`);
     if (!Array.isArray(s.points) || s.points.length === 0) bad(`${at}.points is required and must be a non-empty array`);
-    s.points.forEach((p, j) => {
-      if (!isObj(p)) bad(`${at}.points[${j}] must be an object {timestamp, value}`);
-      if (!Number.isInteger(p.timestamp)) bad(`${at}.points[${j}].timestamp must be an integer (seconds)`);
-      if (!isNum(p.value)) bad(`${at}.points[${j}].value must be a number`);
-      checkPointTime(p.timestamp, now, s.metric);
-    });
+    s.points.forEach((p, j) => checkPoint(p, `${at}.points[${j}]`, now, s.metric));
+    checkFields(s, at);
+  });
+  return { key, pl, series: data.series };
+}
+
+export async function metricsV2(ctx) {
+  const { key, pl, series } = await readSeries(ctx, { wireLimit: 512000, decodedLimit: 5242880 }, (p, at, now, metric) => {
+    if (!isObj(p)) bad(`${at} must be an object {timestamp, value}`);
+    if (!Number.isInteger(p.timestamp)) bad(`${at}.timestamp must be an integer (seconds)`);
+    if (!isNum(p.value)) bad(`${at}.value must be a number`);
+    checkPointTime(p.timestamp, now, metric);
+  }, (s, at) => {
     if (s.type !== undefined && !(Number.isInteger(s.type) && s.type >= 0 && s.type <= 3)) bad(`${at}.type must be 0, 1, 2 or 3`);
     if (s.interval !== undefined && s.interval !== null && !(Number.isInteger(s.interval) && s.interval >= 0)) bad(`${at}.interval must be a non-negative integer`);
     if (s.tags !== undefined && !isStrArray(s.tags)) bad(`${at}.tags must be an array of strings`);
@@ -81,33 +90,23 @@ export async function metricsV2(ctx) {
     }
     if (s.unit !== undefined && s.unit !== null && typeof s.unit !== 'string') bad(`${at}.unit must be a string`);
   });
-  record(ctx, 'metrics_v2', key.orgId, pl, data.series);
+  record(ctx, 'metrics_v2', key.orgId, pl, series);
   sendJson(ctx.res, 202, { errors: [] });
 }
 
 export async function metricsV1(ctx) {
-  const key = apiKeyAuth(ctx.state, ctx.req, ctx.site.id);
-  const pl = await readPayload(ctx, { wireLimit: 3200000, decodedLimit: 62914560 });
-  const data = pl.json();
-  if (!isObj(data) || !Array.isArray(data.series)) bad('Invalid payload: "series" must be an array');
-  const now = nowSec();
-  data.series.forEach((s, i) => {
-    const at = `series[${i}]`;
-    if (!isObj(s)) bad(`${at} must be an object`);
-    if (typeof s.metric !== 'string' || s.metric === '') bad(`${at}.metric is required and must be a string`);
-    if (!Array.isArray(s.points) || s.points.length === 0) bad(`${at}.points is required and must be a non-empty array`);
-    s.points.forEach((p, j) => {
-      if (!Array.isArray(p) || p.length !== 2) bad(`${at}.points[${j}] must be a [timestamp, value] pair`);
-      if (!isNum(p[0])) bad(`${at}.points[${j}][0] must be a timestamp in seconds`);
-      if (!isNum(p[1])) bad(`${at}.points[${j}][1] must be a number`);
-      checkPointTime(p[0], now, s.metric);
-    });
+  const { key, pl, series } = await readSeries(ctx, { wireLimit: 3200000, decodedLimit: 62914560 }, (p, at, now, metric) => {
+    if (!Array.isArray(p) || p.length !== 2) bad(`${at} must be a [timestamp, value] pair`);
+    if (!isNum(p[0])) bad(`${at}[0] must be a timestamp in seconds`);
+    if (!isNum(p[1])) bad(`${at}[1] must be a number`);
+    checkPointTime(p[0], now, metric);
+  }, (s, at) => {
     if (s.type !== undefined && s.type !== null && !['', 'count', 'gauge', 'rate'].includes(s.type)) bad(`${at}.type must be "count", "gauge" or "rate"`);
     if (s.interval !== undefined && s.interval !== null && !(Number.isInteger(s.interval) && s.interval >= 0)) bad(`${at}.interval must be a non-negative integer`);
     if (s.host !== undefined && s.host !== null && typeof s.host !== 'string') bad(`${at}.host must be a string`);
     if (s.tags !== undefined && s.tags !== null && !isStrArray(s.tags)) bad(`${at}.tags must be an array of strings`);
   });
-  record(ctx, 'metrics_v1', key.orgId, pl, data.series);
+  record(ctx, 'metrics_v1', key.orgId, pl, series);
   sendJson(ctx.res, 202, { status: 'ok' });
 }
 

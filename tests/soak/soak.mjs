@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { authorizeAs, control } from "../../sandbox/testkit.mjs";
+import { mulberry32 } from "../../sandbox/faults.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const REDIRECT = "http://127.0.0.1:7999/soak/callback";
@@ -26,17 +27,8 @@ const ACCEPTED = 2;
 const FAILED = 3; // listed in a report's `failed`
 const THROWN = 4; // the submission itself rejected (no report)
 
-/** mulberry32: small and seedable, so a soak can be replayed. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seedable randomness (mulberry32, the sandbox's own), so a soak can be replayed. */
+export const rng = mulberry32;
 
 /** `global.gc`, or the same function obtained at run time when node was started without --expose-gc. */
 export function getGc() {
