@@ -2,10 +2,16 @@
 // become DatadogError here, so every function of the package fails the same way, with a stable `code`.
 
 let wasmCall = null;
+let wasmCallUtf8 = null;
+const utf8 = new TextEncoder();
+// Above this many UTF-16 units the JSON goes in as TextEncoder bytes (one native copy) instead of a string, which
+// wasm-bindgen copies one unit at a time in JS; below it the string path saves TextEncoder's allocation.
+const BYTES_FROM = 2048;
 
-/** Called once by the entry point after the wasm module is instantiated. */
-export function setCore(fn) {
+/** Called once by the entry point after the wasm module is instantiated, with its two `call` forms. */
+export function setCore(fn, fnUtf8) {
   wasmCall = fn;
+  wasmCallUtf8 = fnUtf8;
 }
 
 /**
@@ -49,7 +55,7 @@ export function call(op, args) {
       hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
     });
   }
-  const text = wasmCall(op, json);
+  const text = json.length < BYTES_FROM ? wasmCall(op, json) : wasmCallUtf8(op, utf8.encode(json));
   // Encoders send request bodies after the JSON answer, each after a NUL, so large bodies are not escaped and
   // parsed twice; `request.bodyRef` (the n-th) puts each back. JSON text never holds a raw NUL.
   const nul = text.indexOf("\0");

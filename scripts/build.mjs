@@ -11,8 +11,9 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit"
 // Two cores from one crate: the full one (token lifecycle, intake) and the authorization-only one that a
 // frontend needs, which keeps the browser download small.
 const flavours = [
-  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm" },
-  { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm" },
+  // `inline`: see the wasm-opt step below.
+  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "200" },
+  { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20" },
 ];
 rmSync(`${root}pkg`, { recursive: true, force: true });
 rmSync(`${root}dist`, { recursive: true, force: true });
@@ -24,7 +25,12 @@ for (const f of flavours) {
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
   // Only the features wasm-bindgen's output uses and Node 20 / current browsers run: `--all-features` lets
   // wasm-opt emit newer encodings (Node 20 then fails with "unknown import kind").
-  run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
+  // `-ocimfs`: binaryen by default inlines every function that has one caller, whatever its size, which folded
+  // the whole dispatch chain into one 90 KB function; V8 compiles a function on its first call, so the first
+  // call into the core compiled all of it (10+ ms of cold start). Capped at 200 (full core), the largest function
+  // is 13 KB, the module 4 KB smaller gzipped, and encoding as fast as before (at 20 it was 12% slower); the
+  // authorization core, where bytes matter more than speed, takes 20 (0.7 KB smaller than 200).
+  run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "-ocimfs", f.inline, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
     "--enable-nontrapping-float-to-int", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
 }

@@ -278,13 +278,21 @@ pub fn read_output(text: &str) -> Result<Value> {
 /// authorization call does not make V8 compile the encoders inlined here (cold start).
 #[inline(never)]
 fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
-    // Metrics are read straight from the text, before any `Value` is built (see `intake::metrics_in`); a
-    // re-encode of a selection (`select`, after a 413) takes the general path below.
+    // Metrics and logs are read straight from the text, items already in wire form copied as they are (see
+    // `intake::raw`); a re-encode of a selection (`select`, after a 413) takes the general path below.
     #[cfg(feature = "intake")]
-    if op == "encodeMetrics" && !json.contains("\"select\"") {
-        let mut bodies = Vec::new();
-        let r = crate::intake::metrics::encode_text(json).map(|e| e.into_value_with(Some(&mut bodies)));
-        return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
+    let text_encoder = match op {
+        "encodeMetrics" => Some(crate::intake::metrics::encode_text as fn(&str) -> Option<Result<crate::intake::Encoded>>),
+        "encodeLogs" => Some(crate::intake::logs::encode_text as fn(&str) -> Option<Result<crate::intake::Encoded>>),
+        _ => None,
+    };
+    #[cfg(feature = "intake")]
+    if let Some(encode_text) = text_encoder {
+        if let Some(r) = encode_text(json) {
+            let mut bodies = Vec::new();
+            let r = r.map(|e| e.into_value_with(Some(&mut bodies)));
+            return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
+        }
     }
     #[cfg(any(feature = "client", feature = "intake"))]
     {
@@ -350,7 +358,19 @@ fn run(op: &str, json: &str) -> Result<String> {
 
 /// The whole boundary in one function: JSON text in, JSON text out, never a panic for bad input.
 pub fn call(op: &str, json: &str) -> String {
-    match run(op, if json.is_empty() { "{}" } else { json }) {
+    answer(run(op, if json.is_empty() { "{}" } else { json }))
+}
+
+/// `call` on the UTF-8 bytes of the JSON text (what `TextEncoder` gives the host).
+pub fn call_utf8(op: &str, json: &[u8]) -> String {
+    match std::str::from_utf8(json) {
+        Ok(text) => call(op, text),
+        Err(_) => answer(Err(Error::new(ErrorCode::InvalidInput, format!("{op}: the arguments are not UTF-8"), "Pass the JSON text as TextEncoder encodes it."))),
+    }
+}
+
+fn answer(result: Result<String>) -> String {
+    match result {
         Ok(text) => text,
         Err(e) => {
             let mut s = String::from("{\"error\":");

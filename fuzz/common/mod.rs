@@ -32,6 +32,27 @@ pub fn check_output(out: &str) -> Value {
     v
 }
 
+/// The arguments as given and with the first key's first letter escaped agree: the escaped text takes the parsing
+/// reader instead of the verbatim one (which leaves escaped argument names alone). Bodies compared as JSON.
+pub fn check_readers_agree(op: &str, text: &str) {
+    let escaped = format!("{{\"\\u{:04x}{}", text.as_bytes()[2], &text[3..]);
+    let parsed = datadog_oauth_wasm::api::read_output(&datadog_oauth_wasm::api::call(op, &escaped)).unwrap();
+    let verbatim = datadog_oauth_wasm::api::read_output(&datadog_oauth_wasm::api::call(op, text)).unwrap();
+    assert_eq!(bodies_parsed(verbatim), bodies_parsed(parsed), "verbatim and parsed readers disagree");
+}
+
+/// An answer read by `api::read_output` with each request body parsed, so bodies compare as JSON (key order and
+/// number spelling aside).
+pub fn bodies_parsed(mut v: Value) -> Value {
+    if let Some(batches) = v["ok"]["batches"].as_array_mut() {
+        for b in batches {
+            let body: Value = serde_json::from_str(b["request"]["body"].as_str().unwrap_or("null")).unwrap();
+            b["request"]["body"] = body;
+        }
+    }
+    v
+}
+
 pub fn check_error(e: &Value) {
     let code = e["code"].as_str().expect("error.code is a string");
     assert!(!code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "error code {code:?} is not snake_case");

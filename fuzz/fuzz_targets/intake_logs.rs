@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(c) = g.compress() {
         args["compress"] = c;
     }
-    let out = common::check_output(&datadog_oauth_wasm::api::call("encodeLogs", &args.to_string()));
+    let text = args.to_string();
+    let out = common::check_output(&datadog_oauth_wasm::api::call("encodeLogs", &text));
+    common::check_readers_agree("encodeLogs", &text);
     let limits = Limits { max_sent: usize::MAX, max_body: 5_242_880, max_items: 1000 };
     common::check_encoded(&out, items.len(), &limits, "https://http-intake.logs.datadoghq.eu/api/v2/logs", |_| None);
     if let Some(ok) = out.get("ok") {

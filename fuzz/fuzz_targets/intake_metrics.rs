@@ -56,7 +56,9 @@ fuzz_target!(|data: &[u8]| {
         common::check_selected(&out, &sel);
         return;
     }
-    let out = common::check_output(&datadog_oauth_wasm::api::call("encodeMetrics", &args.to_string()));
+    let text = args.to_string();
+    let out = common::check_output(&datadog_oauth_wasm::api::call("encodeMetrics", &text));
+    common::check_readers_agree(OP, &text);
     let v1 = version == json!(1);
     let limits = if v1 { Limits { max_sent: 3_200_000, max_body: 62_914_560, max_items: usize::MAX } } else { Limits { max_sent: 512_000, max_body: 5_242_880, max_items: usize::MAX } };
     let url = if v1 { "https://api.datadoghq.eu/api/v1/series" } else { "https://api.datadoghq.eu/api/v2/series" };

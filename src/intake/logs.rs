@@ -3,7 +3,7 @@
 //! comma-separated string, and batches within the documented count and size limits.
 
 use super::auth;
-use super::batch::{pack_array, Limits};
+use super::batch::{pack_array, Limits, Packer, Push};
 use super::validate::{self as v, object};
 use super::{common, invalid, items, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
@@ -93,26 +93,130 @@ fn parse<'a>(val: &'a Value, i: usize, now_ms: i64, source: &'a str, service: &'
     Ok(Log { obj, ddtags, source, service })
 }
 
-// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
-#[inline(never)]
-pub fn encode(args: &Value) -> Result<Encoded> {
-    const OP: &str = "encodeLogs";
-    let c = common(OP, args, Compression::Gzip)?;
+const LIMITS: Limits = Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: MAX_LOG };
+
+fn too_large(i: usize, size: usize) -> Error {
+    Error::new(ErrorCode::ItemTooLarge, format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"), "Datadog would truncate it; split the message into several logs.")
+        .with_field(format!("logs[{i}]"))
+}
+
+/// The arguments every entry shares.
+struct Setup<'a> {
+    now_ms: i64,
+    source: &'a str,
+    service: &'a str,
+    request: Box<dyn Fn(String) -> crate::http::HttpRequest + 'a>,
+}
+
+fn setup(args: &Value) -> Result<Setup<'_>> {
+    let c = common("encodeLogs", args, Compression::Gzip)?;
     let key = auth::api_key(c.connection)?;
     let source = lowercase_name(args, "source", true)?.unwrap_or_default();
     let service = lowercase_name(args, "service", false)?.unwrap_or(source);
-    let logs = items(OP, args, "logs")?;
-    let url = c.site.logs_url();
-    Ok(pack_array(
-        logs,
-        Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: MAX_LOG },
-        |val, i| parse(val, i, c.now_ms, source, service),
-        |i, size| {
-            Error::new(ErrorCode::ItemTooLarge, format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"), "Datadog would truncate it; split the message into several logs.")
-                .with_field(format!("logs[{i}]"))
-        },
-        |body| auth::api_key_request(url.clone(), &key, body, c.compress),
-    ))
+    let (url, compress) = (c.site.logs_url(), c.compress);
+    Ok(Setup { now_ms: c.now_ms, source, service, request: Box::new(move |body| auth::api_key_request(url.clone(), &key, body, compress)) })
+}
+
+// Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
+#[inline(never)]
+pub fn encode(args: &Value) -> Result<Encoded> {
+    let set = setup(args)?;
+    let logs = items("encodeLogs", args, "logs")?;
+    Ok(pack_array(logs, LIMITS, |val, i| parse(val, i, set.now_ms, set.source, set.service), too_large, &set.request))
+}
+
+/// `encodeLogs` straight from the argument text: entries already in wire form (`log_wire`) are copied into the
+/// body as written, with `ddsource` and `service` appended; the others are parsed and checked one by one. Same
+/// checks, messages and output (up to key order) as `encode`. `None`: text for the general path (see
+/// `raw::arguments`).
+#[inline(never)]
+pub fn encode_text(json: &str) -> Option<Result<Encoded>> {
+    let (args, logs) = super::raw::arguments(json, "logs", log_wire)?;
+    let set = match setup(&args) {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    // What every verbatim entry ends with instead of its `}`.
+    let mut tail = String::from(",\"ddsource\":");
+    crate::json::write_str(&mut tail, set.source);
+    tail.push_str(",\"service\":");
+    crate::json::write_str(&mut tail, set.service);
+    tail.push('}');
+    let mut packer = Packer::new("[", "]", LIMITS);
+    let mut out = Encoded::default();
+    for (i, item) in logs.into_iter().enumerate() {
+        let text = &json[item.span];
+        let pushed = match item.wire {
+            Some(oldest) if oldest.map_or(true, |ts| ts >= set.now_ms - MAX_AGE_MS) => packer.push(i, |b| {
+                b.extend_from_slice(&text.as_bytes()[..text.len() - 1]);
+                b.extend_from_slice(tail.as_bytes());
+            }),
+            _ => {
+                let val = match serde_json::from_str::<Value>(text) {
+                    Ok(v) => v,
+                    // Only a number beyond f64's range gets here (the scanner checked the rest of the grammar).
+                    Err(e) => {
+                        out.reject(i, invalid(format!("logs[{i}]"), format!("logs[{i}]: {e}"), "Send finite numbers."));
+                        continue;
+                    }
+                };
+                match parse(&val, i, set.now_ms, set.source, set.service) {
+                    Ok(log) => packer.push(i, |b| {
+                        let _ = serde_json::to_writer(b, &log);
+                    }),
+                    Err(e) => {
+                        out.reject(i, e);
+                        continue;
+                    }
+                }
+            }
+        };
+        if let Push::TooLarge(size) = pushed {
+            out.reject(i, too_large(i, size));
+        }
+    }
+    for p in packer.finish() {
+        out.batches.push(super::Batch { request: (set.request)(p.body), items: p.items, parts: p.parts });
+    }
+    Some(Ok(out))
+}
+
+/// A log entry that can go into the body as written, read at the scanner's position: its oldest numeric
+/// `timestamp`/`date` (checked by the caller, which may not know `now` yet), if any. Wire form: a string
+/// `message`, `hostname` a string or null, `ddtags` a string, no `ddsource` or `service` (the integration sets
+/// them), numeric times written as integers, at most 32 fields, none repeated or escaped. Everything else is left
+/// to `parse`, which has the error messages.
+fn log_wire(s: &mut super::raw::Scan) -> Option<Option<i64>> {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut oldest: Option<i64> = None;
+    let b = s.b;
+    s.object_exact(|s, key| {
+        if keys.len() == 32 || keys.contains(&key) {
+            return None;
+        }
+        keys.push(key);
+        match key {
+            "message" | "ddtags" => {
+                s.string()?;
+            }
+            "hostname" if s.peek() == Some(b'"') => {
+                s.string()?;
+            }
+            "hostname" => s.literal(b"null")?,
+            "ddsource" | "service" => return None,
+            "timestamp" | "date" if matches!(s.peek(), Some(b'-' | b'0'..=b'9')) => {
+                let n = s.number()?;
+                let text = std::str::from_utf8(&b[n.span.clone()]).ok().filter(|t| n.integer && t.len() <= 18)?;
+                let ts: i64 = text.parse().ok()?;
+                oldest = Some(oldest.map_or(ts, |o: i64| o.min(ts)));
+            }
+            _ => {
+                s.value(2)?;
+            }
+        }
+        Some(())
+    })?;
+    keys.contains(&"message").then_some(oldest)
 }
 
 #[cfg(test)]
@@ -146,6 +250,53 @@ mod tests {
         let out = run(json!([{"message": "m"}]), json!({"service": "acme-sync"})).unwrap();
         let body: Value = serde_json::from_str(out.batches[0].request.body.as_ref().unwrap()).unwrap();
         assert_eq!(body[0]["service"], "acme-sync");
+    }
+
+    /// Entries in wire form are copied as written (the key order shows it) and the rest parsed; the answer is the
+    /// one `encode` gives: same batches, items, rejections, and bodies equal as JSON.
+    #[test]
+    fn verbatim_entries_match_the_parsed_path() {
+        let old = NOW - MAX_AGE_MS - 1;
+        let many: String = (0..33).map(|k| format!(r#","k{k}":{k}"#)).collect();
+        let entries = [
+            r#"{"status":"info","message":"wire \"q\"\tx é","ddtags":"a:1,b:2","hostname":"h","nested":{"a":[1,2.5,null,true]}}"#.to_string(),
+            r#"{"hostname":null,"message":"null host"}"#.to_string(),
+            format!(r#"{{"message":"fresh","timestamp":{NOW},"date":"2020-01-01"}}"#),
+            format!(r#"{{"message":"old","timestamp":{old}}}"#),
+            format!(r#"{{"message":"old date","date":{old}}}"#),
+            format!(r#"{{"message":"float time","timestamp":{NOW}.0}}"#),
+            r#"{"message":"own source","ddsource":"them","service":"them"}"#.to_string(),
+            r#"{"message":"tag list","ddtags":["a:1","b:2"]}"#.to_string(),
+            r#"{"message":"null tags","ddtags":null}"#.to_string(),
+            r#"{"message":"bad tags","ddtags":3}"#.to_string(),
+            r#"{"message":5}"#.to_string(),
+            r#"{"msg":"no message"}"#.to_string(),
+            r#"{"message":"host","hostname":7}"#.to_string(),
+            r#"{"message":"dup","message":"dup2"}"#.to_string(),
+            r#"{"message":"spaced", "a":1}"#.to_string(),
+            r#"{"message":"inner space","a":[1, 2]}"#.to_string(),
+            r#"{"\u006dessage":"escaped key"}"#.to_string(),
+            format!(r#"{{"message":"many"{many}}}"#),
+            format!(r#"{{"message":"{}"}}"#, "x".repeat(MAX_LOG)),
+            "7".to_string(),
+            r#"{"message":"last"}"#.to_string(),
+        ];
+        let conn = json!({ "site": crate::site::resolve_site("ap1").unwrap(), "apiKey": "k".repeat(32) });
+        let text = format!(r#"{{"connection":{conn},"now":{NOW},"source":"acme","service":"acme-sync","logs":[{}]}}"#, entries.join(","));
+        let verbatim = encode_text(&text).expect("taken").unwrap();
+        let body = verbatim.batches[0].request.body.clone().unwrap();
+        assert!(body.starts_with(&format!("[{},\"ddsource\":\"acme\",\"service\":\"acme-sync\"}}", &entries[0][..entries[0].len() - 1])), "{body}");
+        let by_value = encode(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert!(!by_value.rejected.is_empty());
+        let parsed = |e: Encoded| {
+            let mut v = e.into_value();
+            for b in v["batches"].as_array_mut().unwrap() {
+                b["request"]["body"] = serde_json::from_str(b["request"]["body"].as_str().unwrap()).unwrap();
+            }
+            v
+        };
+        assert_eq!(parsed(verbatim), parsed(by_value));
+        assert!(encode_text(&text.replace(r#""source":"acme""#, r#""source":"acme","select":[0]"#)).is_none());
     }
 
     #[test]

@@ -362,10 +362,155 @@ pub fn encode(args: &Value) -> Result<Encoded> {
     encode_with(args, series.len(), |i, v1, now| parse(&series[i], i, v1, now))
 }
 
-/// `encodeMetrics` straight from the argument text: points are read into numbers, not a map per point, which
-/// was most of the time for large submissions. Same checks, messages and output as `encode`.
+/// `encodeMetrics` straight from the argument text. Series already in v2 wire form are checked on their text and
+/// copied into the body as they are (`series_v2`); the rest go through the ordinary checks one by one. Same
+/// checks, messages and output (up to key order and number spelling) as `encode`.
+/// `None`: a re-encode of a selection (`select`, after a 413), for the general path.
 #[inline(never)]
-pub fn encode_text(json: &str) -> Result<Encoded> {
+pub fn encode_text(json: &str) -> Option<Result<Encoded>> {
+    if let Some(r) = encode_spans(json) {
+        return Some(r);
+    }
+    (!json.contains("\"select\"")).then(|| encode_typed(json))
+}
+
+/// The verbatim path: the arguments read in one pass (`raw::arguments`), each series checked on the way for v2 wire
+/// form; `None` leaves the text to `encode_typed` (v1, and whatever `raw::arguments` leaves).
+fn encode_spans(json: &str) -> Option<Result<Encoded>> {
+    let (rest, series) = super::raw::arguments(json, "series", series_v2)?;
+    let mut run = match Run::start(&rest) {
+        Ok(r) if !r.v1 => r,
+        Ok(_) => return None,
+        Err(e) => return Some(Err(e)),
+    };
+    for (i, item) in series.into_iter().enumerate() {
+        let text = &json[item.span];
+        if let Some((first, last)) = item.wire {
+            if v::within_secs(first, run.now_ms, PAST_S, FUTURE_S) && v::within_secs(last, run.now_ms, PAST_S, FUTURE_S) {
+                if run.packer.push(i, |b| b.extend_from_slice(text.as_bytes())) == Push::Added {
+                    continue;
+                }
+                // Too large for one body: parsed below, and split by points.
+            }
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(val) => {
+                let s = parse(&val, i, false, run.now_ms);
+                run.add(i, s);
+            }
+            // Only a number beyond f64's range gets here (the scanner checked the rest of the grammar).
+            Err(e) => run.out.reject(i, invalid(Index("series", i), format!("series[{i}]: {e}"), "Send finite numbers.")),
+        }
+    }
+    Some(Ok(run.finish()))
+}
+
+/// A series already exactly what `/api/v2/series` takes, read at the scanner's position: its earliest and latest
+/// timestamps (the window is checked by the caller, which may not know `now` yet). Only the common shape
+/// qualifies: no whitespace, no escapes in keys or the metric name, points as `{"timestamp":int,"value":num}`, an
+/// integer `type`, no `host` (which v2 moves into `resources`), no `metadata`, no nulls. Anything else, and every
+/// invalid series, is left to `parse`, which has the error messages.
+fn series_v2(s: &mut super::raw::Scan) -> Option<(i64, i64)> {
+    let mut seen = 0u8;
+    let mut range = (i64::MAX, i64::MIN);
+    s.object_exact(|s, key| {
+        let bit = match key {
+            "metric" => {
+                let m = s.string()?;
+                let name = s.text(&m);
+                if m.escaped || name.trim().is_empty() || (name.len() > MAX_METRIC_CHARS && name.chars().count() > MAX_METRIC_CHARS) {
+                    return None;
+                }
+                1
+            }
+            "points" => {
+                range = points_v2(s)?;
+                2
+            }
+            "type" => {
+                let n = s.number()?;
+                (n.span.len() == 1 && s.b[n.span.start] <= b'3').then_some(4)?
+            }
+            "interval" => {
+                let n = s.number()?;
+                (n.integer && s.b[n.span.start] != b'-' && n.span.len() <= 15).then_some(8)?
+            }
+            "tags" => {
+                s.array_exact(|s| s.string().map(drop))?;
+                16
+            }
+            "resources" => {
+                let mut n = 0;
+                s.array_exact(|s| {
+                    n += 1;
+                    let mut got = 0u8;
+                    s.object_exact(|s, key| {
+                        let bit = match key {
+                            "name" => 1,
+                            "type" => 2,
+                            _ => return None,
+                        };
+                        s.string()?;
+                        got = (got & bit == 0).then_some(got | bit)?;
+                        Some(())
+                    })?;
+                    (got == 3).then_some(())
+                })?;
+                // An empty list is left out of the body by `parse`: not verbatim.
+                (n > 0).then_some(32)?
+            }
+            "unit" => {
+                s.string()?;
+                64
+            }
+            "source_type_name" => {
+                s.string()?;
+                128
+            }
+            _ => return None,
+        };
+        seen = (seen & bit == 0).then_some(seen | bit)?;
+        Some(())
+    })?;
+    (seen & 3 == 3).then_some(range)
+}
+
+/// A non-empty list of `{"timestamp":…,"value":…}` (either order) with integer timestamps: their range.
+fn points_v2(s: &mut super::raw::Scan) -> Option<(i64, i64)> {
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    s.array_exact(|s| {
+        let mut got = 0u8;
+        s.object_exact(|s, key| {
+            let num = s.number()?;
+            let len = num.span.len();
+            let bit = match key {
+                "timestamp" if num.integer && len <= 12 => {
+                    // Seconds: 12 characters reach past year 5138, which `parse` reports as milliseconds.
+                    let digits = &s.b[num.span];
+                    let (neg, digits) = match digits.split_first() {
+                        Some((b'-', d)) => (true, d),
+                        _ => (false, digits),
+                    };
+                    let n = digits.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+                    let ts = if neg { -n } else { n };
+                    first = first.min(ts);
+                    last = last.max(ts);
+                    1
+                }
+                // Any JSON number is finite except one beyond f64's range, which needs an exponent or 309 digits.
+                "value" if !num.exponent && len < 300 => 2,
+                _ => return None,
+            };
+            got = (got & bit == 0).then_some(got | bit)?;
+            Some(())
+        })?;
+        (got == 3).then_some(())
+    })?;
+    (first <= last).then_some((first, last))
+}
+
+/// The typed reader, for everything `encode_spans` leaves: v1, whitespace, escaped keys, invalid JSON.
+fn encode_typed(json: &str) -> Result<Encoded> {
     let input: super::metrics_in::ArgsIn = serde_json::from_str(json)
         .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("encodeMetrics: {e}"), "Check the arguments of encodeMetrics() against the API reference."))?;
     let series = match &input.series {
@@ -376,46 +521,69 @@ pub fn encode_text(json: &str) -> Result<Encoded> {
 }
 
 fn encode_with<'a>(args: &Value, count: usize, parse_one: impl Fn(usize, bool, i64) -> Result<Series<'a>>) -> Result<Encoded> {
-    const OP: &str = "encodeMetrics";
-    let c = common(OP, args, Compression::Gzip)?;
-    let key = auth::api_key(c.connection)?;
-    let version = match args.get("version") {
-        None | Some(Value::Null) => 2u8,
-        Some(x) => match v::as_int(x) {
-            Some(1) => 1,
-            Some(2) => 2,
-            _ => return Err(crate::error::Error::invalid_input("version", "`version` must be 1 or 2")),
-        },
-    };
-    let v1 = version == 1;
-    let limits = Limits { max_body: body_cap(version, c.compress), max_entries: usize::MAX, max_item: usize::MAX };
-    let mut packer = Packer::new(r#"{"series":["#, "]}", limits);
-    let mut out = Encoded::default();
+    let mut run = Run::start(args)?;
     for i in 0..count {
-        let s = match parse_one(i, v1, c.now_ms) {
-            Ok(s) => s,
-            Err(e) => {
-                out.reject(i, e);
-                continue;
-            }
+        let s = parse_one(i, run.v1, run.now_ms);
+        run.add(i, s);
+    }
+    Ok(run.finish())
+}
+
+/// One `encodeMetrics` call in progress: the shared arguments read, series added one at a time.
+struct Run {
+    v1: bool,
+    now_ms: i64,
+    url: String,
+    key: crate::secret::Secret,
+    compress: Compression,
+    packer: Packer,
+    out: Encoded,
+}
+
+impl Run {
+    fn start(args: &Value) -> Result<Run> {
+        const OP: &str = "encodeMetrics";
+        let c = common(OP, args, Compression::Gzip)?;
+        let key = auth::api_key(c.connection)?;
+        let version = match args.get("version") {
+            None | Some(Value::Null) => 2u8,
+            Some(x) => match v::as_int(x) {
+                Some(1) => 1,
+                Some(2) => 2,
+                _ => return Err(crate::error::Error::invalid_input("version", "`version` must be 1 or 2")),
+            },
         };
-        let all = 0..s.points.len();
-        if let Push::TooLarge(size) = packer.push(i, |b| write(b, &View { s: &s, range: all.clone(), v1 })) {
-            if let Err(e) = split(&mut packer, &s, i, v1, size) {
-                out.reject(i, e);
+        let v1 = version == 1;
+        let limits = Limits { max_body: body_cap(version, c.compress), max_entries: usize::MAX, max_item: usize::MAX };
+        let url = if v1 { c.site.metrics_v1_url() } else { c.site.metrics_v2_url() };
+        Ok(Run { v1, now_ms: c.now_ms, url, key, compress: c.compress, packer: Packer::new(r#"{"series":["#, "]}", limits), out: Encoded::default() })
+    }
+
+    fn add(&mut self, i: usize, s: Result<Series>) {
+        let s = match s {
+            Ok(s) => s,
+            Err(e) => return self.out.reject(i, e),
+        };
+        let (v1, all) = (self.v1, 0..s.points.len());
+        if let Push::TooLarge(size) = self.packer.push(i, |b| write(b, &View { s: &s, range: all.clone(), v1 })) {
+            if let Err(e) = split(&mut self.packer, &s, i, v1, size) {
+                self.out.reject(i, e);
             }
         }
     }
-    let url = if v1 { c.site.metrics_v1_url() } else { c.site.metrics_v2_url() };
-    for p in packer.finish() {
-        let mut request = auth::api_key_request(url.clone(), &key, p.body, c.compress);
-        if v1 {
-            // The v1 spec's media type is `text/json`; Datadog's own clients send exactly that.
-            request = request.header("content-type", "text/json");
+
+    fn finish(self) -> Encoded {
+        let mut out = self.out;
+        for p in self.packer.finish() {
+            let mut request = auth::api_key_request(self.url.clone(), &self.key, p.body, self.compress);
+            if self.v1 {
+                // The v1 spec's media type is `text/json`; Datadog's own clients send exactly that.
+                request = request.header("content-type", "text/json");
+            }
+            out.batches.push(Batch { request, items: p.items, parts: p.parts });
         }
-        out.batches.push(Batch { request, items: p.items, parts: p.parts });
+        out
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -449,15 +617,70 @@ mod tests {
             let args = json!({ "connection": { "site": crate::site::resolve_site("us3").unwrap(), "apiKey": "k".repeat(32) },
                 "now": T * 1000, "version": version, "compress": "none", "series": series });
             let by_value = encode(&args).unwrap().into_value();
-            let by_text = encode_text(&args.to_string()).unwrap().into_value();
+            let by_text = encode_text(&args.to_string()).unwrap().unwrap().into_value();
             assert_eq!(by_text, by_value, "version {version}");
             assert!(!by_value["rejected"].as_array().unwrap().is_empty());
         }
         for bad in [json!({ "series": {} }), json!({ "series": 3 }), json!({})] {
             let mut args = json!({ "connection": { "site": crate::site::resolve_site("us3").unwrap(), "apiKey": "k" }, "now": T * 1000 });
             args.as_object_mut().unwrap().extend(bad.as_object().unwrap().clone());
-            assert_eq!(encode_text(&args.to_string()).unwrap_err().code, encode(&args).unwrap_err().code);
+            assert_eq!(encode_text(&args.to_string()).unwrap().unwrap_err().code, encode(&args).unwrap_err().code);
         }
+    }
+
+    /// An answer with each body parsed, so the verbatim path (key order as the caller wrote it) compares equal.
+    fn parsed_bodies(e: Encoded) -> Value {
+        let mut v = e.into_value();
+        for b in v["batches"].as_array_mut().unwrap() {
+            let body: Value = serde_json::from_str(b["request"]["body"].as_str().unwrap()).unwrap();
+            b["request"]["body"] = body;
+        }
+        v
+    }
+
+    /// Series in wire form are copied as written (the key order shows it), everything else is parsed, and the
+    /// answer is the one `encode` gives: same batches, items, parts, rejections, and bodies equal as JSON.
+    #[test]
+    fn verbatim_series_match_the_parsed_path() {
+        const T: i64 = 1_700_000_000;
+        let p = |n: usize| (0..n).map(|j| format!(r#"{{"value":{j}.5,"timestamp":{}}}"#, T - (j as i64 % 3000))).collect::<Vec<_>>().join(",");
+        let series = [
+            format!(r#"{{"points":[{}],"metric":"wire.a","tags":["a:1","\u00e9\"x"],"type":3,"unit":"ms","resources":[{{"type":"host","name":"h"}}],"interval":10,"source_type_name":"s"}}"#, p(3)),
+            format!(r#"{{"metric":"host.goes.to.resources","host":"h","points":[{}]}}"#, p(1)),
+            format!(r#"{{"metric":"too.old","points":[{{"timestamp":{},"value":1}}]}}"#, T - 7200),
+            format!(r#"{{"metric":"ms","points":[{{"timestamp":{},"value":1}}]}}"#, T * 1000),
+            format!(r#"{{"metric":"","points":[{}]}}"#, p(1)),
+            format!(r#"{{"metric":"{}","points":[{}]}}"#, "m".repeat(201), p(1)),
+            format!(r#"{{"metric":"dup","metric":"dup2","points":[{}]}}"#, p(1)),
+            format!(r#"{{"metric":"spaced", "points":[{}]}}"#, p(1)),
+            format!(r#"{{"metric":"float.ts","points":[{{"timestamp":{T}.0,"value":1}}]}}"#),
+            format!(r#"{{"metric":"exp","points":[{{"timestamp":{T},"value":1e300}}]}}"#),
+            format!(r#"{{"metric":"empty.resources","resources":[],"points":[{}]}}"#, p(1)),
+            format!(r#"{{"metric":"type.name","type":"gauge","points":[{}]}}"#, p(1)),
+            format!(r#"{{"metric":"type.4","type":4,"points":[{}]}}"#, p(1)),
+            r#"{"metric":"no.points","points":[]}"#.to_string(),
+            format!(r#"{{"metric":"big","tags":["{}"],"points":[{}]}}"#, "t".repeat(300), p(20_000)),
+            format!(r#"{{"metric":"wire.b","points":[{}]}}"#, p(2)),
+        ];
+        let conn = json!({ "site": crate::site::resolve_site("eu1").unwrap(), "apiKey": "k".repeat(32) });
+        for compress in ["gzip", "none"] {
+            let text = format!(r#"{{"connection":{conn},"now":{},"compress":"{compress}","series":[{}]}}"#, T * 1000, series.join(","));
+            let verbatim = encode_spans(&text).expect("taken").unwrap();
+            let body = &verbatim.batches[0].request.body;
+            assert!(body.as_deref().unwrap().contains(&series[0]), "the first series is copied as written");
+            let by_value = encode(&serde_json::from_str(&text).unwrap()).unwrap();
+            assert!(by_value.batches.len() > 1, "the big series is split");
+            assert_eq!(parsed_bodies(verbatim), parsed_bodies(by_value), "{compress}");
+        }
+        // Left to the other paths: v1, a selection, text serde_json refuses (its error is the one reported).
+        let base = format!(r#""connection":{conn},"now":{},"series":[{}]"#, T * 1000, series[0]);
+        assert!(encode_spans(&format!(r#"{{{base},"version":1}}"#)).is_none());
+        assert!(encode_spans(&format!(r#"{{{base},"select":[0]}}"#)).is_none());
+        assert!(encode_text(&format!(r#"{{{base},"select":[0]}}"#)).is_none());
+        assert!(encode_spans(&format!(r#"{{{base},"x":01}}"#)).is_none());
+        assert_eq!(encode_text(&format!(r#"{{{base},"x":01}}"#)).unwrap().unwrap_err().code, ErrorCode::InvalidInput);
+        let e = encode_text(&format!(r#"{{"connection":{conn},"now":{},"series":{{}}}}"#, T * 1000)).unwrap().unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("series"));
     }
 
     const NOW: i64 = 1_700_000_000_000;
