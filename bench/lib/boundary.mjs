@@ -11,5 +11,8 @@ export async function rawCore() {
   if (!existsSync(glue) || !existsSync(wasm)) return null;
   const mod = await import(`file://${glue}`);
   const exports = mod.initSync({ module: readFileSync(wasm) });
-  return { call: mod.call, memoryBytes: () => exports.memory.buffer.byteLength };
+  // As js/core.js does: large arguments cross as TextEncoder bytes (step 2 includes that encoding).
+  const utf8 = new TextEncoder();
+  const call = (op, json) => (json.length < 2048 ? mod.call(op, json) : mod.call_utf8(op, utf8.encode(json)));
+  return { call, memoryBytes: () => exports.memory.buffer.byteLength };
 }

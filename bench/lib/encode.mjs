@@ -51,7 +51,7 @@ export async function encodingTable(o) {
     outJson = core.call(o.op, argsJson);
     parts.push(
       { name: "part:args", label: "1. arguments → JSON text (`JSON.stringify` in JS)", fn: () => JSON.stringify(o.oursArgs()) },
-      { name: "part:wasm", label: "2. wasm call: copy in, parse, validate, encode, copy out", fn: () => core.call(o.op, argsJson) },
+      { name: "part:wasm", label: "2. wasm call: UTF-8 encode and copy in, scan, validate, encode, copy out", fn: () => core.call(o.op, argsJson) },
       // The answer is JSON, then each request body after a NUL (see js/core.js): parse the JSON, slice the bodies.
       { name: "part:parse", label: "3. `JSON.parse` of the core's answer, bodies sliced off after it", fn: () => {
         const nul = outJson.indexOf("\0");

@@ -19,7 +19,14 @@ const cases = {
   authorize: () => ["startAuthorization", { clientId: "c", redirectUri: "https://partner.example/cb", site: "us1", scopes: [], sites: [], now: Date.now() }],
 };
 const [op, args] = cases[what]();
-const step = () => { const t = glue.call(op, JSON.stringify(args)); const nul = t.indexOf("\0"); return JSON.parse(nul < 0 ? t : t.slice(0, nul)); };
+const utf8 = new TextEncoder();
+// As js/core.js does: large arguments cross as TextEncoder bytes, bodies come back after NULs.
+const step = () => {
+  const json = JSON.stringify(args);
+  const t = json.length < 2048 ? glue.call(op, json) : glue.call_utf8(op, utf8.encode(json));
+  const nul = t.indexOf("\0");
+  return JSON.parse(nul < 0 ? t : t.slice(0, nul));
+};
 
 for (let i = 0; i < 20; i++) step();
 const session = new Session();
