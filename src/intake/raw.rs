@@ -78,7 +78,9 @@ impl<'a> Scan<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            let c = *self.b.get(self.i)?;
+            // Straight to the next byte that needs a look: most of a payload is plain string content.
+            self.i += self.b.get(self.i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            let c = self.b[self.i];
             self.i += 1;
             match c {
                 b'"' => return Some(Str { span: start..self.i - 1, escaped }),
