@@ -152,11 +152,10 @@ pub fn encode_text(json: &str) -> Option<Result<Encoded>> {
                 b.extend_from_slice(tail.as_bytes());
             }),
             _ => {
-                let val = match serde_json::from_str::<Value>(text) {
+                let val = match super::raw::parse_item(text, &format!("logs[{i}]")) {
                     Ok(v) => v,
-                    // Only a number beyond f64's range gets here (the scanner checked the rest of the grammar).
                     Err(e) => {
-                        out.reject(i, invalid(format!("logs[{i}]"), format!("logs[{i}]: {e}"), "Send finite numbers."));
+                        out.reject(i, e);
                         continue;
                     }
                 };
@@ -187,14 +186,16 @@ pub fn encode_text(json: &str) -> Option<Result<Encoded>> {
 /// them), numeric times written as integers, at most 32 fields, none repeated or escaped. Everything else is left
 /// to `parse`, which has the error messages.
 fn log_wire(s: &mut super::raw::Scan) -> Option<Option<i64>> {
-    let mut keys: Vec<&str> = Vec::new();
+    // A fixed array, not a Vec: this runs once per entry.
+    let (mut keys, mut n) = ([""; 32], 0);
     let mut oldest: Option<i64> = None;
     let b = s.b;
     s.object_exact(|s, key| {
-        if keys.len() == 32 || keys.contains(&key) {
+        if n == keys.len() || keys[..n].contains(&key) {
             return None;
         }
-        keys.push(key);
+        keys[n] = key;
+        n += 1;
         match key {
             "message" | "ddtags" => {
                 s.string()?;
@@ -216,7 +217,7 @@ fn log_wire(s: &mut super::raw::Scan) -> Option<Option<i64>> {
         }
         Some(())
     })?;
-    keys.contains(&"message").then_some(oldest)
+    keys[..n].contains(&"message").then_some(oldest)
 }
 
 #[cfg(test)]

@@ -393,13 +393,12 @@ fn encode_spans(json: &str) -> Option<Result<Encoded>> {
                 // Too large for one body: parsed below, and split by points.
             }
         }
-        match serde_json::from_str::<Value>(text) {
+        match super::raw::parse_item(text, &format!("series[{i}]")) {
             Ok(val) => {
                 let s = parse(&val, i, false, run.now_ms);
                 run.add(i, s);
             }
-            // Only a number beyond f64's range gets here (the scanner checked the rest of the grammar).
-            Err(e) => run.out.reject(i, invalid(Index("series", i), format!("series[{i}]: {e}"), "Send finite numbers.")),
+            Err(e) => run.out.reject(i, e),
         }
     }
     Some(Ok(run.finish()))

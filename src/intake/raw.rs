@@ -375,6 +375,12 @@ fn item_spans<W>(s: &mut Scan, wire: &mut impl FnMut(&mut Scan) -> Option<W>) ->
     }
 }
 
+/// An item that is not in wire form, parsed for the checking path. The scanner already checked its grammar, so
+/// serde_json can only refuse a number beyond f64's range: that item is rejected, the others still go.
+pub fn parse_item(text: &str, field: &str) -> crate::error::Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| super::invalid(field, format!("{field}: {e}"), "Send finite numbers."))
+}
+
 /// Is `text` exactly one JSON value this scanner accepts (whitespace around it allowed)?
 #[cfg(test)]
 fn is_json(text: &str) -> bool {
