@@ -1,17 +1,29 @@
 // The single doorway into the wasm core: an operation name and JSON in, JSON out. Errors from the core
 // become DatadogError here, so every function of the package fails the same way, with a stable `code`.
 
-let wasmCall = null;
-let wasmCallUtf8 = null;
+let glue = null;
+let memory = null;
 const utf8 = new TextEncoder();
-// Above this many UTF-16 units the JSON goes in as TextEncoder bytes (one native copy) instead of a string, which
-// wasm-bindgen copies one unit at a time in JS; below it the string path saves TextEncoder's allocation.
-const BYTES_FROM = 2048;
+// From this many UTF-16 units on, the JSON is written straight into the core's memory (`encodeInto`, no copy or
+// allocation in JS); below it, the string path saves a call.
+const IN_PLACE_FROM = 2048;
 
-/** Called once by the entry point after the wasm module is instantiated, with its two `call` forms. */
-export function setCore(fn, fnUtf8) {
-  wasmCall = fn;
-  wasmCallUtf8 = fnUtf8;
+/** Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue and its memory. */
+export function setCore(bindings, wasmMemory) {
+  glue = bindings;
+  memory = wasmMemory;
+}
+
+function callCore(op, json) {
+  // The authorization-only core has no `args_buffer`: its operations take small arguments.
+  if (json.length < IN_PLACE_FROM || glue.args_buffer === undefined) return glue.call(op, json);
+  // As many bytes as UTF-16 units fit any ASCII text (JSON.stringify's usual output); otherwise the most UTF-8
+  // can need, 3 bytes per unit. The buffer's view is taken after `args_buffer`, which may grow the memory.
+  for (let room = json.length; ; room = json.length * 3) {
+    const at = glue.args_buffer(room);
+    const { read, written } = utf8.encodeInto(json, new Uint8Array(memory.buffer, at, room));
+    if (read === json.length) return glue.call_buffer(op, written);
+  }
 }
 
 /**
@@ -41,7 +53,7 @@ export class DatadogError extends Error {
 
 /** Run a core operation. Throws DatadogError for every failure the core reports. */
 export function call(op, args) {
-  if (wasmCall === null) {
+  if (glue === null) {
     throw new DatadogError({ code: "not_ready", message: "the wasm core is not loaded yet", hint: "Await `ready` before the first call." });
   }
   let json;
@@ -55,7 +67,7 @@ export function call(op, args) {
       hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
     });
   }
-  const text = json.length < BYTES_FROM ? wasmCall(op, json) : wasmCallUtf8(op, utf8.encode(json));
+  const text = callCore(op, json);
   // Encoders send request bodies after the JSON answer, each after a NUL, so large bodies are not escaped and
   // parsed twice; `request.bodyRef` (the n-th) puts each back. JSON text never holds a raw NUL.
   const nul = text.indexOf("\0");

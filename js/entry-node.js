@@ -1,11 +1,11 @@
 // Node entry (ESM and, bundled, CommonJS): compiles the wasm synchronously from the file beside this one,
 // so `import` and `require` return a ready module with no init call and no top-level await.
 import { readFileSync } from "node:fs";
-import { initSync, call as wasmCall, call_utf8 as wasmCallUtf8 } from "../pkg/full/datadog_oauth_wasm.js";
+import * as glue from "../pkg/full/datadog_oauth_wasm.js";
 import { setCore } from "./core.js";
 
-initSync({ module: readFileSync(new URL("./datadog_oauth_wasm_bg.wasm", import.meta.url)) });
-setCore(wasmCall, wasmCallUtf8);
+const wasm = glue.initSync({ module: readFileSync(new URL("./datadog_oauth_wasm_bg.wasm", import.meta.url)) });
+setCore(glue, wasm.memory);
 
 export const ready = Promise.resolve();
 export { DatadogError } from "./core.js";

@@ -361,7 +361,7 @@ pub fn call(op: &str, json: &str) -> String {
     answer(run(op, if json.is_empty() { "{}" } else { json }))
 }
 
-/// `call` on the UTF-8 bytes of the JSON text (what `TextEncoder` gives the host).
+/// `call` on the UTF-8 bytes of the JSON text (what the host wrote with `TextEncoder.encodeInto`).
 pub fn call_utf8(op: &str, json: &[u8]) -> String {
     match std::str::from_utf8(json) {
         Ok(text) => call(op, text),

@@ -11,8 +11,15 @@ export async function rawCore() {
   if (!existsSync(glue) || !existsSync(wasm)) return null;
   const mod = await import(`file://${glue}`);
   const exports = mod.initSync({ module: readFileSync(wasm) });
-  // As js/core.js does: large arguments cross as TextEncoder bytes (step 2 includes that encoding).
+  // As js/core.js does: large arguments are written straight into the core's memory (step 2 includes that).
   const utf8 = new TextEncoder();
-  const call = (op, json) => (json.length < 2048 ? mod.call(op, json) : mod.call_utf8(op, utf8.encode(json)));
+  const call = (op, json) => {
+    if (json.length < 2048) return mod.call(op, json);
+    for (let room = json.length; ; room = json.length * 3) {
+      const at = mod.args_buffer(room);
+      const { read, written } = utf8.encodeInto(json, new Uint8Array(exports.memory.buffer, at, room));
+      if (read === json.length) return mod.call_buffer(op, written);
+    }
+  };
   return { call, memoryBytes: () => exports.memory.buffer.byteLength };
 }

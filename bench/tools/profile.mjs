@@ -10,7 +10,7 @@ const what = process.argv[2] ?? "metrics";
 const seconds = Number(process.argv[3] ?? 3);
 const dd = await loadOurs();
 const glue = await import(`file://${ROOT}pkg/full/datadog_oauth_wasm.js`);
-glue.initSync({ module: readFileSync(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`) });
+const wasm = glue.initSync({ module: readFileSync(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`) });
 const conn = fakeConnection(dd);
 const cases = {
   metrics: () => ["encodeMetrics", { connection: conn, series: metricSeries(), now: Date.now() }],
@@ -20,10 +20,17 @@ const cases = {
 };
 const [op, args] = cases[what]();
 const utf8 = new TextEncoder();
-// As js/core.js does: large arguments cross as TextEncoder bytes, bodies come back after NULs.
+// As js/core.js does: large arguments are written straight into the core's memory, bodies come back after NULs.
+const callCore = (op, json) => {
+  if (json.length < 2048) return glue.call(op, json);
+  for (let room = json.length; ; room = json.length * 3) {
+    const at = glue.args_buffer(room);
+    const { read, written } = utf8.encodeInto(json, new Uint8Array(wasm.memory.buffer, at, room));
+    if (read === json.length) return glue.call_buffer(op, written);
+  }
+};
 const step = () => {
-  const json = JSON.stringify(args);
-  const t = json.length < 2048 ? glue.call(op, json) : glue.call_utf8(op, utf8.encode(json));
+  const t = callCore(op, JSON.stringify(args));
   const nul = t.indexOf("\0");
   return JSON.parse(nul < 0 ? t : t.slice(0, nul));
 };
