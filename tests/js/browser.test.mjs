@@ -18,11 +18,20 @@ const probe = `
   const { url, pending } = dd.startAuthorization({ clientId: "cid", redirectUri: "https://partner.example/cb", site: "eu1" });
   let code = null;
   try { dd.resolveSite("datadoghq.com.evil.com"); } catch (e) { code = e.code; }
-  window.__result = { sites: dd.sites().length, verifierLength: p.verifier.length, challengeOk: dd.pkceChallenge(p.verifier) === p.challenge,
+  // The full entry: a large argument (written straight into the core's memory) with characters outside ASCII.
+  let big = null;
+  if (dd.encodeLogs) {
+    const logs = Array.from({ length: 400 }, (_, i) => ({ message: "é日本😀 " + i + " " + "x".repeat(20) }));
+    const out = dd.encodeLogs({ site: dd.resolveSite("eu1"), apiKey: "k".repeat(32) }, logs, { source: "acme" });
+    const body = JSON.parse(out.batches[0].request.body);
+    big = body.length === 400 && body.every((l, i) => l.message === logs[i].message && l.ddsource === "acme");
+  }
+  window.__result = { big, sites: dd.sites().length, verifierLength: p.verifier.length, challengeOk: dd.pkceChallenge(p.verifier) === p.challenge,
     host: new URL(url).host, state: pending.state.length, rejected: code, rfc: dd.pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") };
 `;
 
-function check(r) {
+function check(r, full) {
+  assert.equal(r.big, full ? true : null);
   assert.equal(r.sites, 9);
   assert.equal(r.verifierLength, 43);
   assert.equal(r.challengeOk, true);
@@ -52,7 +61,7 @@ for (const entry of ["auth.mjs", "browser.mjs"]) {
       symlinkSync(join(repo, "dist"), join(dir, "dist"));
       writeFileSync(join(dir, "index.html"), `<!doctype html><link rel="icon" href="data:,"><script type="module">import * as dd from "./dist/${entry}"; ${probe}</script>`);
       const srv = await serveDir(dir);
-      try { check(await run(`${srv.url}/index.html`)); } finally { await srv.close(); }
+      try { check(await run(`${srv.url}/index.html`), entry === "browser.mjs"); } finally { await srv.close(); }
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 }

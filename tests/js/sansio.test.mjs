@@ -2,7 +2,7 @@
 // halves of a batch after a 413 without knowing where a payload keeps its points.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { resolveSite, encodeMetrics, splitSelection, tokenRequest, retryDecision } from "datadog-oauth-wasm";
+import { resolveSite, encodeMetrics, encodeLogs, splitSelection, tokenRequest, retryDecision } from "datadog-oauth-wasm";
 
 const now = Date.now();
 const conn = { site: resolveSite("eu1"), domain: "datadoghq.eu", accessToken: "at-" + "x".repeat(30), tokenType: "Bearer",
@@ -43,4 +43,20 @@ test("tokenRequest and retryDecision are plain data", () => {
   assert.equal(new URLSearchParams(r.body).get("grant_type"), "authorization_code");
   assert.deepEqual(retryDecision({ status: 429, headers: { "retry-after": "2" }, attempt: 1, replay: "retry" }).delayMs, 2000);
   assert.equal(retryDecision({ status: 400, attempt: 1, replay: "retry" }).retry, false);
+});
+
+test("large arguments go into the core as UTF-8 written in place: any characters, any sizes one after the other", () => {
+  // Above 2048 UTF-16 units the host writes the JSON into the core's memory; text outside ASCII needs more bytes
+  // than units, which takes the second, larger buffer. Sizes go up and down so a reused buffer would show.
+  for (const [n, text] of [[200, "plain"], [300, "é日本😀\"\t\u0001"], [40, "x"], [1000, "ünïcødé"], [120, "a"]]) {
+    const logs = Array.from({ length: n }, (_, i) => ({ message: `${text} ${i}`, ddtags: "env:prod", status: "info" }));
+    const out = encodeLogs(conn, logs, { source: "acme" });
+    const body = JSON.parse(out.batches[0].request.body);
+    assert.equal(body.length, n);
+    body.forEach((l, i) => assert.deepEqual(l, { ...logs[i], ddsource: "acme", service: "acme" }));
+  }
+  const big = Array.from({ length: 50 }, (_, i) => ({ metric: `m.${i}`, type: 3, tags: [`city:zürich-${i}`],
+    points: Array.from({ length: 50 }, (_, j) => ({ timestamp: ts - j, value: j / 3 })) }));
+  const body = JSON.parse(encodeMetrics(conn, big).batches[0].request.body);
+  assert.deepEqual(body, { series: big });
 });
