@@ -378,6 +378,30 @@ test("secrets echoed by a server or a failing network never reach errors", async
   await h.rejects(broken.refresh(conn), "network_error");
 });
 
+test("timeoutMs aborts a request that hangs, body included, and reports it as a network error", async () => {
+  const { client } = makeClient(sites, h);
+  const conn = await connect(sb, client, siteOf("eu1"), h);
+  let signals = [];
+  // Answers at once, but the body never ends unless the request is aborted.
+  const hanging = async (url, init) => {
+    signals.push(init.signal);
+    const body = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode("{")); init.signal.addEventListener("abort", () => c.error(init.signal.reason)); } });
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+  };
+  const { client: slow } = makeClient(sites, h, { fetch: hanging, retry: false, timeoutMs: 50 });
+  const e = await h.rejects(slow.request(conn, incidents), "network_error");
+  assert.match(e.message, /timeout/i);
+  assert.equal(signals.length, 1);
+  assert.equal(signals[0].reason.name, "TimeoutError");
+  // A request that finishes in time clears its timer: nothing aborts it afterwards.
+  signals = [];
+  const quick = async (url, init) => { signals.push(init.signal); return new Response("{}", { status: 200 }); };
+  const { client: fast } = makeClient(sites, h, { fetch: quick, retry: false, timeoutMs: 30 });
+  await fast.request(conn, incidents);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(signals[0].aborted, false);
+});
+
 test("plain data in, plain data out: a newer stored copy is adopted, bad input is a typed error", async () => {
   const { client } = makeClient(sites, h);
   const conn = await connect(sb, client, siteOf("us2-fed"), h);
