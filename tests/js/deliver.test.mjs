@@ -119,6 +119,24 @@ test("every site: one submission of each data type arrives as sent", async (t) =
   }
 });
 
+test("small and large bodies, compressed in place or on the thread pool, arrive complete with gzip and deflate", async (t) => {
+  // The host compresses bodies up to 64 KB synchronously and larger ones asynchronously: both paths, both formats.
+  for (const compress of ["gzip", "deflate"]) {
+    await t.test(compress, async () => {
+      const conn = conns.us5;
+      for (const [n, size] of [[3, "small"], [400, "large"]]) {
+        const prefix = `acme.sizes.${compress}.${size}`;
+        assertComplete(await client.submitMetrics(conn, manySeries(prefix, n, 50), { compress }), n);
+        const got = await received(sb, "metrics_v2", conn.orgId);
+        const mine = got.requests.filter((r) => r.items.some((s) => s.metric.startsWith(prefix)));
+        assert.ok(mine.length >= 1 && mine.every((r) => r.contentEncoding === compress));
+        assert.ok(size === "small" ? mine.every((r) => r.bytes < 64 * 1024) : mine.some((r) => r.bytes > 8 * 1024), `${size}: ${mine.map((r) => r.bytes)}`);
+        assert.equal([...pointsByMetric(got.items, prefix).values()].reduce((a, b) => a + b, 0), n * 50);
+      }
+    });
+  }
+});
+
 test("50,000 metric points across many series arrive complete, with gzip and with deflate", async (t) => {
   for (const compress of ["gzip", "deflate"]) {
     await t.test(compress, async () => {
