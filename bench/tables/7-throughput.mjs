@@ -136,7 +136,7 @@ async function networkFree(dd) {
   const rt = held.map((c) => c.refreshToken);
   const candidates = [
     { name: "ours", label: "submission: datadog-oauth-wasm `submitMetrics` (gzip)", op: (k) => plain.submitMetrics(conn, smallSeries(k)) },
-    { name: "ours-untimed", label: "submission: the same with `timeoutMs: 0` (no `AbortSignal.timeout`)", op: (k) => untimed.submitMetrics(conn, smallSeries(k)) },
+    { name: "ours-untimed", label: "submission: the same with `timeoutMs: 0` (no timeout timer)", op: (k) => untimed.submitMetrics(conn, smallSeries(k)) },
     { name: "ours-none", label: "submission: the same with `compress: \"none\"`", op: (k) => uncompressed.submitMetrics(conn, smallSeries(k)) },
     { name: "encode", label: "submission: `encodeMetrics` alone (the core's part)", op: async (k) => consume(dd.encodeMetrics(conn, smallSeries(k)).batches) },
     {
