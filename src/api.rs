@@ -281,14 +281,13 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
     // Metrics and logs are read straight from the text, items already in wire form copied as they are (see
     // `intake::raw`); a re-encode of a selection (`select`, after a 413) takes the general path below.
     #[cfg(feature = "intake")]
-    let text_encoder = match op {
-        "encodeMetrics" => Some(crate::intake::metrics::encode_text as fn(&str) -> Option<Result<crate::intake::Encoded>>),
-        "encodeLogs" => Some(crate::intake::logs::encode_text as fn(&str) -> Option<Result<crate::intake::Encoded>>),
-        _ => None,
-    };
-    #[cfg(feature = "intake")]
-    if let Some(encode_text) = text_encoder {
-        if let Some(r) = encode_text(json) {
+    {
+        let from_text = match op {
+            "encodeMetrics" => crate::intake::metrics::encode_text(json),
+            "encodeLogs" => crate::intake::logs::encode_text(json),
+            _ => None,
+        };
+        if let Some(r) = from_text {
             let mut bodies = Vec::new();
             let r = r.map(|e| e.into_value_with(Some(&mut bodies)));
             return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));

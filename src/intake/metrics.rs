@@ -386,11 +386,10 @@ fn encode_spans(json: &str) -> Option<Result<Encoded>> {
     for (i, item) in series.into_iter().enumerate() {
         let text = &json[item.span];
         if let Some((first, last)) = item.wire {
-            if v::within_secs(first, run.now_ms, PAST_S, FUTURE_S) && v::within_secs(last, run.now_ms, PAST_S, FUTURE_S) {
-                if run.packer.push(i, |b| b.extend_from_slice(text.as_bytes())) == Push::Added {
-                    continue;
-                }
-                // Too large for one body: parsed below, and split by points.
+            let in_window = v::within_secs(first, run.now_ms, PAST_S, FUTURE_S) && v::within_secs(last, run.now_ms, PAST_S, FUTURE_S);
+            // Not added when too large for one body: parsed below, and split by points.
+            if in_window && run.packer.push(i, |b| b.extend_from_slice(text.as_bytes())) == Push::Added {
+                continue;
             }
         }
         match super::raw::parse_item(text, &format!("series[{i}]")) {
