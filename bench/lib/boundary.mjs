@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { ROOT } from "./ours.mjs";
 
-export async function rawCore() {
+/** `wasm`: the optimised module by default, or pkg/'s (which keeps function names, for the profiler). */
+export async function rawCore(wasm = `${ROOT}dist/datadog_oauth_wasm_bg.wasm`) {
   const glue = `${ROOT}pkg/full/datadog_oauth_wasm.js`;
-  const wasm = `${ROOT}dist/datadog_oauth_wasm_bg.wasm`;
   if (!existsSync(glue) || !existsSync(wasm)) return null;
   const mod = await import(`file://${glue}`);
   const exports = mod.initSync({ module: readFileSync(wasm) });

@@ -2,15 +2,15 @@
 // (env TOP=n rows, PROFILE_ALL=1 to list every frame's inclusive time).
 // Runs the operation in a loop under V8's sampling profiler, on the wasm-bindgen output in pkg/full (which keeps the
 // wasm name section, unlike the optimised dist/ file), and prints the functions with the most self time.
-import { readFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { rawCore } from "../lib/boundary.mjs";
 import { fakeConnection, loadOurs, logEntries, metricSeries, ROOT, SOURCE } from "../lib/ours.mjs";
 
 const what = process.argv[2] ?? "metrics";
 const seconds = Number(process.argv[3] ?? 3);
 const dd = await loadOurs();
-const glue = await import(`file://${ROOT}pkg/full/datadog_oauth_wasm.js`);
-const wasm = glue.initSync({ module: readFileSync(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`) });
+// The core as js/core.js calls it (large arguments written into its memory), on the module that keeps names.
+const core = await rawCore(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`);
 const conn = fakeConnection(dd);
 const cases = {
   metrics: () => ["encodeMetrics", { connection: conn, series: metricSeries(), now: Date.now() }],
@@ -19,18 +19,8 @@ const cases = {
   authorize: () => ["startAuthorization", { clientId: "c", redirectUri: "https://partner.example/cb", site: "us1", scopes: [], sites: [], now: Date.now() }],
 };
 const [op, args] = cases[what]();
-const utf8 = new TextEncoder();
-// As js/core.js does: large arguments are written straight into the core's memory, bodies come back after NULs.
-const callCore = (op, json) => {
-  if (json.length < 2048) return glue.call(op, json);
-  for (let room = json.length; ; room = json.length * 3) {
-    const at = glue.args_buffer(room);
-    const { read, written } = utf8.encodeInto(json, new Uint8Array(wasm.memory.buffer, at, room));
-    if (read === json.length) return glue.call_buffer(op, written);
-  }
-};
 const step = () => {
-  const t = callCore(op, JSON.stringify(args));
+  const t = core.call(op, JSON.stringify(args));
   const nul = t.indexOf("\0");
   return JSON.parse(nul < 0 ? t : t.slice(0, nul));
 };
