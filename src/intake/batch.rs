@@ -229,20 +229,31 @@ pub(crate) fn pack_array<'a, T: Serialize>(
     too_large: impl Fn(usize, usize) -> crate::error::Error,
     request: impl Fn(String) -> crate::http::HttpRequest,
 ) -> super::Encoded {
+    let push_one = |i: usize, packer: &mut Packer| {
+        let item = parse(&items[i], i)?;
+        Ok(packer.push(i, |b| {
+            let _ = serde_json::to_writer(b, &item);
+        }))
+    };
+    pack_each(items.len(), limits, push_one, too_large, request)
+}
+
+/// `pack_array` for items the caller writes itself: `push_one(index, packer)` checks item `index` and pushes it
+/// (an error rejects it); an item too large alone is rejected with `too_large(index, bytes)`.
+pub(crate) fn pack_each(
+    count: usize,
+    limits: Limits,
+    mut push_one: impl FnMut(usize, &mut Packer) -> crate::error::Result<Push>,
+    too_large: impl Fn(usize, usize) -> crate::error::Error,
+    request: impl Fn(String) -> crate::http::HttpRequest,
+) -> super::Encoded {
     let mut packer = Packer::new("[", "]", limits);
     let mut out = super::Encoded::default();
-    for (i, val) in items.iter().enumerate() {
-        let item = match parse(val, i) {
-            Ok(item) => item,
-            Err(e) => {
-                out.reject(i, e);
-                continue;
-            }
-        };
-        if let Push::TooLarge(size) = packer.push(i, |b| {
-            let _ = serde_json::to_writer(b, &item);
-        }) {
-            out.reject(i, too_large(i, size));
+    for i in 0..count {
+        match push_one(i, &mut packer) {
+            Ok(Push::Added) => {}
+            Ok(Push::TooLarge(size)) => out.reject(i, too_large(i, size)),
+            Err(e) => out.reject(i, e),
         }
     }
     for p in packer.finish() {

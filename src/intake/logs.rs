@@ -3,7 +3,7 @@
 //! comma-separated string, and batches within the documented count and size limits.
 
 use super::auth;
-use super::batch::{pack_array, Limits, Packer, Push};
+use super::batch::{pack_array, pack_each, Limits};
 use super::validate::{self as v, object};
 use super::{common, invalid, items, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
@@ -142,42 +142,29 @@ pub fn encode_text(json: &str) -> Option<Result<Encoded>> {
     tail.push_str(",\"service\":");
     crate::json::write_str(&mut tail, set.service);
     tail.push('}');
-    let mut packer = Packer::new("[", "]", LIMITS);
-    let mut out = Encoded::default();
-    for (i, item) in logs.into_iter().enumerate() {
-        let text = &json[item.span];
-        let pushed = match item.wire {
-            Some(oldest) if oldest.map_or(true, |ts| ts >= set.now_ms - MAX_AGE_MS) => packer.push(i, |b| {
-                b.extend_from_slice(&text.as_bytes()[..text.len() - 1]);
-                b.extend_from_slice(tail.as_bytes());
-            }),
-            _ => {
-                let val = match super::raw::parse_item(text, &format!("logs[{i}]")) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        out.reject(i, e);
-                        continue;
-                    }
-                };
-                match parse(&val, i, set.now_ms, set.source, set.service) {
-                    Ok(log) => packer.push(i, |b| {
+    Some(Ok(pack_each(
+        logs.len(),
+        LIMITS,
+        |i, packer| {
+            let item = &logs[i];
+            let text = &json[item.span.clone()];
+            match item.wire {
+                Some(oldest) if oldest.map_or(true, |ts| ts >= set.now_ms - MAX_AGE_MS) => Ok(packer.push(i, |b| {
+                    b.extend_from_slice(&text.as_bytes()[..text.len() - 1]);
+                    b.extend_from_slice(tail.as_bytes());
+                })),
+                _ => {
+                    let val = super::raw::parse_item(text, &format!("logs[{i}]"))?;
+                    let log = parse(&val, i, set.now_ms, set.source, set.service)?;
+                    Ok(packer.push(i, |b| {
                         let _ = serde_json::to_writer(b, &log);
-                    }),
-                    Err(e) => {
-                        out.reject(i, e);
-                        continue;
-                    }
+                    }))
                 }
             }
-        };
-        if let Push::TooLarge(size) = pushed {
-            out.reject(i, too_large(i, size));
-        }
-    }
-    for p in packer.finish() {
-        out.batches.push(super::Batch { request: (set.request)(p.body), items: p.items, parts: p.parts });
-    }
-    Some(Ok(out))
+        },
+        too_large,
+        &set.request,
+    )))
 }
 
 /// A log entry that can go into the body as written, read at the scanner's position: its oldest numeric
