@@ -4,16 +4,23 @@
 // its output for; loopback test tool, never a model of anything Datadog serves).
 
 import {
-  HttpError, apiError, sendJson, sendHtml, readBody, parseJson,
+  HttpError, apiError, sendJson, sendHtml, readBody, parseJson, loopbackOrigin,
 } from './http.mjs';
 import { RECEIVED_KINDS, ConfigError, applyClientPatch, normalizeSettings, publicClient } from './state.mjs';
 import { indexPage } from './pages.mjs';
 
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type',
-};
+// CORS only for pages on a loopback origin (the demo, a partner's dev server), echoed back, never `*`:
+// a page from anywhere else must not read what the control server says or steer it.
+function corsFor(req) {
+  const origin = loopbackOrigin(req.headers.origin);
+  if (!origin) return { Vary: 'Origin' };
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+    'Access-Control-Allow-Headers': 'Content-Type',
+    Vary: 'Origin',
+  };
+}
 
 async function readJson(req) {
   const { buf } = await readBody(req, 1024 * 1024);
@@ -34,8 +41,13 @@ export async function handleControl(sb, req, res) {
   const url = new URL(req.url, 'http://sandbox.invalid');
   const path = url.pathname;
   const m = req.method;
+  const CORS = corsFor(req);
   const ok = (status, body) => sendJson(res, status, body, CORS);
   try {
+    // A page from any other origin may not steer the sandbox either (a form POST needs no preflight).
+    if (req.headers.origin !== undefined && !loopbackOrigin(req.headers.origin)) {
+      return sendJson(res, 403, { errors: ['Forbidden: the control server accepts requests from loopback origins only'] }, { Vary: 'Origin' });
+    }
     if (m === 'OPTIONS') {
       res.writeHead(204, { ...CORS, 'Content-Length': 0 });
       res.end();
@@ -135,7 +147,7 @@ export async function handleControl(sb, req, res) {
     }
     return ok(404, { errors: ['Not Found'] });
   } catch (err) {
-    if (err instanceof HttpError) return sendJson(res, err.status, err.body, { ...CORS, ...err.headers });
+    if (err instanceof HttpError) return sendJson(res, err.status, err.body, { ...corsFor(req), ...err.headers });
     throw err;
   }
 }

@@ -215,3 +215,26 @@ export function parseJsonLossless(buf) {
 export function isInteger(v) {
   return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
 }
+
+// DNS rebinding defence: a web page can point a name it controls at 127.0.0.1, but the browser still sends that
+// name in `Host`. The sandbox serves every secret it issued, so it answers only requests addressed to a loopback
+// name (with any port), plus the host it was explicitly bound to.
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+export function hostAllowed(hostHeader, extraNames = []) {
+  if (typeof hostHeader !== 'string' || hostHeader === '') return false;
+  if (LOOPBACK_HOST.test(hostHeader)) return true;
+  const name = hostHeader.replace(/:\d{1,5}$/, '').toLowerCase();
+  return extraNames.includes(name);
+}
+
+export function refuseHost(res) {
+  sendJson(res, 403, { errors: ['Forbidden: the sandbox only answers requests addressed to localhost, 127.0.0.1 or [::1] (a dev tool, loopback only)'] });
+}
+
+// CORS for the control server: only pages served from a loopback origin may read its answers (never `*`).
+const LOOPBACK_ORIGIN = /^http:\/\/(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+
+export function loopbackOrigin(originHeader) {
+  return typeof originHeader === 'string' && LOOPBACK_ORIGIN.test(originHeader) ? originHeader : null;
+}

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { SITES, HOST_KINDS } from './sites.mjs';
 import { SandboxState, SecretLog, normalizeConfig, clientDefaults } from './state.mjs';
-import { HttpError, sendJson } from './http.mjs';
+import { HttpError, sendJson, hostAllowed, refuseHost } from './http.mjs';
 import { Faults, faultResponse } from './faults.mjs';
 import * as oauth from './oauth.mjs';
 import * as intake from './intake.mjs';
@@ -51,6 +51,9 @@ function listen(server, port, host) {
 
 export async function startSandbox({ port = 0, host = '127.0.0.1', config, log = false } = {}) {
   const initialConfig = normalizeConfig(config); // validate early; keeps reset() reproducible
+  // Loopback names are always accepted; a host the caller bound explicitly (e.g. a container's name) too.
+  const boundName = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const extraHosts = ['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(boundName) ? [] : [host.toLowerCase()];
   const servers = [];
   const timers = new Set();
   let closed = false;
@@ -122,6 +125,7 @@ export async function startSandbox({ port = 0, host = '127.0.0.1', config, log =
 
   function makeServer(site, kind) {
     const server = http.createServer((req, res) => {
+      if (!hostAllowed(req.headers.host, extraHosts)) return refuseHost(res);
       dispatch(site, kind, req, res).catch((err) => {
         if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers);
         if ((err && err.message === 'request aborted') || res.destroyed || req.socket.destroyed) return;
@@ -148,6 +152,7 @@ export async function startSandbox({ port = 0, host = '127.0.0.1', config, log =
     }
     sb.agentOrigin = originOf(host, await listen(makeServer(null, 'agent'), 0, host));
     const control = http.createServer((req, res) => {
+      if (!hostAllowed(req.headers.host, extraHosts)) return refuseHost(res);
       handleControl(sb, req, res).catch((err) => {
         console.error(`[sandbox] control error: ${err && err.stack}`);
         sendJson(res, 500, { errors: ['Internal sandbox error'] });

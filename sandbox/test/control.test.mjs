@@ -116,11 +116,11 @@ test('PUT /_sandbox/clients merges (secret rotation) and creates unknown clients
   assert.equal(r.status, 400);
 });
 
-test('control server: CORS on GETs and preflight, 404 for unknown paths', async () => {
-  let r = await fetch(`${sb.url}/_sandbox/stats`);
-  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+test('control server: CORS for loopback origins on GETs and preflight, 404 for unknown paths', async () => {
+  let r = await fetch(`${sb.url}/_sandbox/stats`, { headers: { origin: 'http://localhost:3000' } });
+  assert.equal(r.headers.get('access-control-allow-origin'), 'http://localhost:3000');
   await r.text();
-  r = await fetch(`${sb.url}/_sandbox/reset`, { method: 'OPTIONS' });
+  r = await fetch(`${sb.url}/_sandbox/reset`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:5173' } });
   assert.equal(r.status, 204);
   assert.match(r.headers.get('access-control-allow-methods'), /POST/);
   r = await fetch(`${sb.url}/`);
