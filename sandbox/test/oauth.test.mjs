@@ -43,9 +43,9 @@ function bearerGet(siteId, path, token) {
 }
 
 test('well-known document lists nine sites, clients without secrets, orgs with tile URLs', async () => {
-  const r = await fetch(`${sb.url}/.well-known/datadog-sandbox.json`);
+  const r = await fetch(`${sb.url}/.well-known/datadog-sandbox.json`, { headers: { origin: 'http://localhost:3000' } });
   assert.equal(r.status, 200);
-  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  assert.equal(r.headers.get('access-control-allow-origin'), 'http://localhost:3000'); // loopback pages only, never *
   assert.match(r.headers.get('content-type'), /^application\/json/);
   const doc = await r.json();
   assert.deepEqual(doc.sites.map((s) => [s.id, s.name, s.site]), [
