@@ -5,6 +5,7 @@ import { call, DatadogError } from "./core.js";
 import { Transport } from "./transport.js";
 import { ConnectionStore } from "./connections.js";
 import { deliver } from "./deliver.js";
+import { paginate } from "./paginate.js";
 
 /** A page or a worker: a client secret there is readable by anyone who opens the developer tools. */
 function inBrowser() {
@@ -244,6 +245,11 @@ export class DatadogClient {
     if (body !== undefined) callArgs.body = body;
     const { response, connection } = await this.#bearer(l, (c) => call("apiRequest", { connection: c, ...callArgs }));
     return call("parseApiResponse", { response, connection });
+  }
+
+  /** An async iterator over a paginated list endpoint's items: `for await (const x of client.paginate(conn, { path, query }))`. */
+  paginate(conn, opts) {
+    return paginate(this, conn, opts, { now: () => this.#now(), sleep: (ms) => this.#transport.sleep(ms) });
   }
 
   /** This client's newest copy of `conn` (after refreshes, rotation, API key), or `conn` itself if unknown. */

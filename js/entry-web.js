@@ -12,3 +12,4 @@ export { DatadogError } from "./core.js";
 export * from "./api.js";
 export * from "./client.js";
 export * from "./sansio.js";
+export { nextPage } from "./paginate.js";

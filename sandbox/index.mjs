@@ -10,6 +10,7 @@ import { Faults, faultResponse } from './faults.mjs';
 import * as oauth from './oauth.mjs';
 import * as intake from './intake.mjs';
 import { handleControl } from './control.mjs';
+import { RESOURCE_ROUTES, incidentsList } from './resources.mjs';
 
 // One entry per (path, method). `kind` is the host kind that serves it.
 const ROUTES = [
@@ -26,13 +27,15 @@ const ROUTES = [
   { name: 'events_list', kind: 'api', method: 'GET', path: '/api/v1/events', handler: intake.eventsList },
   { name: 'service_checks', kind: 'api', method: 'POST', path: '/api/v1/check_run', handler: intake.serviceChecks },
   { name: 'incidents', kind: 'api', method: 'POST', path: '/api/v2/incidents', handler: intake.createIncident },
-  { name: 'incidents_list', kind: 'api', method: 'GET', path: '/api/v2/incidents', handler: intake.listIncidents },
+  { name: 'incidents_list', kind: 'api', method: 'GET', path: '/api/v2/incidents', handler: incidentsList },
   { name: 'logs', kind: 'logs', method: 'POST', path: '/api/v2/logs', handler: intake.logs },
   { name: 'events_v2', kind: 'events', method: 'POST', path: '/api/v2/events', handler: intake.eventsV2 },
   { name: 'otlp_traces', kind: 'otlp', method: 'POST', path: '/v1/traces', handler: intake.otlpTraces },
   { name: 'agent_traces', kind: 'agent', method: 'PUT', path: '/v0.3/traces', handler: intake.agentTraces },
   { name: 'agent_traces', kind: 'agent', method: 'POST', path: '/v0.3/traces', handler: intake.agentTraces },
+  ...RESOURCE_ROUTES,
 ];
+const pathMatches = (r, pathname) => (typeof r.path === 'string' ? r.path === pathname : r.path.test(pathname));
 
 function originOf(host, port) {
   const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -92,7 +95,7 @@ export async function startSandbox({ port = 0, host = '127.0.0.1', config, log =
     } catch {
       return sendJson(res, 400, { errors: ['Bad Request'] });
     }
-    const onPath = ROUTES.filter((r) => r.path === url.pathname);
+    const onPath = ROUTES.filter((r) => pathMatches(r, url.pathname));
     const here = onPath.filter((r) => r.kind === kind);
     if (here.length === 0) {
       logLine(siteId, kind, req, url.pathname, res);

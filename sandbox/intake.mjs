@@ -294,13 +294,6 @@ export async function createIncident(ctx) {
   sendJson(ctx.res, 201, { data: incident });
 }
 
-export async function listIncidents(ctx) {
-  const grant = bearerGrant(ctx.state, ctx.req, ctx.site.id);
-  requireScope(grant, 'incident_read', 'incident_write');
-  const data = ctx.state.incidents.filter((x) => x.org === grant.orgId).map((x) => x.incident);
-  sendJson(ctx.res, 200, { data });
-}
-
 function isNanos(v) {
   if (typeof v === 'string') return /^\d{1,20}$/.test(v);
   return isInteger(v) && v >= 0;

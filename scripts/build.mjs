@@ -52,7 +52,7 @@ for (const [entry, out] of [["entry-node.js", "node"], ["entry-node-auth.js", "n
 }
 // Types: the auth entry's file, and the full entry's (auth + client) as one file, each for ESM and CommonJS.
 const authTypes = readFileSync(`${root}js/auth.d.ts`, "utf8");
-const fullTypes = [authTypes, readFileSync(`${root}js/client.d.ts`, "utf8"), readFileSync(`${root}js/sansio.d.ts`, "utf8")].join("\n");
+const fullTypes = [authTypes, readFileSync(`${root}js/client.d.ts`, "utf8"), readFileSync(`${root}js/sansio.d.ts`, "utf8"), readFileSync(`${root}js/paginate.d.ts`, "utf8")].join("\n");
 for (const ext of ["d.ts", "d.cts"]) {
   writeFileSync(`${root}dist/auth.${ext}`, authTypes);
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);

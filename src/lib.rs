@@ -20,6 +20,8 @@ pub mod intake;
 #[cfg(feature = "client")]
 pub mod lifecycle;
 pub mod oauth_error;
+#[cfg(feature = "client")]
+pub mod paginate;
 pub mod pkce;
 pub mod random;
 pub mod response;

@@ -157,6 +157,7 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
             let c = a.connection.map(conn).transpose()?;
             out(crate::connection::parse_api_response(a.response.response()?, c.as_ref())?)
         }),
+        "nextPage" => input::<crate::paginate::PageArgs>(op, args).and_then(|a| out(crate::paginate::next_page(&a)?)),
         "retryDecision" => input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?)),
         // A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
         "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| out(classify_network_error(&a.message))),

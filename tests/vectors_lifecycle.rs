@@ -329,3 +329,24 @@ fn secrets_never_reach_errors_or_debug() {
         assert!(!format!("{c:?} {api:?}").contains(s), "Debug leaked {s}");
     }
 }
+
+#[test]
+fn paginate_vectors() {
+    let v = load(include_str!("vectors/paginate.json"));
+    for case in v["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let got = ok("nextPage", case["args"].clone());
+        for (k, want) in case["expect"].as_object().unwrap() {
+            // `next` and `items` are compared whole: a stray query parameter is a bug too.
+            assert_eq!(&got[k], want, "{name}: {k}");
+        }
+    }
+    for case in v["errors"].as_array().unwrap() {
+        let e = err("nextPage", case["args"].clone());
+        assert_eq!(e.code.as_str(), case["code"].as_str().unwrap(), "{}", case["name"]);
+        assert!(!e.hint.is_empty());
+        if let Some(ms) = case["retryAfterMs"].as_u64() {
+            assert_eq!(e.retry_after_ms, Some(ms), "{}", case["name"]);
+        }
+    }
+}

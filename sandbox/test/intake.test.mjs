@@ -383,7 +383,6 @@ test('routes belong to one host kind: the wrong host answers 404', async () => {
     [s.apiOrigin, 'POST', '/api/v2/logs'],
     [s.apiOrigin, 'GET', '/oauth2/v1/authorize'],
     [s.appOrigin, 'POST', '/oauth2/v1/token'],
-    [s.apiOrigin, 'POST', '/api/v2/events'],
     [s.eventIntakeOrigin, 'POST', '/api/v1/events'],
     [s.apiOrigin, 'POST', '/v1/traces'],
     [s.apiOrigin, 'PUT', '/v0.3/traces'],
@@ -399,6 +398,10 @@ test('routes belong to one host kind: the wrong host answers 404', async () => {
   }
   const wrongMethod = await fetch(`${s.apiOrigin}/api/v2/series`);
   assert.equal(wrongMethod.status, 405);
+  // The API host lists events (GET /api/v2/events); submitting them there is refused all the same.
+  const eventsOnApi = await fetch(`${s.apiOrigin}/api/v2/events`, { method: 'POST', body: '{}' });
+  assert.equal(eventsOnApi.status, 405);
+  assert.equal(eventsOnApi.headers.get('allow'), 'GET');
 });
 
 test('received: kind is required and validated; unknown org is empty', async () => {
