@@ -126,7 +126,7 @@ fn status_meaning(status: u16, summary: &str) -> (ErrorCode, &'static str) {
         401 => (ErrorCode::Unauthorized, ""),
         403 if summary.eq_ignore_ascii_case("forbidden") || summary.is_empty() => (
             ErrorCode::Forbidden,
-            "Datadog answered Forbidden: the token or API key is invalid, expired or for another site, or an application key was sent instead of a Bearer token. Check the connection's site, refresh the token, or create the API key again.",
+            "Datadog answered Forbidden: the token lacks the OAuth scope this endpoint needs (the client's scopes in the Developer Platform, and what the user granted), or the token or API key is invalid, expired or for another site, or an application key was sent instead of a Bearer token. Check the granted scopes and the connection's site, refresh the token, or create the API key again.",
         ),
         403 => (ErrorCode::Forbidden, "The credentials lack permission for this call (a missing OAuth scope, or an API key where a token is needed)."),
         404 => (ErrorCode::NotFound, "The path does not exist on this site's API host."),
