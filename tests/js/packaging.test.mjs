@@ -60,10 +60,13 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-test("the tarball holds dist/ and the README, nothing else", () => {
+test("the tarball holds dist/, the README, the bin and the sandbox (without its tests), nothing else", () => {
   const files = run("tar", ["-tzf", tarball]).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
-  for (const f of files) assert.ok(f === "package.json" || f === "README.md" || f === "LICENSE" || f.startsWith("dist/"), `unexpected file in the package: ${f}`);
-  for (const f of ["dist/node.mjs", "dist/node.cjs", "dist/browser.mjs", "dist/auth.mjs", "dist/index.d.ts", "dist/datadog_oauth_wasm_bg.wasm"]) {
+  const shipped = (f) => f === "package.json" || f === "README.md" || f === "LICENSE" || f.startsWith("dist/") || f.startsWith("bin/") ||
+    /^sandbox\/[a-z]+\.mjs$/.test(f) || f === "sandbox/README.md";
+  for (const f of files) assert.ok(shipped(f), `unexpected file in the package: ${f}`);
+  for (const f of ["dist/node.mjs", "dist/node.cjs", "dist/browser.mjs", "dist/auth.mjs", "dist/index.d.ts", "dist/datadog_oauth_wasm_bg.wasm",
+    "bin/datadog-oauth-wasm.mjs", "bin/verify/run.mjs", "sandbox/index.mjs", "sandbox/cli.mjs"]) {
     assert.ok(files.includes(f), `${f} is missing from the package`);
   }
 });
