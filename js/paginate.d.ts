@@ -28,7 +28,7 @@ export interface DatadogClient {
 }
 
 /** Sans-IO: where the next page starts, from one page's answer. `next` is null on the last page. */
-export function nextPage(args: {
+export declare function nextPage(args: {
   query?: Record<string, unknown>;
   body: unknown;
   rateLimit?: RateLimit;

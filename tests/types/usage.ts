@@ -1,6 +1,6 @@
 // Compiled (not run) by tests/js/types.test.mjs: the declarations must describe real usage.
 import { sites, resolveSite, customSite, createPkce, pkceChallenge, parseOnboardingUrl, startAuthorization, parseCallback,
-  DatadogError, DatadogClient, encodeMetrics, tokenRequest, type Site, type PendingAuthorization, type Connection } from "datadog-oauth-wasm";
+  DatadogError, DatadogClient, encodeMetrics, tokenRequest, type Site, type PendingAuthorization, type Connection, nextPage } from "datadog-oauth-wasm";
 import * as auth from "datadog-oauth-wasm/auth";
 
 const all: Site[] = sites();
@@ -24,3 +24,11 @@ async function flow(conn: Connection) {
   return [n, batches.batches.length, r.url, all.length, challenge];
 }
 void flow;
+async function read(conn: Connection) {
+  let titles = 0;
+  for await (const incident of client.paginate<{ id: string }>(conn, { path: "/api/v2/incidents", query: { "page[size]": 100, "page[offset]": 0 } })) titles += incident.id.length;
+  for await (const page of client.paginate(conn, { path: "/api/v2/events", pages: true, deadlineMs: 30_000 })) titles += page.items.length + (page.rateLimit?.remaining ?? 0);
+  const next = nextPage({ query: {}, body: { data: [] } });
+  return titles + next.waitMs + (next.next === null ? 0 : 1);
+}
+void read;
