@@ -65,3 +65,17 @@ test("npx datadog-oauth-wasm verify --sandbox passes on all nine sites and write
     assert.doesNotMatch(text, /sandbox-client-secret|ddsbx_(at|rt|code)_|\b[0-9a-f]{32}\b/, name);
   }
 });
+
+test("from the repository itself (a fresh clone, built): npx datadog-oauth-wasm verify --sandbox passes", async () => {
+  const out = join(work, "repo-report");
+  const r = await new Promise((resolve) => {
+    const child = spawn("npx", ["--no", "datadog-oauth-wasm", "verify", "--sandbox", "--site-ids", "us2-fed", "--report", out], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let o = "";
+    child.stdout.on("data", (d) => { o += d; });
+    child.stderr.on("data", (d) => { o += d; });
+    child.on("exit", (code) => resolve({ code, out: o }));
+  });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^PASS: 4\/4 steps passed on 1 site\(s\)$/m);
+  assert.ok(existsSync(join(out, "report.html")));
+});

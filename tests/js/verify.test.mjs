@@ -243,3 +243,29 @@ test("the bin: `sandbox` prints client, registration and the sites JSON; `verify
   const noEnv = await node([BIN, "verify", "--client-secret-env", "SURELY_UNSET_VAR_X"]);
   assert.equal(noEnv.code, 2);
 });
+
+test("cross-region evidence: another site's host, an unknown host, and an API call on the web app host are each flagged", async () => {
+  const { Recorder } = await import("../../bin/verify/record.mjs");
+  const r = new Recorder();
+  r.knowSites([
+    { id: "eu1", appOrigin: "https://app.datadoghq.eu", apiOrigin: "https://api.datadoghq.eu", logsOrigin: "https://http-intake.logs.datadoghq.eu" },
+    { id: "us1", appOrigin: "https://app.datadoghq.com", apiOrigin: "https://api.datadoghq.com" },
+  ]);
+  r.begin("eu1");
+  r.requests.push(
+    { site: "eu1", step: "authorization", method: "GET", origin: "https://app.datadoghq.eu", path: "/oauth2/v1/authorize", status: 200 },
+    { site: "eu1", step: "api_key", method: "POST", origin: "https://api.datadoghq.eu", path: "/api/v2/api_keys/marketplace", status: 201 },
+    { site: "eu1", step: "data_flow", method: "POST", origin: "https://api.datadoghq.com", path: "/api/v2/series", status: 403 },
+    { site: "eu1", step: "data_flow", method: "GET", origin: "https://acme.datadoghq.eu", path: "/api/v2/users", status: 200 },
+    { site: "eu1", step: "data_flow", method: "GET", origin: "https://app.datadoghq.eu", path: "/api/v2/incidents", status: 200 },
+    { site: "us1", step: "data_flow", method: "GET", origin: "https://api.datadoghq.com", path: "/api/v2/users", status: 200 },
+  );
+  const { requests, problems } = r.check("eu1");
+  assert.equal(requests.length, 5);
+  assert.deepEqual(problems, [
+    "POST /api/v2/series went to https://api.datadoghq.com, us1's api host",
+    "GET /api/v2/users went to https://acme.datadoghq.eu, a host of no known site",
+    "GET /api/v2/incidents went to https://app.datadoghq.eu, the app (web) host, for an API call",
+  ]);
+  assert.deepEqual(r.check("us1").problems, []);
+});
