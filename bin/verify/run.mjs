@@ -371,7 +371,29 @@ async function verifyConnection({ dd, opts, tag, recorder, line }) {
   const conn = JSON.parse(readFileSync(opts.connection, 'utf8'));
   const specs = opts.sites ? JSON.parse(readFileSync(opts.sites, 'utf8')) : [];
   const libSites = specs.map(({ id, name, site, appOrigin, apiOrigin, logsOrigin, eventIntakeOrigin, otlpOrigin }) => dd.customSite({ id, name, site, appOrigin, apiOrigin, logsOrigin, eventIntakeOrigin, otlpOrigin }));
-  const siteDesc = conn.site && conn.site.custom ? libSites.find((x) => x.site === conn.domain && x.apiOrigin === conn.site.apiOrigin) ?? conn.site : dd.resolveSite(conn.domain);
+  // The stored row is not trusted for its hosts: a custom site must be one of --sites, a Datadog site comes from the
+  // library's table by its `domain`. Otherwise nothing is sent.
+  const custom = conn.site && typeof conn.site === 'object' && conn.site.custom;
+  let siteDesc = custom ? libSites.find((x) => x.site === conn.domain && x.apiOrigin === conn.site.apiOrigin) : null;
+  if (!custom) {
+    try {
+      siteDesc = dd.resolveSite(String(conn.domain ?? ''));
+    } catch {
+      siteDesc = null;
+    }
+  }
+  if (!siteDesc) {
+    const id = String((custom ? conn.site.id : conn.domain) ?? 'unknown');
+    const error = {
+      code: 'invalid_site',
+      message: custom ? `the stored connection's custom site (${conn.site.apiOrigin}) is not one of the --sites list` : `the stored connection's domain ${JSON.stringify(conn.domain)} is not a Datadog site`,
+      hint: 'Pass the sites list the connection was made with (--sites FILE); a stored row cannot choose its own hosts.',
+    };
+    const site = { id, site: String(conn.domain ?? ''), name: id, steps: {}, scopes: [], requests: [] };
+    for (const st of STEPS) site.steps[st] = st === 'authorization' ? { status: 'skipped', detail: 'stored connection' } : { status: 'fail', detail: `${error.code}: ${error.message}`, error };
+    line(id, 'connection', 'fail', `${error.message}\n${' '.repeat(40)}hint: ${error.hint}`);
+    return site;
+  }
   recorder.knowSites([siteDesc]);
   const client = new dd.DatadogClient({ clientId: opts.clientId, clientSecret: opts.clientSecret, sites: libSites, fetch: recorder.fetch });
   const ctx = { dd, opts: { ...opts, scopeList: opts.scopes ? opts.scopeList : (conn.scopes ?? []) }, tag, recorder, client, libSites, line };
@@ -404,6 +426,12 @@ export async function main(argv, { log = console.log, err = console.error } = {}
     log(USAGE);
     return 0;
   }
-  const { exitCode } = await verify(opts, { log });
-  return exitCode;
+  try {
+    const { exitCode } = await verify(opts, { log });
+    return exitCode;
+  } catch (e) {
+    // Unreadable input (the --sites or --connection file, a sandbox that does not answer): a usage problem, not a finding.
+    err(`verify: ${e && e.code ? `${e.code}: ` : ''}${e && e.message}${e && e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    return 2;
+  }
 }

@@ -102,6 +102,15 @@ test("no onboarding URL registered: authorization fails with the registration hi
   assert.equal(stepOf(r, "us3", "api_key").status, "fail");
 });
 
+test("the tile opens another page than --onboarding-url: authorization fails with onboarding_url_mismatch", async () => {
+  const s = await runningSandbox({ onboardingUrl: "https://elsewhere.example/start" });
+  const r = await run(["--sandbox", s.url, "--site-ids", "us1"]);
+  assert.equal(r.exitCode, 1);
+  const a = stepOf(r, "us1", "authorization");
+  assert.equal(a.error.code, "onboarding_url_mismatch");
+  assert.match(a.error.message, /elsewhere\.example/);
+});
+
 test("the redirect URI does not match: authorization fails with redirect_uri_mismatch from Datadog's page", async () => {
   const s = await runningSandbox({ redirectUris: ["https://partner.example/other"] });
   const r = await run(["--sandbox", s.url, "--site-ids", "us5"]);
@@ -172,6 +181,19 @@ test("a stored connection: read-only by default (no write reaches the org), writ
   assert.equal(scopeOf(rw, "ap2", "api_keys_write").status, "pass");
   assert.equal((await control(s, "GET", "/_sandbox/received?kind=metrics_v2")).body.items.length, 1);
   await assertNoSecrets(s, { ...ro.files, ...Object.fromEntries(Object.entries(rw.files).map(([k, v]) => [`rw ${k}`, v])), progress: [...ro.lines, ...rw.lines].join("\n") });
+  // A tampered stored row cannot choose its hosts: a custom site outside --sites sends nothing and fails.
+  const seen = [];
+  const { createServer } = await import("node:http");
+  const evil = createServer((req, res) => { seen.push(req.url); res.end("{}"); });
+  await new Promise((r) => evil.listen(0, "127.0.0.1", r));
+  writeFileSync(connFile, JSON.stringify({ ...conn, site: { ...conn.site, apiOrigin: `http://127.0.0.1:${evil.address().port}` } }));
+  const tampered = await run(base);
+  evil.close();
+  assert.equal(tampered.exitCode, 1);
+  assert.equal(tampered.json.sites[0].steps.api_key.error.code, "invalid_site");
+  assert.deepEqual(seen, [], "nothing was sent to the host the stored row named");
+  writeFileSync(connFile, JSON.stringify({ ...conn, domain: "datadoghq.evil" }));
+  assert.equal((await run(base)).exitCode, 1);
   // A connection without an API key fails step 2 with the createApiKey hint.
   writeFileSync(connFile, JSON.stringify({ ...conn, apiKey: undefined }));
   const nokey = await run(base);
@@ -237,6 +259,16 @@ test("the bin: `sandbox` prints client, registration and the sites JSON; `verify
     sbx.child.kill("SIGTERM");
     assert.equal(await sbx.exited, 0);
   }
+  const badSites = join(work, "sites-not-a-list.json");
+  writeFileSync(badSites, '{"sites": "http://evil.example"}');
+  const unreadable = await node([BIN, "verify", "--sandbox", "--sites", badSites, "--report", join(work, "x")]);
+  assert.equal(unreadable.code, 2);
+  assert.match(unreadable.err, /^verify: /m);
+  const wrongShape = join(work, "sites-evil.json");
+  writeFileSync(wrongShape, JSON.stringify([{ id: "eu1", site: "datadoghq.eu", appOrigin: "https://evil.example", apiOrigin: "http://evil.example" }]));
+  const refused = await node([BIN, "verify", "--sandbox", "--sites", wrongShape, "--report", join(work, "y")]);
+  assert.equal(refused.code, 2, refused.out + refused.err);
+  assert.match(refused.err, /invalid_site|invalid_input/);
   const usage = await node([BIN, "verify", "--bogus"]);
   assert.equal(usage.code, 2);
   assert.match(usage.err, /unknown argument --bogus/);
