@@ -91,6 +91,19 @@ test("a scope the client was not granted: data_flow fails for that scope with Da
   assert.ok(r.lines.some((l) => /hint: .*OAuth scope/.test(l)), "the hint is in the progress output");
 });
 
+test("every scope of the table is enforced: granted only api_keys_write, each other scope fails with forbidden", async () => {
+  const { SCOPE_TABLE } = await import("../../bin/verify/scopes.mjs");
+  const s = await runningSandbox({ scopes: ["api_keys_write"] });
+  const all = Object.keys(SCOPE_TABLE);
+  const r = await run(["--sandbox", s.url, "--scopes", all.join(" "), "--site-ids", "us1"]);
+  assert.equal(r.exitCode, 1);
+  for (const scope of all) {
+    const x = scopeOf(r, "us1", scope);
+    if (scope === "api_keys_write") assert.equal(x.status, "pass");
+    else assert.deepEqual([x.status, x.error.code, x.error.status], ["fail", "forbidden", 403], scope);
+  }
+});
+
 test("no onboarding URL registered: authorization fails with the registration hint; later steps do not pass", async () => {
   const s = await runningSandbox({ onboardingUrl: null });
   const r = await run(["--sandbox", s.url, "--site-ids", "us3"]);
