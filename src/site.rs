@@ -27,7 +27,7 @@ pub const SITES: [SiteInfo; 9] = [
     SiteInfo { id: "ap2", name: "AP2", site: "ap2.datadoghq.com", app_host: "ap2.datadoghq.com", location: "Australia", aliases: &[] },
     SiteInfo { id: "uk1", name: "UK1", site: "uk1.datadoghq.com", app_host: "uk1.datadoghq.com", location: "UK", aliases: &["uk"] },
     SiteInfo { id: "us1-fed", name: "US1-FED", site: "ddog-gov.com", app_host: "app.ddog-gov.com", location: "US (GovCloud)", aliases: &["gov", "us1fed"] },
-    SiteInfo { id: "us2-fed", name: "US2-FED", site: "us2.ddog-gov.com", app_host: "us2.ddog-gov.com", location: "US (GovCloud)", aliases: &["us2fed"] },
+    SiteInfo { id: "us2-fed", name: "US2-FED", site: "us2.ddog-gov.com", app_host: "us2.ddog-gov.com", location: "US (GovCloud)", aliases: &["us2fed", "gov2"] },
 ];
 
 /// A resolved site: the descriptor the JS API hands out. API hosts always come from `site` (the canonical
@@ -159,8 +159,9 @@ pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
     if trimmed.is_empty() {
         return Err(invalid(input, "it is empty"));
     }
-    if trimmed.len() > 300 {
-        return Err(invalid(input, "it is too long for a host name"));
+    // Room for a pasted web address with its path; the host part is still held to DNS limits below.
+    if trimmed.len() > 2048 {
+        return Err(invalid(input, "it is too long for a site or web address"));
     }
     if let Some(s) = custom.iter().find(|s| {
         let t = trimmed.trim_end_matches('/');
@@ -184,6 +185,12 @@ pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
         &lower
     };
     let host = rest.strip_suffix('/').unwrap_or(rest);
+    // A pasted web address (`https://app.datadoghq.eu/apm/home?x#y`): its origin decides (policy 15). Only for an
+    // explicit https URL, and only after a `/`: userinfo (`@`), backslashes and ports still fail the host check.
+    let host = match (lower.starts_with("https://"), host.find(['/', '?', '#'])) {
+        (true, Some(i)) if host.as_bytes()[i] == b'/' => &host[..i],
+        _ => host,
+    };
     if host.bytes().any(|b| b == b':') {
         return Err(invalid(input, "ports and IP addresses are not accepted"));
     }
@@ -283,21 +290,52 @@ pub fn custom_site(spec: &CustomSiteSpec) -> Result<Site> {
     })
 }
 
-/// A site given back to us as a descriptor (from `sites()`, `resolveSite()` or a stored pending object):
-/// rebuilt from its parts so that a tampered descriptor cannot smuggle in a foreign host.
-pub fn from_descriptor(d: &Site, custom: &[Site]) -> Result<Site> {
+/// A custom descriptor rebuilt through the custom-site rules, without asking whether it is allowed: for the caller's
+/// own allowlist (`sites: [...]`), which is what every other descriptor is checked against.
+pub fn rebuild_custom(d: &Site) -> Result<Site> {
+    custom_site(&CustomSiteSpec {
+        id: Some(d.id.clone()),
+        name: Some(d.name.clone()),
+        site: d.site.clone(),
+        app_origin: d.app_origin.clone(),
+        api_origin: d.api_origin.clone(),
+        logs_origin: Some(d.logs_origin.clone()),
+        event_intake_origin: Some(d.event_intake_origin.clone()),
+        otlp_origin: Some(d.otlp_origin.clone()),
+    })
+}
+
+/// The caller's allowlist of custom sites (`sites: [...]`, from customSite()), each rebuilt through the custom-site rules.
+pub fn allowlist(sites: &[Site]) -> Result<Vec<Site>> {
+    sites
+        .iter()
+        .map(|d| if d.custom { rebuild_custom(d) } else { Err(invalid(&d.site, "`sites` lists custom sites only (from customSite())")) })
+        .collect()
+}
+
+/// A site given back to us as a descriptor (from `sites()`, `resolveSite()`, a pending authorization or a stored
+/// connection): identified by its site parameter and rebuilt from the table, so a tampered descriptor cannot smuggle
+/// in a foreign host. A custom descriptor is honoured only when it is one of `allowed` (the caller's own `sites`),
+/// origins and all: otherwise anyone who can hand us a descriptor could send secrets to any https host.
+pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
     if d.custom {
-        let rebuilt = custom_site(&CustomSiteSpec {
-            id: Some(d.id.clone()),
-            name: Some(d.name.clone()),
-            site: d.site.clone(),
-            app_origin: d.app_origin.clone(),
-            api_origin: d.api_origin.clone(),
-            logs_origin: Some(d.logs_origin.clone()),
-            event_intake_origin: Some(d.event_intake_origin.clone()),
-            otlp_origin: Some(d.otlp_origin.clone()),
-        })?;
-        return Ok(rebuilt);
+        let rebuilt = rebuild_custom(d)?;
+        let same = |s: &&Site| {
+            s.site == rebuilt.site
+                && s.app_origin == rebuilt.app_origin
+                && s.api_origin == rebuilt.api_origin
+                && s.logs_origin == rebuilt.logs_origin
+                && s.event_intake_origin == rebuilt.event_intake_origin
+                && s.otlp_origin == rebuilt.otlp_origin
+        };
+        return allowed.iter().find(same).cloned().ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidSite,
+                format!("the custom site {} ({}) is not one of the sites this call allows", quote(&rebuilt.id), quote(&rebuilt.api_origin)),
+                "Custom sites are honoured only when they equal one passed as `sites` to this call or to new DatadogClient({ sites }). \
+                 Send the site's id (a string) from browsers, never a descriptor.",
+            )
+        });
     }
     let base = SITES
         .iter()
@@ -305,7 +343,7 @@ pub fn from_descriptor(d: &Site, custom: &[Site]) -> Result<Site> {
         .map(Site::known)
         .ok_or_else(|| invalid(&d.site, "unknown site parameter in descriptor"))?;
     if let Some(v) = &d.vanity {
-        let with = resolve_site_in(v, custom)?;
+        let with = resolve_site(v)?;
         if with.site != base.site {
             return Err(invalid(v, "the vanity host belongs to another site"));
         }

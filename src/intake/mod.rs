@@ -238,7 +238,7 @@ pub(crate) fn common<'a>(op: &str, args: &'a Value, default_compress: Compressio
         Some(Value::Object(c)) => c,
         _ => return Err(Error::invalid_input("connection", format!("{op}() needs `connection`, the object exchangeCode() returned"))),
     };
-    let site = auth::site(connection)?;
+    let site = auth::site(connection, &auth::allowed(args)?)?;
     let now_ms = match args.get("now").and_then(validate::as_int) {
         Some(n) if n >= 0 => n,
         _ => return Err(Error::invalid_input("now", format!("{op}() needs `now`, milliseconds since the epoch (Date.now())"))),
