@@ -83,7 +83,7 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
     // Only the caller's allowlist: a custom site in the pending object counts only if it is listed there too.
     let custom = &opts.sites;
     let by_domain = domain.as_deref().map(|d| site::site_for_domain(d, custom)).transpose()?;
-    let by_site = site_param.as_deref().map(|s| site::resolve_site_in(s, custom)).transpose()?;
+    let by_site = site_param.as_deref().map(|s| site::resolve_site_strict(s, custom)).transpose()?;
     if let (Some(d), Some(s)) = (&by_domain, &by_site) {
         if !d.same_site(s) {
             return Err(site::mismatch_error(d, s, "the callback's domain and site name different sites"));

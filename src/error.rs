@@ -74,6 +74,8 @@ codes! {
     InvalidPayload => "invalid_payload",
     ItemTooLarge => "item_too_large",
     TimestampOutOfRange => "timestamp_out_of_range",
+    UnsupportedOnSite => "unsupported_on_site",
+    TracesNotEnabled => "traces_not_enabled",
     // Raised by the JS host, listed so the code table is complete in one place.
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",

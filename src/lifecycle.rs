@@ -238,7 +238,10 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
         }),
         "retryDecision" => input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?)),
         // A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
-        "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| out(classify_network_error_at(&a.message, a.request.and_then(|r| host_of(&r.url)).as_deref()))),
+        "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| {
+            let e = classify_network_error_at(&a.message, a.request.and_then(|r| host_of(&r.url)).as_deref());
+            out(crate::redact::scrub_args(e, args))
+        }),
         _ => return None,
     };
     Some(r)

@@ -32,8 +32,8 @@ pub const SITES: [SiteInfo; 9] = [
 
 /// A resolved site: the descriptor the JS API hands out. API hosts always come from `site` (the canonical
 /// site parameter, Datadog's `domain`); only `authorize_origin` may point at a vanity host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -109,6 +109,14 @@ pub fn mismatch_error(a: &Site, b: &Site, what: &str) -> Error {
     )
 }
 
+impl Site {
+    /// Whether Datadog documents an OTLP trace intake for this site (policy 10): every commercial site, none of
+    /// the gov sites. A custom site stands in for the built-in site with its site parameter.
+    pub fn has_otlp_intake(&self) -> bool {
+        !SITES.iter().any(|i| i.site == self.site && i.id.ends_with("-fed"))
+    }
+}
+
 /// All nine built-in sites, in table order.
 pub fn sites() -> Vec<Site> {
     SITES.iter().map(Site::known).collect()
@@ -153,8 +161,18 @@ pub fn resolve_site(input: &str) -> Result<Site> {
 }
 
 /// Resolve text against the built-in table and, first, against custom sites the caller configured
-/// explicitly. Custom sites match only exactly (site parameter, app origin or API origin).
+/// explicitly. Custom sites match only exactly (site parameter, app origin or API origin). What a user types or
+/// pastes: an https web address may carry a path, query or fragment (its origin decides).
 pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
+    resolve(input, custom, true)
+}
+
+/// `resolve_site_in` for what Datadog sends (onboarding and callback parameters): origins only, no path.
+pub fn resolve_site_strict(input: &str, custom: &[Site]) -> Result<Site> {
+    resolve(input, custom, false)
+}
+
+fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(invalid(input, "it is empty"));
@@ -185,10 +203,10 @@ pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
         &lower
     };
     let host = rest.strip_suffix('/').unwrap_or(rest);
-    // A pasted web address (`https://app.datadoghq.eu/apm/home?x#y`): its origin decides (policy 15). Only for an
-    // explicit https URL, and only after a `/`: userinfo (`@`), backslashes and ports still fail the host check.
-    let host = match (lower.starts_with("https://"), host.find(['/', '?', '#'])) {
-        (true, Some(i)) if host.as_bytes()[i] == b'/' => &host[..i],
+    // A pasted web address (`https://app.datadoghq.eu/apm/home?x#y`): its origin decides. Only for an explicit
+    // https URL; userinfo (`@`), backslashes and ports are still left in the host, and fail its check.
+    let host = match host.find(['/', '?', '#']) {
+        Some(i) if pasted && lower.starts_with("https://") => &host[..i],
         _ => host,
     };
     if host.bytes().any(|b| b == b':') {
@@ -343,7 +361,7 @@ pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
         .map(Site::known)
         .ok_or_else(|| invalid(&d.site, "unknown site parameter in descriptor"))?;
     if let Some(v) = &d.vanity {
-        let with = resolve_site(v)?;
+        let with = resolve_site_strict(v, &[])?;
         if with.site != base.site {
             return Err(invalid(v, "the vanity host belongs to another site"));
         }
