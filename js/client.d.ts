@@ -21,6 +21,8 @@ export interface Connection {
   domain: string;
   orgId?: string;
   orgName?: string;
+  /** True when Datadog confirmed `orgId` (GET /api/v2/current_user with this grant's token); false: unverified hints. */
+  orgVerified?: boolean;
   accessToken: string;
   refreshToken?: string;
   tokenType: "Bearer";

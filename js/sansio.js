@@ -13,9 +13,23 @@ export const parseTokenResponse = (args) => call("parseTokenResponse", withNow(a
 export const refreshRequest = (args) => call("refreshRequest", args);
 /** The refreshed Connection: { response, connection, now? }; a rotated refresh token replaces the old one. */
 export const parseRefreshResponse = (args) => call("parseRefreshResponse", withNow(args));
-/** POST /oauth2/v1/revoke for { clientId, clientSecret?, connection, token?: "refresh" | "access" }. */
+/**
+ * POST /oauth2/v1/revoke for { clientId, clientSecret?, connection, token?: "refresh" | "access", bearer? }: RFC 7009,
+ * client credentials in the body only; `bearer: true` is the fallback in Datadog's example form (policy 5).
+ */
 export const revokeRequest = (args) => call("revokeRequest", args);
+/**
+ * `{ revoked: true }`, or `{ revoked: false, retryWithBearer: true }` when the answer asks for a bearer token: then send
+ * revokeRequest({ ..., bearer: true }) once, with a fresh access token, and parse that answer with `bearer: true`.
+ */
 export const parseRevokeResponse = (args) => call("parseRevokeResponse", args);
+/** GET /api/v2/current_user with the bearer token, for { connection, sites? }: verifies the org (policy 18). */
+export const currentUserRequest = (args) => call("currentUserRequest", args);
+/**
+ * The connection with its org verified: { response (or null when none came), connection, previous?, sites? }.
+ * `orgVerified: true` and Datadog's org id, or `orgVerified: false` and the callback's hints.
+ */
+export const parseCurrentUserResponse = (args) => call("parseCurrentUserResponse", args);
 /** POST /api/v2/api_keys/marketplace for { connection }; never replayed automatically. */
 export const apiKeyRequest = (args) => call("apiKeyRequest", args);
 /** The Connection with its API key: { response, connection, now? }; 409 → api_key_exists. */

@@ -145,5 +145,7 @@ function pickSettings(c) {
     accessTokenTtlSeconds: c.accessTokenTtlSeconds,
     rotateRefreshTokens: c.rotateRefreshTokens,
     codeTtlSeconds: c.codeTtlSeconds,
+    currentUser: c.currentUser,
+    revokeAuth: c.revokeAuth,
   };
 }
