@@ -223,7 +223,7 @@ export class DatadogClient {
   /**
    * Revoke the connection's grant (its refresh token, or `{ token: "access" }` for the access token only), as
    * RFC 7009 says: client credentials in the body, no bearer. Only when Datadog's answer asks for a bearer token is
-   * it sent once more in Datadog's documented example form, with an access token refreshed first if due (policy 5).
+   * it sent once more in Datadog's documented example form, with a freshly refreshed access token (policy 5).
    * Afterwards this client refuses the connection with `token_revoked`. Resolves to `{ revoked: true }`.
    */
   async revoke(conn, opts = {}) {
@@ -240,7 +240,9 @@ export class DatadogClient {
     let c = l.latest;
     let out = await once(c, false);
     if (out.retryWithBearer) {
-      c = await this.#fresh(l);
+      // The fallback needs an access token the server still accepts, and only the server knows whether ours expired:
+      // refreshed first when there is a refresh token (the new refresh token is then the one revoked).
+      c = c.refreshToken ? await this.#refreshShared(l) : c;
       out = await once(c, true);
     }
     const accessOnly = typeof opts.token === "string" && opts.token.startsWith("access") && !!c.refreshToken;

@@ -51,7 +51,7 @@ export declare function apiRequest(args: { connection: Connection; method: strin
 export declare function parseApiResponse(args: { response: ResponseDescription }): { status: number; body: unknown; rateLimit?: RateLimit };
 export declare function refreshDue(args: { connection: Connection; now?: number; marginMs?: number }): boolean;
 export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number }): RetryDecision;
-export declare function parseConnection(connection: unknown): Connection;
+export declare function parseConnection(connection: unknown, opts?: { sites?: Site[] }): Connection;
 /** `opts.select` re-encodes only some items (after a 413, the halves from `splitSelection`), in the caller's indices. */
 export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
 export declare function encodeLogs(connection: Connection, logs: LogEntry[], opts: { source: string; service?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;

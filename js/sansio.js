@@ -41,8 +41,8 @@ export const parseApiResponse = (args) => call("parseApiResponse", args);
 export const refreshDue = (args) => call("refreshDue", withNow(args));
 /** Retry or not, and after how long: { status?, headers?, attempt, replay, random?, now? }. */
 export const retryDecision = (args) => call("retryDecision", withNow({ random: Math.random(), ...args }));
-/** A stored connection, checked (its site re-validated). */
-export const parseConnection = (connection) => call("parseConnection", { connection });
+/** A stored connection, checked (its site re-validated; a custom site must be one of `opts.sites`). */
+export const parseConnection = (connection, opts) => call("parseConnection", { connection, sites: (opts && opts.sites) || [] });
 
 /** Request descriptions, one per batch: { batches: [{ request, items }], rejected: [{ index, error }] }. */
 export const encodeMetrics = (connection, series, opts) => call("encodeMetrics", withNow({ ...opts, connection, series }));

@@ -100,11 +100,7 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
         }
     };
     if iss.as_deref().is_some_and(|i| i != issuer(&site)) {
-        return Err(Error::new(
-            ErrorCode::IssuerMismatch,
-            "the callback's `iss` is not the authorization server of this authorization's Datadog site",
-            "The answer came from another authorization server (a mix-up attack or a misconfigured proxy). Start the authorization again.",
-        ));
+        return Err(Error::new(ErrorCode::IssuerMismatch, "the callback's `iss` is not this site's authorization server", "Another server answered (a mix-up attack?). Start the authorization again."));
     }
     Ok(Callback { code: Secret::new(code), domain: site.site.clone(), site, org_id, org_name, state: pending.state.clone() })
 }

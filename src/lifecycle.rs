@@ -263,6 +263,16 @@ mod tests {
     }
 
     #[test]
+    fn host_raised_codes_take_their_hint_from_the_core() {
+        let e = host_error(HostErrorArgs { code: "authorization_used".into(), message: None }).unwrap();
+        assert_eq!(e.code, ErrorCode::AuthorizationUsed);
+        assert!(e.hint.contains("Start again from the integration tile or your Connect button"), "{}", e.hint);
+        let v = dispatch("hostError", &json!({"code": "authorization_used", "message": "the authorization already completed"})).unwrap().unwrap();
+        assert_eq!((v["code"].as_str(), v["message"].as_str()), (Some("authorization_used"), Some("the authorization already completed")));
+        assert_eq!(dispatch("hostError", &json!({"code": "invalid_grant"})).unwrap().unwrap_err().code, ErrorCode::InvalidInput, "only host-raised codes");
+    }
+
+    #[test]
     fn network_error_in_place_of_a_response() {
         let r = dispatch("parseRevokeResponse", &json!({"response": {"networkError": "socket hang up"}})).unwrap().unwrap_err();
         assert_eq!(r.code, ErrorCode::NetworkError);

@@ -349,9 +349,8 @@ pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
         return allowed.iter().find(same).cloned().ok_or_else(|| {
             Error::new(
                 ErrorCode::InvalidSite,
-                format!("the custom site {} ({}) is not one of the sites this call allows", quote(&rebuilt.id), quote(&rebuilt.api_origin)),
-                "Custom sites are honoured only when they equal one passed as `sites` to this call or to new DatadogClient({ sites }). \
-                 Send the site's id (a string) from browsers, never a descriptor.",
+                format!("custom site {} is not in `sites`", quote(&rebuilt.api_origin)),
+                "List custom sites in `sites` (of this call or the DatadogClient); browsers send a site id, not a descriptor.",
             )
         });
     }
