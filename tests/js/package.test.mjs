@@ -82,5 +82,5 @@ test("errors never carry the verifier", () => {
 test("bad arguments are typed errors, not crashes", () => {
   assert.throws(() => esm.startAuthorization({}), { code: "invalid_input" });
   assert.throws(() => esm.startAuthorization({ clientId: 5, redirectUri: "https://x.example/cb" }), { code: "invalid_input" });
-  assert.throws(() => esm.parseCallback("https://x.example/cb", null), { code: "invalid_input" });
+  assert.throws(() => esm.parseCallback("https://x.example/cb", null), { code: "no_pending_authorization" });
 });
