@@ -101,11 +101,17 @@ export interface ExchangeCodeParams {
   domain: string;
   orgId?: string | null;
   orgName?: string | null;
-  /** From parseCallback(): a custom site here is used for `domain`. */
-  site?: Site;
+  /**
+   * From parseCallback(), or a site id: checked against the built-in sites and the client's `sites` (a custom
+   * descriptor not listed there is `invalid_site`) and against `domain` (`site_mismatch`). Never an allowlist.
+   */
+  site?: Site | string;
   /** Overrides the client's redirectUri. */
   redirectUri?: string;
-  /** An earlier connection to the same org: lends its API key (shown once) and what the answer lacks. */
+  /**
+   * An earlier connection of the same user, that the caller owns: lends its id and API key only when its org was
+   * verified and the new grant verifies (GET /api/v2/current_user) to the same org. Never looked up by org id.
+   */
   previous?: Connection;
 }
 
