@@ -195,7 +195,12 @@ fn host_of(url: &str) -> Option<String> {
 
 /// Run a lifecycle operation; `None` when `op` is not one of ours.
 pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
-    let sites = match allowed_sites(args) {
+    // Connection-free operations never read `sites`, and other modules' operations are not ours to judge.
+    const WITH_SITES: &[&str] = &[
+        "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
+        "currentUserRequest", "parseCurrentUserResponse", "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse",
+    ];
+    let sites = match if WITH_SITES.contains(&op) { allowed_sites(args) } else { Ok(Vec::new()) } {
         Ok(s) => s,
         Err(e) => return Some(Err(e)),
     };
