@@ -66,6 +66,12 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
         if state.is_some() && !state_ok {
             return Err(state_error());
         }
+        // RFC 9207 §2.4: error responses too. Only a flow started on a site knows its issuer this early.
+        if let (Some(i), Some(s)) = (&iss, &pending.site) {
+            if i != issuer(s) {
+                return Err(issuer_error());
+            }
+        }
         return Err(from_oauth(&err, error_description.as_deref()));
     }
     if !state_ok {
@@ -100,9 +106,13 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
         }
     };
     if iss.as_deref().is_some_and(|i| i != issuer(&site)) {
-        return Err(Error::new(ErrorCode::IssuerMismatch, "the callback's `iss` is not this site's authorization server", "Another server answered (a mix-up attack?). Start the authorization again."));
+        return Err(issuer_error());
     }
     Ok(Callback { code: Secret::new(code), domain: site.site.clone(), site, org_id, org_name, state: pending.state.clone() })
+}
+
+fn issuer_error() -> Error {
+    Error::new(ErrorCode::IssuerMismatch, "the callback's `iss` is not this site's authorization server", "Another server answered (a mix-up attack?). Start the authorization again.")
 }
 
 fn state_error() -> Error {
