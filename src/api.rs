@@ -350,7 +350,7 @@ fn run(op: &str, json: &str) -> Result<String> {
 }
 
 fn no_pending() -> Error {
-    Error::new(ErrorCode::NoPendingAuthorization, "parseCallback() was given no pending authorization", "Start the authorization again.")
+    Error::new(ErrorCode::NoPendingAuthorization, "no pending authorization", "Start the authorization again.")
 }
 
 /// The whole boundary in one function: JSON text in, JSON text out, never a panic for bad input.

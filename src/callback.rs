@@ -67,10 +67,8 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
             return Err(state_error());
         }
         // RFC 9207 §2.4: error responses too. Only a flow started on a site knows its issuer this early.
-        if let (Some(i), Some(s)) = (&iss, &pending.site) {
-            if i != issuer(s) {
-                return Err(issuer_error());
-            }
+        if let Some(s) = &pending.site {
+            check_issuer(&iss, s)?;
         }
         return Err(from_oauth(&err, error_description.as_deref()));
     }
@@ -78,7 +76,7 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
         return Err(state_error());
     }
     if pending.created_at > now_ms.saturating_add(MAX_CLOCK_SKEW_MS) {
-        return Err(Error::invalid_input("pending.createdAt", "the pending authorization was created in the future").with_hint("Start the authorization again."));
+        return Err(Error::new(ErrorCode::InvalidInput, "`createdAt` is in the future", "Start the authorization again.").with_field("pending.createdAt"));
     }
     let max_age = opts.max_age_ms.unwrap_or(DEFAULT_MAX_AGE_MS);
     if now_ms.saturating_sub(pending.created_at) > max_age {
@@ -105,14 +103,17 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
             return Err(Error::new(ErrorCode::InvalidCallback, "the callback names no Datadog site (no `domain`)", "Pass the full callback URL, unmodified; or start the flow with a site."))
         }
     };
-    if iss.as_deref().is_some_and(|i| i != issuer(&site)) {
-        return Err(issuer_error());
-    }
+    check_issuer(&iss, &site)?;
     Ok(Callback { code: Secret::new(code), domain: site.site.clone(), site, org_id, org_name, state: pending.state.clone() })
 }
 
-fn issuer_error() -> Error {
-    Error::new(ErrorCode::IssuerMismatch, "the callback's `iss` is not this site's authorization server", "Another server answered (a mix-up attack?). Start the authorization again.")
+/// A present `iss` must be the site's issuer, exactly (RFC 9207 §2.4: simple string comparison).
+#[inline(never)]
+fn check_issuer(iss: &Option<String>, site: &Site) -> Result<()> {
+    match iss {
+        Some(i) if i != issuer(site) => Err(Error::new(ErrorCode::IssuerMismatch, "`iss` is not this site's issuer (a mix-up?)", "Start the authorization again.")),
+        _ => Ok(()),
+    }
 }
 
 fn state_error() -> Error {

@@ -179,7 +179,7 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
     }
     // Room for a pasted web address with its path; the host part is still held to DNS limits below.
     if trimmed.len() > 2048 {
-        return Err(invalid(input, "it is too long for a site or web address"));
+        return Err(invalid(input, "it is too long"));
     }
     if let Some(s) = custom.iter().find(|s| {
         let t = trimmed.trim_end_matches('/');
@@ -327,7 +327,7 @@ pub fn rebuild_custom(d: &Site) -> Result<Site> {
 pub fn allowlist(sites: &[Site]) -> Result<Vec<Site>> {
     sites
         .iter()
-        .map(|d| if d.custom { rebuild_custom(d) } else { Err(invalid(&d.site, "`sites` lists custom sites only (from customSite())")) })
+        .map(|d| if d.custom { rebuild_custom(d) } else { Err(invalid(&d.site, "not a custom site")) })
         .collect()
 }
 
@@ -338,21 +338,14 @@ pub fn allowlist(sites: &[Site]) -> Result<Vec<Site>> {
 pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
     if d.custom {
         let rebuilt = rebuild_custom(d)?;
-        let same = |s: &&Site| {
-            s.site == rebuilt.site
-                && s.app_origin == rebuilt.app_origin
-                && s.api_origin == rebuilt.api_origin
-                && s.logs_origin == rebuilt.logs_origin
-                && s.event_intake_origin == rebuilt.event_intake_origin
-                && s.otlp_origin == rebuilt.otlp_origin
-        };
-        return allowed.iter().find(same).cloned().ok_or_else(|| {
-            Error::new(
-                ErrorCode::InvalidSite,
-                format!("custom site {} is not in `sites`", quote(&rebuilt.api_origin)),
-                "List custom sites in `sites` (of this call or the DatadogClient); browsers send a site id, not a descriptor.",
-            )
+        let listed = allowed.iter().any(|s| {
+            [&s.site, &s.app_origin, &s.api_origin, &s.logs_origin, &s.event_intake_origin, &s.otlp_origin]
+                == [&rebuilt.site, &rebuilt.app_origin, &rebuilt.api_origin, &rebuilt.logs_origin, &rebuilt.event_intake_origin, &rebuilt.otlp_origin]
         });
+        if !listed {
+            return Err(Error::new(ErrorCode::InvalidSite, "a custom site that is not in `sites`", "List it in `sites`; browsers send a site id."));
+        }
+        return Ok(rebuilt);
     }
     let base = SITES
         .iter()
