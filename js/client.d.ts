@@ -75,7 +75,10 @@ export interface DatadogClientOptions {
    * new state in memory and offers it to the hook again before the next use.
    */
   onConnectionChange?: (conn: Connection, info: { reason: ConnectionChangeReason }) => void | Promise<void>;
-  /** Custom sites (e.g. the local sandbox) that `domain` values may name. */
+  /**
+   * Custom sites (e.g. the local sandbox): the allowlist. A custom site in a connection, a pending authorization or
+   * an exchangeCode() argument is honoured only when it equals one of these (`invalid_site` otherwise).
+   */
   sites?: Site[];
   /** Allow a client secret in a browser context (internal tools only). */
   allowSecretInBrowser?: boolean;

@@ -7,7 +7,11 @@ const withNow = (args) => ({ ...args, now: args && args.now != null ? args.now :
 
 /** POST /oauth2/v1/token (authorization_code) for { clientId, clientSecret?, redirectUri, code, codeVerifier, domain, sites? }. */
 export const tokenRequest = (args) => call("tokenRequest", args);
-/** A Connection from the token response: { response, domain, sites?, orgId?, orgName?, previous?, now? }. */
+/**
+ * A Connection from the token response: { response, domain, sites?, orgId?, orgName?, previous?, now? }. A fresh
+ * connection: `previous` lends it nothing (only its secrets are scrubbed from errors); org fields are unverified
+ * hints until parseCurrentUserResponse() (policy 18).
+ */
 export const parseTokenResponse = (args) => call("parseTokenResponse", withNow(args));
 /** POST /oauth2/v1/token (refresh_token) for { clientId, clientSecret?, connection }. */
 export const refreshRequest = (args) => call("refreshRequest", args);
