@@ -90,8 +90,11 @@ export interface CallbackResult {
   code: string;
   domain: string;
   site: Site;
+  /** Unverified hints from the callback's `dd_oid`/`dd_org_name` (the user can edit them); exchangeCode() verifies. */
   orgId: string | null;
   orgName: string | null;
+  /** The pending authorization's state: claim it once before exchanging the code. */
+  state: string;
 }
 
 export interface RateLimit {
@@ -110,7 +113,8 @@ export type ErrorCode =
   | "unauthorized" | "forbidden" | "not_found" | "bad_request" | "api_key_exists" | "payload_too_large" | "request_timeout"
   | "rate_limited" | "certificate_mismatch" | "invalid_response" | "http_error" | "missing_api_key" | "missing_refresh_token"
   | "missing_access_token" | "token_revoked" | "invalid_payload" | "item_too_large" | "timestamp_out_of_range"
-  | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready";
+  | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready"
+  | "issuer_mismatch" | "no_pending_authorization" | "authorization_used" | "unsupported_on_site" | "traces_not_enabled";
 
 export declare class DatadogError extends Error {
   name: "DatadogError";
@@ -141,4 +145,4 @@ export declare function pkceChallenge(verifier: string): string;
 export declare function createState(): string;
 export declare function parseOnboardingUrl(url: string | URL, opts?: SitesOption): Onboarding;
 export declare function startAuthorization(params: AuthorizationParams): Authorization;
-export declare function parseCallback(callbackUrl: string | URL, pending: PendingAuthorization, opts?: CallbackOptions): CallbackResult;
+export declare function parseCallback(callbackUrl: string | URL, pending: PendingAuthorization | null | undefined, opts?: CallbackOptions): CallbackResult;

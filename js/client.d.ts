@@ -21,6 +21,8 @@ export interface Connection {
   domain: string;
   orgId?: string;
   orgName?: string;
+  /** True when Datadog confirmed `orgId` (GET /api/v2/current_user with this grant's token); false: unverified hints. */
+  orgVerified?: boolean;
   accessToken: string;
   refreshToken?: string;
   tokenType: "Bearer";
@@ -73,7 +75,10 @@ export interface DatadogClientOptions {
    * new state in memory and offers it to the hook again before the next use.
    */
   onConnectionChange?: (conn: Connection, info: { reason: ConnectionChangeReason }) => void | Promise<void>;
-  /** Custom sites (e.g. the local sandbox) that `domain` values may name. */
+  /**
+   * Custom sites (e.g. the local sandbox): the allowlist. A custom site in a connection, a pending authorization or
+   * an exchangeCode() argument is honoured only when it equals one of these (`invalid_site` otherwise).
+   */
   sites?: Site[];
   /** Allow a client secret in a browser context (internal tools only). */
   allowSecretInBrowser?: boolean;
@@ -99,11 +104,17 @@ export interface ExchangeCodeParams {
   domain: string;
   orgId?: string | null;
   orgName?: string | null;
-  /** From parseCallback(): a custom site here is used for `domain`. */
-  site?: Site;
+  /**
+   * From parseCallback(), or a site id: checked against the built-in sites and the client's `sites` (a custom
+   * descriptor not listed there is `invalid_site`) and against `domain` (`site_mismatch`). Never an allowlist.
+   */
+  site?: Site | string;
   /** Overrides the client's redirectUri. */
   redirectUri?: string;
-  /** An earlier connection to the same org: lends its API key (shown once) and what the answer lacks. */
+  /**
+   * An earlier connection of the same user, that the caller owns: lends its id and API key only when its org was
+   * verified and the new grant verifies (GET /api/v2/current_user) to the same org. Never looked up by org id.
+   */
   previous?: Connection;
 }
 

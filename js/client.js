@@ -145,9 +145,9 @@ export class DatadogClient {
     if (stale !== undefined && l.latest.accessToken !== stale) return Promise.resolve(l.latest);
     const p = (async () => {
       const c = l.latest;
-      const req = call("refreshRequest", { ...this.#client(), connection: c });
+      const req = call("refreshRequest", { ...this.#client(), connection: c, sites: this.#sites });
       const response = await this.#send(req);
-      const next = call("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret });
+      const next = call("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret, sites: this.#sites });
       // What happened meanwhile (an API key created during the refresh) is kept.
       return this.#commit(l, (latest) => (next.apiKey || !latest.apiKey ? next : { ...next, apiKey: latest.apiKey, apiKeyInfo: latest.apiKeyInfo }), "refresh");
     })();
@@ -161,7 +161,7 @@ export class DatadogClient {
   async #fresh(l) {
     if (l.refreshing) return l.refreshing;
     const c = l.latest;
-    const args = { connection: c, now: this.#now() };
+    const args = { connection: c, now: this.#now(), sites: this.#sites };
     if (this.#marginMs !== undefined) args.marginMs = this.#marginMs;
     if (c.refreshToken && call("refreshDue", args)) return this.#refreshShared(l, c.accessToken);
     return c;
@@ -185,18 +185,32 @@ export class DatadogClient {
 
   /**
    * Trade the authorization code for a Connection. Accepts the whole parseCallback() result plus `codeVerifier`.
+   * The org is then verified with Datadog (`GET /api/v2/current_user`, policy 18): the connection's `orgId` is the
+   * token's own org and `orgVerified` says whether Datadog confirmed it (the callback's `dd_oid` is only a hint).
+   * Custom sites are honoured only from the client's `sites`; a `site` in `params` (from a browser, say) is checked
+   * against them and the domain, never trusted for its origins. `previous`: a connection the caller owns for this
+   * user; it lends its id and API key only when both grants' orgs were verified to be the same.
    * Resolves after onConnectionChange(conn) has resolved.
    */
   async exchangeCode(params) {
     const p = params ?? {};
-    const site = p.site && typeof p.site === "object" && p.site.custom ? [p.site] : [];
-    const sites = [...site, ...this.#sites];
-    const req = call("tokenRequest", { ...this.#client(), redirectUri: p.redirectUri ?? this.#redirectUri, code: p.code, codeVerifier: p.codeVerifier, domain: p.domain, sites });
+    const sites = this.#sites;
+    const args = { ...this.#client(), redirectUri: p.redirectUri ?? this.#redirectUri, code: p.code, codeVerifier: p.codeVerifier, domain: p.domain, sites };
+    if (p.site !== undefined && p.site !== null) args.site = p.site;
+    const req = call("tokenRequest", args);
     const response = await this.#send(req);
-    const conn = call("parseTokenResponse", {
+    const granted = call("parseTokenResponse", {
       response, now: this.#now(), domain: p.domain, sites, orgId: p.orgId ?? undefined, orgName: p.orgName ?? undefined,
-      previous: p.previous ?? undefined, clientSecret: this.#clientSecret, code: p.code, codeVerifier: p.codeVerifier,
+      clientSecret: this.#clientSecret, code: p.code, codeVerifier: p.codeVerifier,
     });
+    // Whatever happens here, the grant stands: an unanswered or refused check only leaves the org unverified.
+    let answer = null;
+    try {
+      answer = await this.#send(call("currentUserRequest", { connection: granted, sites }));
+    } catch (err) {
+      if (!DatadogError.is(err)) throw err;
+    }
+    const conn = call("parseCurrentUserResponse", { response: answer, connection: granted, previous: p.previous ?? undefined, sites });
     const l = this.#store.lineage(conn);
     return this.#commit(l, () => conn, "exchange");
   }
@@ -208,21 +222,33 @@ export class DatadogClient {
   }
 
   /**
-   * Revoke the connection's grant (its refresh token, or `{ token: "access" }` for the access token only).
+   * Revoke the connection's grant (its refresh token, or `{ token: "access" }` for the access token only), as
+   * RFC 7009 says: client credentials in the body, no bearer. Only when Datadog's answer asks for a bearer token is
+   * it sent once more in Datadog's documented example form, with a freshly refreshed access token (policy 5).
    * Afterwards this client refuses the connection with `token_revoked`. Resolves to `{ revoked: true }`.
    */
   async revoke(conn, opts = {}) {
     const l = this.#store.lineage(conn);
     if (l.revoked) return { revoked: true };
     if (l.refreshing) await l.refreshing.catch(() => {});
-    const c = l.latest;
-    const args = { ...this.#client(), connection: c };
-    if (opts.token !== undefined) args.token = opts.token;
-    const response = await this.#send(call("revokeRequest", args));
-    const out = call("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret });
+    const once = async (c, bearer) => {
+      const args = { ...this.#client(), connection: c, sites: this.#sites };
+      if (opts.token !== undefined) args.token = opts.token;
+      if (bearer) args.bearer = true;
+      const response = await this.#send(call("revokeRequest", args));
+      return call("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret, sites: this.#sites, bearer });
+    };
+    let c = l.latest;
+    let out = await once(c, false);
+    if (out.retryWithBearer) {
+      // The fallback needs an access token the server still accepts, and only the server knows whether ours expired:
+      // refreshed first when there is a refresh token (the new refresh token is then the one revoked).
+      c = c.refreshToken ? await this.#refreshShared(l) : c;
+      out = await once(c, true);
+    }
     const accessOnly = typeof opts.token === "string" && opts.token.startsWith("access") && !!c.refreshToken;
     if (!accessOnly) l.revoked = true;
-    return out;
+    return { revoked: out.revoked };
   }
 
   /**
@@ -232,8 +258,8 @@ export class DatadogClient {
    */
   async createApiKey(conn) {
     const l = await this.#use(conn);
-    const { response, connection } = await this.#bearer(l, (c) => call("apiKeyRequest", { connection: c }));
-    const next = call("parseApiKeyResponse", { response, connection, now: this.#now() });
+    const { response, connection } = await this.#bearer(l, (c) => call("apiKeyRequest", { connection: c, sites: this.#sites }));
+    const next = call("parseApiKeyResponse", { response, connection, now: this.#now(), sites: this.#sites });
     return this.#commit(l, (latest) => ({ ...latest, apiKey: next.apiKey, apiKeyInfo: next.apiKeyInfo, updatedAt: Math.max(next.updatedAt, latest.updatedAt ?? 0) }), "api_key");
   }
 
@@ -243,8 +269,8 @@ export class DatadogClient {
     const callArgs = { method, path };
     if (query !== undefined) callArgs.query = query;
     if (body !== undefined) callArgs.body = body;
-    const { response, connection } = await this.#bearer(l, (c) => call("apiRequest", { connection: c, ...callArgs }));
-    return call("parseApiResponse", { response, connection });
+    const { response, connection } = await this.#bearer(l, (c) => call("apiRequest", { connection: c, ...callArgs, sites: this.#sites }));
+    return call("parseApiResponse", { response, connection, sites: this.#sites });
   }
 
   /** An async iterator over a paginated list endpoint's items: `for await (const x of client.paginate(conn, { path, query }))`. */
@@ -276,6 +302,7 @@ export class DatadogClient {
       now: () => this.#now(),
       concurrency: this.#concurrency,
       compress: this.#compress,
+      sites: this.#sites,
     };
   }
 

@@ -57,6 +57,8 @@ export async function deliver(env, l, type, items, opts = {}) {
   const encode = async (entries) => {
     const conn = spec.bearer ? await env.fresh(l) : env.connection(l);
     const args = { ...extra, connection: conn, now: env.now(), [spec.key]: spec.single ? list[0] : list };
+    // The client's custom sites: the only ones a connection may name besides the nine (issue 11, item 1).
+    if (env.sites && env.sites.length) args.sites = env.sites;
     if (entries !== null && !spec.single) args.select = entries;
     if (compress !== undefined && !spec.bearer) args.compress = compress;
     const out = call(spec.op, args);
@@ -87,6 +89,8 @@ export async function deliver(env, l, type, items, opts = {}) {
       for (const e of batch.entries) fail(e.index, asError(err));
       return;
     }
+    // What the answer's errors are scrubbed of, by value: the request's credentials (its headers), not its body.
+    const sent = { url: batch.request.url, headers: batch.request.headers };
     batch.request = null; // the body can go now
     // Refreshed at most twice, as client.request() does: the first new token may be someone else's, since expired.
     if (spec.bearer && response.status === 401 && reauthorized < 2 && batch.conn.refreshToken) {
@@ -97,7 +101,7 @@ export async function deliver(env, l, type, items, opts = {}) {
     }
     let ok;
     try {
-      ok = call("parseIntakeResponse", { kind: spec.kind, response });
+      ok = call("parseIntakeResponse", { kind: spec.kind, format: extra.format, response, request: sent, connection: batch.conn, applicationKey: extra.applicationKey });
     } catch (err) {
       const cut = (err.code === "payload_too_large" || response.status === 413) && halves(batch.entries);
       if (cut) {

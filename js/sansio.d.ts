@@ -37,19 +37,21 @@ export interface EncodedBatches {
   rejected: { index: number; error: { code: string; message: string; hint: string; field?: string } }[];
 }
 
-export declare function tokenRequest(args: { clientId: string; clientSecret?: string; redirectUri: string; code: string; codeVerifier: string; domain: string; sites?: Site[] }): RequestDescription;
+export declare function tokenRequest(args: { clientId: string; clientSecret?: string; redirectUri: string; code: string; codeVerifier: string; domain: string; sites?: Site[]; site?: Site | string }): RequestDescription;
 export declare function parseTokenResponse(args: { response: ResponseDescription; domain: string; sites?: Site[]; orgId?: string | null; orgName?: string | null; previous?: Connection; now?: number }): Connection;
 export declare function refreshRequest(args: { clientId: string; clientSecret?: string; connection: Connection }): RequestDescription;
 export declare function parseRefreshResponse(args: { response: ResponseDescription; connection: Connection; now?: number }): Connection;
-export declare function revokeRequest(args: { clientId: string; clientSecret?: string; connection: Connection; token?: "refresh" | "access" }): RequestDescription;
-export declare function parseRevokeResponse(args: { response: ResponseDescription }): { revoked: true };
+export declare function revokeRequest(args: { clientId: string; clientSecret?: string; connection: Connection; token?: "refresh" | "access"; bearer?: boolean; sites?: Site[] }): RequestDescription;
+export declare function parseRevokeResponse(args: { response: ResponseDescription; connection?: Connection; clientSecret?: string; bearer?: boolean; sites?: Site[] }): { revoked: boolean; retryWithBearer?: true };
+export declare function currentUserRequest(args: { connection: Connection; sites?: Site[] }): RequestDescription;
+export declare function parseCurrentUserResponse(args: { response?: ResponseDescription | { networkError: string } | null; connection: Connection; previous?: Connection; sites?: Site[] }): Connection;
 export declare function apiKeyRequest(args: { connection: Connection }): RequestDescription;
 export declare function parseApiKeyResponse(args: { response: ResponseDescription; connection: Connection; now?: number }): Connection;
 export declare function apiRequest(args: { connection: Connection; method: string; path: string; query?: Record<string, unknown>; body?: unknown }): RequestDescription;
 export declare function parseApiResponse(args: { response: ResponseDescription }): { status: number; body: unknown; rateLimit?: RateLimit };
 export declare function refreshDue(args: { connection: Connection; now?: number; marginMs?: number }): boolean;
 export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number }): RetryDecision;
-export declare function parseConnection(connection: unknown): Connection;
+export declare function parseConnection(connection: unknown, opts?: { sites?: Site[] }): Connection;
 /** `opts.select` re-encodes only some items (after a 413, the halves from `splitSelection`), in the caller's indices. */
 export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
 export declare function encodeLogs(connection: Connection, logs: LogEntry[], opts: { source: string; service?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;

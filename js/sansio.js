@@ -7,15 +7,33 @@ const withNow = (args) => ({ ...args, now: args && args.now != null ? args.now :
 
 /** POST /oauth2/v1/token (authorization_code) for { clientId, clientSecret?, redirectUri, code, codeVerifier, domain, sites? }. */
 export const tokenRequest = (args) => call("tokenRequest", args);
-/** A Connection from the token response: { response, domain, sites?, orgId?, orgName?, previous?, now? }. */
+/**
+ * A Connection from the token response: { response, domain, sites?, orgId?, orgName?, previous?, now? }. A fresh
+ * connection: `previous` lends it nothing (only its secrets are scrubbed from errors); org fields are unverified
+ * hints until parseCurrentUserResponse() (policy 18).
+ */
 export const parseTokenResponse = (args) => call("parseTokenResponse", withNow(args));
 /** POST /oauth2/v1/token (refresh_token) for { clientId, clientSecret?, connection }. */
 export const refreshRequest = (args) => call("refreshRequest", args);
 /** The refreshed Connection: { response, connection, now? }; a rotated refresh token replaces the old one. */
 export const parseRefreshResponse = (args) => call("parseRefreshResponse", withNow(args));
-/** POST /oauth2/v1/revoke for { clientId, clientSecret?, connection, token?: "refresh" | "access" }. */
+/**
+ * POST /oauth2/v1/revoke for { clientId, clientSecret?, connection, token?: "refresh" | "access", bearer? }: RFC 7009,
+ * client credentials in the body only; `bearer: true` is the fallback in Datadog's example form (policy 5).
+ */
 export const revokeRequest = (args) => call("revokeRequest", args);
+/**
+ * `{ revoked: true }`, or `{ revoked: false, retryWithBearer: true }` when the answer asks for a bearer token: then send
+ * revokeRequest({ ..., bearer: true }) once, with a fresh access token, and parse that answer with `bearer: true`.
+ */
 export const parseRevokeResponse = (args) => call("parseRevokeResponse", args);
+/** GET /api/v2/current_user with the bearer token, for { connection, sites? }: verifies the org (policy 18). */
+export const currentUserRequest = (args) => call("currentUserRequest", args);
+/**
+ * The connection with its org verified: { response (or null when none came), connection, previous?, sites? }.
+ * `orgVerified: true` and Datadog's org id, or `orgVerified: false` and the callback's hints.
+ */
+export const parseCurrentUserResponse = (args) => call("parseCurrentUserResponse", args);
 /** POST /api/v2/api_keys/marketplace for { connection }; never replayed automatically. */
 export const apiKeyRequest = (args) => call("apiKeyRequest", args);
 /** The Connection with its API key: { response, connection, now? }; 409 → api_key_exists. */
@@ -27,8 +45,8 @@ export const parseApiResponse = (args) => call("parseApiResponse", args);
 export const refreshDue = (args) => call("refreshDue", withNow(args));
 /** Retry or not, and after how long: { status?, headers?, attempt, replay, random?, now? }. */
 export const retryDecision = (args) => call("retryDecision", withNow({ random: Math.random(), ...args }));
-/** A stored connection, checked (its site re-validated). */
-export const parseConnection = (connection) => call("parseConnection", { connection });
+/** A stored connection, checked (its site re-validated; a custom site must be one of `opts.sites`). */
+export const parseConnection = (connection, opts) => call("parseConnection", { connection, sites: (opts && opts.sites) || [] });
 
 /** Request descriptions, one per batch: { batches: [{ request, items }], rejected: [{ index, error }] }. */
 export const encodeMetrics = (connection, series, opts) => call("encodeMetrics", withNow({ ...opts, connection, series }));

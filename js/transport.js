@@ -86,7 +86,8 @@ export class Transport {
       });
       if (!decision.retry) {
         if (response !== null) return response;
-        throw new DatadogError(call("classifyNetworkError", { message: failure }));
+        // The request goes along so the core can name its host and scrub its credentials from the text by value.
+        throw new DatadogError(call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } }));
       }
       if (stats) stats.retries++;
       await this.sleep(decision.delayMs);

@@ -157,5 +157,7 @@ function pickSettings(c) {
     accessTokenTtlSeconds: c.accessTokenTtlSeconds,
     rotateRefreshTokens: c.rotateRefreshTokens,
     codeTtlSeconds: c.codeTtlSeconds,
+    currentUser: c.currentUser,
+    revokeAuth: c.revokeAuth,
   };
 }

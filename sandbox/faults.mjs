@@ -7,7 +7,7 @@ import { HttpError, statusText } from './http.mjs';
 export const ROUTE_NAMES = [
   'authorize', 'token', 'revoke', 'api_key', 'validate', 'metrics_v2', 'metrics_v1', 'logs',
   'events_v1', 'events_v2', 'service_checks', 'incidents', 'incidents_list', 'events_list',
-  'otlp_traces', 'agent_traces', 'tile',
+  'otlp_traces', 'agent_traces', 'tile', 'current_user',
   'events_v2_list', 'metrics_list', 'query', 'incident_delete', 'monitors_list', 'monitor_create', 'monitor_delete',
   'users_list', 'teams_list',
 ];

@@ -11,6 +11,7 @@ import * as oauth from './oauth.mjs';
 import * as intake from './intake.mjs';
 import { handleControl } from './control.mjs';
 import { RESOURCE_ROUTES, incidentsList } from './resources.mjs';
+import { currentUser } from './users.mjs';
 
 // One entry per (path, method). `kind` is the host kind that serves it.
 const ROUTES = [
@@ -21,6 +22,7 @@ const ROUTES = [
   { name: 'revoke', kind: 'api', method: 'POST', path: '/oauth2/v1/revoke', handler: oauth.revoke },
   { name: 'api_key', kind: 'api', method: 'POST', path: '/api/v2/api_keys/marketplace', handler: oauth.marketplaceApiKey },
   { name: 'validate', kind: 'api', method: 'GET', path: '/api/v1/validate', handler: intake.validate },
+  { name: 'current_user', kind: 'api', method: 'GET', path: '/api/v2/current_user', handler: currentUser },
   { name: 'metrics_v2', kind: 'api', method: 'POST', path: '/api/v2/series', handler: intake.metricsV2 },
   { name: 'metrics_v1', kind: 'api', method: 'POST', path: '/api/v1/series', handler: intake.metricsV1 },
   { name: 'events_v1', kind: 'api', method: 'POST', path: '/api/v1/events', handler: intake.eventsV1 },

@@ -280,6 +280,16 @@ export async function token(ctx) {
 export async function revoke(ctx) {
   const { state, site, req, res } = ctx;
   const p = await readParams(ctx);
+  const mode = state.config.revokeAuth;
+  const authz = req.headers.authorization;
+  // RFC 6749 §2.3: a client uses one authentication method per request; a strict server refuses a second.
+  if (mode === 'strict' && authz !== undefined && (p.client_id !== undefined || p.client_secret !== undefined)) {
+    throw oauthError(400, 'invalid_request', 'multiple client authentication methods');
+  }
+  if (mode === 'bearer') {
+    if (authz === undefined) throw oauthError(400, 'invalid_request', 'Missing Authorization header');
+    bearerGrant(state, req, site.id);
+  }
   const client = authenticateClient(state, p, req);
   if (!p.token) throw oauthError(400, 'invalid_request', 'token is required');
   const mine = (rec) => {

@@ -102,6 +102,15 @@ export function normalizeSettings(base, patch) {
     if (typeof patch.rotateRefreshTokens !== 'boolean') throw new ConfigError('rotateRefreshTokens must be a boolean');
     s.rotateRefreshTokens = patch.rotateRefreshTokens;
   }
+  // currentUser: GET /api/v2/current_user answers ("ok") or refuses with 403 ("fail").
+  // revokeAuth: "lenient" (any client auth), "strict" (RFC 7009 server: one client-auth method only, so an extra
+  // Authorization header is refused), "bearer" (demands a valid access token as Datadog's example sends).
+  for (const [k, allowed] of [['currentUser', ['ok', 'fail']], ['revokeAuth', ['lenient', 'strict', 'bearer']]]) {
+    if (patch[k] !== undefined) {
+      if (!allowed.includes(patch[k])) throw new ConfigError(`${k} must be one of ${allowed.join(', ')}`);
+      s[k] = patch[k];
+    }
+  }
   return s;
 }
 
@@ -127,11 +136,13 @@ export function normalizeConfig(config) {
     return applyClientPatch(base, c);
   });
   const settings = normalizeSettings(
-    { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 60 },
+    { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 60, currentUser: 'ok', revokeAuth: 'lenient' },
     {
       accessTokenTtlSeconds: cfg.accessTokenTtlSeconds,
       rotateRefreshTokens: cfg.rotateRefreshTokens,
       codeTtlSeconds: cfg.codeTtlSeconds,
+      currentUser: cfg.currentUser,
+      revokeAuth: cfg.revokeAuth,
     },
   );
   return { clients, orgs, ...settings };

@@ -97,16 +97,8 @@ fn site_input(f: &Fields, key: &str) -> Result<Option<SiteInput>> {
 
 /// The caller's custom sites (`sites: [...]`), each rebuilt through the custom-site rules.
 fn custom_sites(f: &Fields) -> Result<Vec<Site>> {
-    f.opt_list("sites")?
-        .iter()
-        .map(|v| {
-            let d = site_from(&Fields::of(f.op, "sites[]", v)?)?;
-            if !d.custom {
-                return Err(f.err("sites", "an array of custom sites (from customSite())"));
-            }
-            crate::site::from_descriptor(&d, &[])
-        })
-        .collect()
+    let listed = f.opt_list("sites")?.iter().map(|v| site_from(&Fields::of(f.op, "sites[]", v)?)).collect::<Result<Vec<_>>>()?;
+    crate::site::allowlist(&listed)
 }
 
 fn custom_spec(f: &Fields) -> Result<CustomSiteSpec> {
@@ -178,6 +170,7 @@ impl ToJson for Callback {
             .with("site", |o| self.site.write_json(o))
             .str_or_null("orgId", self.org_id.as_deref())
             .str_or_null("orgName", self.org_name.as_deref())
+            .str("state", &self.state)
             .end();
     }
 }
@@ -299,7 +292,8 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
             Ok(v) => v,
             Err(e) => return Some(Err(bad_args(op, e))),
         };
-        let done = |r: Result<Value>| r.map(|v| ok_text(&v.to_string()));
+        // Whatever an answer made of an error, the secrets its request carried are taken out by value.
+        let done = |r: Result<Value>| r.map(|v| ok_text(&v.to_string())).map_err(|e| crate::redact::scrub_args(e, &args));
         #[cfg(feature = "client")]
         if let Some(r) = crate::lifecycle::dispatch(op, &args) {
             return Some(done(r));
@@ -309,7 +303,7 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
             let mut bodies = Vec::new();
 
             if let Some(r) = crate::intake::dispatch_with(op, &args, Some(&mut bodies)) {
-                return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
+                return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)).map_err(|e| crate::redact::scrub_args(e, &args)));
             }
         }
     }
@@ -347,12 +341,16 @@ fn run(op: &str, json: &str) -> Result<String> {
             ok(crate::authorize::start_authorization(&p, p.now)?)
         }
         "parseCallback" => {
-            let pending = pending_from(&f.obj("pending")?.ok_or_else(|| f.err("pending", "the pending authorization from startAuthorization()"))?)?;
+            let pending = pending_from(&f.obj("pending")?.ok_or_else(no_pending)?)?;
             let opts = crate::callback::CallbackOptions { sites: custom_sites(&f)?, max_age_ms: f.opt_u64("maxAgeMs")? };
             ok(crate::callback::parse_callback(f.str("url")?, &pending, f.u64("now")?, &opts)?)
         }
         _ => unreachable!("listed in AUTH_OPS"),
     }
+}
+
+fn no_pending() -> Error {
+    Error::new(ErrorCode::NoPendingAuthorization, "no pending authorization", "Start the authorization again.")
 }
 
 /// The whole boundary in one function: JSON text in, JSON text out, never a panic for bad input.

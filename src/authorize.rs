@@ -237,7 +237,7 @@ pub struct Onboarding {
 /// on the partner's own site); when both are present they must name the same Datadog site.
 pub fn parse_onboarding_url(text: &str, custom: &[Site]) -> Result<Onboarding> {
     let (_, [site_param, domain_param]) = parse_params(text, None, &["site", "domain"], "onboarding")?;
-    let from_site = site_param.as_deref().map(|s| site::resolve_site_in(s, custom)).transpose()?;
+    let from_site = site_param.as_deref().map(|s| site::resolve_site_strict(s, custom)).transpose()?;
     let from_domain = domain_param.as_deref().map(|d| site::site_for_domain(d, custom)).transpose()?;
     let site = match (from_site, from_domain) {
         (Some(s), Some(d)) if !s.same_site(&d) => return Err(site::mismatch_error(&s, &d, "the onboarding URL's site and domain name different sites")),

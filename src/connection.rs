@@ -4,7 +4,7 @@
 
 use crate::error::{quote, Error, ErrorCode, Result};
 use crate::secret::Secret;
-use crate::site::{self, Site, SiteInput};
+use crate::site::{Site, SiteInput};
 use crate::http::{HttpRequest, HttpResponse, RateLimit, Replay};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -42,6 +42,10 @@ pub struct Connection {
     pub org_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_name: Option<String>,
+    /// Whether `org_id` was confirmed by Datadog (`GET /api/v2/current_user` with this grant's token, policy 18);
+    /// false means the org fields are the callback's unverified hints.
+    #[serde(default)]
+    pub org_verified: bool,
     pub access_token: Secret,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<Secret>,
@@ -70,6 +74,8 @@ pub struct ConnectionData {
     pub org_id: Option<String>,
     #[serde(default)]
     pub org_name: Option<String>,
+    #[serde(default)]
+    pub org_verified: bool,
     pub access_token: Secret,
     #[serde(default)]
     pub refresh_token: Option<Secret>,
@@ -90,14 +96,17 @@ pub struct ConnectionData {
 
 impl TryFrom<ConnectionData> for Connection {
     type Error = Error;
+    /// Without an allowlist: built-in sites only (see `load`).
     fn try_from(d: ConnectionData) -> Result<Connection> {
-        // No custom-site list: a custom site is accepted only from a descriptor marked custom whose origins
-        // pass the custom-site rules again (`from_descriptor` rebuilds it).
-        let site = match &d.site {
-            SiteInput::Descriptor(desc) => site::from_descriptor(desc, &[])?,
-            SiteInput::Text(t) => site::resolve_site(t)?,
-        }
-        .canonical();
+        Connection::load(d, &[])
+    }
+}
+
+impl Connection {
+    /// A stored connection, checked. Its site is rebuilt from the table, or, for a custom site, must be one of the
+    /// caller's `allowed` sites: a tampered row cannot send the tokens to a host of its choosing.
+    pub fn load(d: ConnectionData, allowed: &[Site]) -> Result<Connection> {
+        let site = d.site.resolve(allowed)?.canonical();
         if let Some(domain) = &d.domain {
             if !domain.trim().eq_ignore_ascii_case(&site.site) {
                 return Err(Error::new(
@@ -119,6 +128,7 @@ impl TryFrom<ConnectionData> for Connection {
             site,
             org_id: d.org_id.filter(|s| !s.is_empty()),
             org_name: d.org_name.filter(|s| !s.is_empty()),
+            org_verified: d.org_verified,
             access_token: d.access_token,
             refresh_token: non_empty(d.refresh_token),
             token_type: "Bearer".into(),
@@ -174,16 +184,8 @@ impl Connection {
 
 /// Replace known secret values anywhere in an error's text. Bodies are already redacted heuristically;
 /// this catches the short or letter-only secrets the heuristic cannot recognise when a server echoes them.
-pub fn scrub(mut err: Error, secrets: &[&Secret]) -> Error {
-    for s in secrets.iter().filter(|s| s.expose().len() >= 4) {
-        let v = s.expose();
-        err.message = err.message.replace(v, "***");
-        err.hint = err.hint.replace(v, "***");
-        if let Some(b) = err.body.as_mut() {
-            *b = b.replace(v, "***");
-        }
-    }
-    err
+pub fn scrub(err: Error, secrets: &[&Secret]) -> Error {
+    crate::redact::scrub(err, &secrets.iter().map(|s| s.expose()).collect::<Vec<_>>())
 }
 
 /// Any Datadog API call with the connection's bearer token (`client.request()`).

@@ -39,6 +39,9 @@ codes! {
     RedirectUriMismatch => "redirect_uri_mismatch",
     InvalidCallback => "invalid_callback",
     AuthorizationExpired => "authorization_expired",
+    IssuerMismatch => "issuer_mismatch",
+    NoPendingAuthorization => "no_pending_authorization",
+    AuthorizationUsed => "authorization_used",
     // RFC 6749 §4.1.2.1 and §5.2 errors Datadog may send.
     AccessDenied => "access_denied",
     InvalidRequest => "invalid_request",
@@ -71,6 +74,8 @@ codes! {
     InvalidPayload => "invalid_payload",
     ItemTooLarge => "item_too_large",
     TimestampOutOfRange => "timestamp_out_of_range",
+    UnsupportedOnSite => "unsupported_on_site",
+    TracesNotEnabled => "traces_not_enabled",
     // Raised by the JS host, listed so the code table is complete in one place.
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
@@ -135,6 +140,10 @@ impl Error {
         self.body = Some(body.into());
         self
     }
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = hint.into();
+        self
+    }
     pub fn invalid_input(field: &str, message: impl Into<String>) -> Self {
         Error::new(ErrorCode::InvalidInput, message, format!("Check the `{field}` argument.")).with_field(field)
     }
@@ -147,6 +156,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Hints for the codes the JS host raises itself, so that their advice lives in the core like every other
+/// (the host asks with the `hostError` operation). `None` for codes the core raises with their own hint.
+pub fn host_hint(code: ErrorCode) -> Option<&'static str> {
+    Some(match code {
+        ErrorCode::AuthorizationUsed => "The authorization already completed (a reloaded or replayed callback page). Start again from the integration tile or your Connect button.",
+        ErrorCode::NoPendingAuthorization => "No pending authorization was found for this browser session (expired, already used, or another browser). Start the authorization again.",
+        ErrorCode::SecretInBrowser => "Exchange the code on your backend (DatadogClient on Node with clientSecret) and keep the secret there. If this really is a trusted, non-public context, pass allowSecretInBrowser: true.",
+        _ => return None,
+    })
+}
 
 /// Quote untrusted text in a message: bounded in length and stripped of control characters,
 /// so a megabyte-long or terminal-escaping input cannot turn an error into an attack.

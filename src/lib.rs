@@ -11,6 +11,8 @@ pub mod authorize;
 pub mod callback;
 #[cfg(feature = "client")]
 pub mod connection;
+#[cfg(feature = "client")]
+pub mod current_user;
 pub mod endpoints;
 pub mod error;
 pub mod http;
@@ -24,6 +26,8 @@ pub mod oauth_error;
 pub mod paginate;
 pub mod pkce;
 pub mod random;
+#[cfg(any(feature = "client", feature = "intake"))]
+pub mod redact;
 pub mod response;
 #[cfg(feature = "client")]
 pub mod retry;

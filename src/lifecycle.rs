@@ -9,6 +9,7 @@ use crate::http::HttpResponse;
 use crate::oauth_error::documented;
 use crate::response::redacted_excerpt;
 use crate::secret::Secret;
+use crate::site::Site;
 use crate::token::{self, ClientParams, ExchangeContext, TokenKind};
 use serde::Deserialize;
 use serde_json::Value;
@@ -34,17 +35,29 @@ impl Received {
 /// A network failure as a typed error. The TLS name mismatch is Datadog's documented symptom of a vanity
 /// host in an API URL, so it gets its own code; the text is quoted redacted (it may contain a URL with a key).
 pub fn classify_network_error(message: &str) -> Error {
-    let said = quote(&redacted_excerpt(message));
+    classify_network_error_at(message, None)
+}
+
+/// `classify_network_error` for a request to `host`, which the message names: host names are not secrets, and
+/// "could not reach api.us3.datadoghq.com" is what the reader needs (the heuristic alone would turn it into `***`).
+pub fn classify_network_error_at(message: &str, host: Option<&str>) -> Error {
+    let host = host.filter(|h| !h.is_empty() && h.len() <= 253 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)));
+    let said = match host {
+        // The host is set aside before the heuristic runs and put back after it.
+        Some(h) => quote(&redacted_excerpt(&message.replace(h, "\u{fffc}")).replace('\u{fffc}', h)),
+        None => quote(&redacted_excerpt(message)),
+    };
+    let at = host.map(|h| format!(" at {h}")).unwrap_or_default();
     let lower = message.to_ascii_lowercase();
     if let Some((code @ ErrorCode::CertificateMismatch, hint)) = documented(message) {
-        return Error::new(code, format!("the TLS certificate does not match the host: {said}"), hint);
+        return Error::new(code, format!("the TLS certificate does not match the host{at}: {said}"), hint);
     }
     if lower.contains("err_tls_cert_altname_invalid") || lower.contains("err_cert_common_name_invalid") {
-        return Error::new(ErrorCode::CertificateMismatch, format!("the TLS certificate does not match the host: {said}"), documented("does not match certificate's altnames").map_or("", |d| d.1));
+        return Error::new(ErrorCode::CertificateMismatch, format!("the TLS certificate does not match the host{at}: {said}"), documented("does not match certificate's altnames").map_or("", |d| d.1));
     }
     Error::new(
         ErrorCode::NetworkError,
-        format!("Datadog could not be reached: {said}"),
+        format!("Datadog could not be reached{at}: {said}"),
         "A network-level failure (DNS, TLS, connection reset, timeout, or in a browser a CORS refusal: Datadog's token \
          endpoint is meant for your server, not the browser). The request's outcome is unknown; retryDecision() says whether to resend it.",
     )
@@ -83,6 +96,9 @@ struct ClientConnArgs {
     connection: ConnectionData,
     #[serde(default)]
     token: Option<String>,
+    /// The revocation's fallback form (policy 5): the access token as well.
+    #[serde(default)]
+    bearer: bool,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +120,27 @@ struct ResponseArgs {
     connection: Option<ConnectionData>,
     #[serde(default)]
     client_secret: Option<Secret>,
+    /// parseRevokeResponse: this answers the bearer fallback.
+    #[serde(default)]
+    bearer: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CurrentUserArgs {
+    /// Absent or null when the request got no answer at all: the org stays unverified.
+    #[serde(default)]
+    response: Option<Received>,
+    connection: ConnectionData,
+    #[serde(default)]
+    previous: Option<ConnectionData>,
+}
+
+#[derive(Deserialize)]
+struct HostErrorArgs {
+    code: String,
+    #[serde(default)]
+    message: Option<String>,
 }
 
 fn scrub_secret(r: Result<Value>, secret: &Option<Secret>) -> Result<Value> {
@@ -122,15 +159,52 @@ struct ApiArgs {
 struct MessageArgs {
     #[serde(alias = "networkError")]
     message: String,
+    /// The request that failed (`url` at least): its host is named in the message.
+    #[serde(default)]
+    request: Option<UrlOnly>,
+}
+
+#[derive(Deserialize)]
+struct UrlOnly {
+    #[serde(default)]
+    url: String,
+}
+
+/// The caller's custom sites (`sites`), the only ones a stored connection may name besides the nine.
+fn allowed_sites(args: &Value) -> Result<Vec<Site>> {
+    match args.get("sites") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(v) => crate::site::allowlist(&input::<Vec<Site>>("sites", v)?),
+    }
 }
 
 /// Stored connections are checked with typed errors (`invalid_site`, `site_mismatch`), not serde's.
-fn conn(d: ConnectionData) -> Result<Connection> {
-    Connection::try_from(d).map_err(|e| if e.field.is_none() { e.with_field("connection") } else { e })
+fn load(sites: &[Site], d: ConnectionData) -> Result<Connection> {
+    Connection::load(d, sites).map_err(|e| if e.field.is_none() { e.with_field("connection") } else { e })
+}
+
+/// An error raised by the JS host, with its hint from the core's table.
+fn host_error(a: HostErrorArgs) -> Result<Error> {
+    let code = ErrorCode::from_str(&a.code).filter(|c| crate::error::host_hint(*c).is_some()).ok_or_else(|| Error::invalid_input("code", format!("{} is not a code the host raises", quote(&a.code))))?;
+    Ok(Error::new(code, a.message.unwrap_or_else(|| code.as_str().replace('_', " ")), crate::error::host_hint(code).unwrap_or_default()))
+}
+
+fn host_of(url: &str) -> Option<String> {
+    crate::uri::Uri::parse(url).ok().map(|u| u.origin()).and_then(|o| o.split_once("://").map(|(_, h)| h.to_string()))
 }
 
 /// Run a lifecycle operation; `None` when `op` is not one of ours.
 pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
+    // Connection-free operations never read `sites`, and other modules' operations are not ours to judge.
+    const WITH_SITES: &[&str] = &[
+        "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
+        "currentUserRequest", "parseCurrentUserResponse", "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse",
+    ];
+    let sites = match if WITH_SITES.contains(&op) { allowed_sites(args) } else { Ok(Vec::new()) } {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    let conn = |d: ConnectionData| load(&sites, d);
     let r = match op {
         "parseConnection" => input::<ConnArgs>(op, args).and_then(|a| out(conn(a.connection)?)),
         "refreshDue" => input::<DueArgs>(op, args).and_then(|a| out(conn(a.connection)?.refresh_due(a.now, a.margin_ms.unwrap_or(DEFAULT_REFRESH_MARGIN_MS)))),
@@ -144,12 +218,24 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
             .and_then(|a| scrub_secret(a.response.response().and_then(|r| token::parse_refresh_response(r, &conn(a.connection)?, a.now)).and_then(out), &a.client_secret)),
         "revokeRequest" => input::<ClientConnArgs>(op, args).and_then(|a| {
             let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
-            out(token::revoke_request(&a.client, &conn(a.connection)?, kind)?)
+            out(token::revoke_request(&a.client, &conn(a.connection)?, kind, a.bearer)?)
         }),
         "parseRevokeResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
             let c = a.connection.map(conn).transpose()?;
-            scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref())).and_then(out), &a.client_secret)
+            scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref(), a.bearer)).and_then(out), &a.client_secret)
         }),
+        "currentUserRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::current_user::current_user_request(&conn(a.connection)?)?)),
+        "parseCurrentUserResponse" => input::<CurrentUserArgs>(op, args).and_then(|a| {
+            // The grant is already issued (its code spent): a `previous` that does not load (a tampered row, a site
+            // not allowed) lends nothing instead of losing the new connection.
+            let previous = a.previous.and_then(|p| conn(p).ok());
+            let resp = match &a.response {
+                Some(Received::Response(r)) => Some(r),
+                _ => None,
+            };
+            out(crate::current_user::apply_current_user(resp, &conn(a.connection)?, previous.as_ref()))
+        }),
+        "hostError" => input::<HostErrorArgs>(op, args).and_then(host_error).and_then(out),
         "apiKeyRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&conn(a.connection)?)?)),
         "parseApiKeyResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &conn(a.connection)?, a.now)?)),
         "apiRequest" => input::<ApiArgs>(op, args).and_then(|a| out(conn(a.connection)?.api_request(&a.call)?)),
@@ -160,7 +246,10 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
         "nextPage" => input::<crate::paginate::PageArgs>(op, args).and_then(|a| out(crate::paginate::next_page(&a)?)),
         "retryDecision" => input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?)),
         // A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
-        "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| out(classify_network_error(&a.message))),
+        "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| {
+            let e = classify_network_error_at(&a.message, a.request.and_then(|r| host_of(&r.url)).as_deref());
+            out(crate::redact::scrub_args(e, args))
+        }),
         _ => return None,
     };
     Some(r)
@@ -179,6 +268,16 @@ mod tests {
         let e = classify_network_error("fetch failed https://x/?api_key=0123456789abcdef0123456789abcdef");
         assert_eq!(e.code, ErrorCode::NetworkError);
         assert!(!e.message.contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn host_raised_codes_take_their_hint_from_the_core() {
+        let e = host_error(HostErrorArgs { code: "authorization_used".into(), message: None }).unwrap();
+        assert_eq!(e.code, ErrorCode::AuthorizationUsed);
+        assert!(e.hint.contains("Start again from the integration tile or your Connect button"), "{}", e.hint);
+        let v = dispatch("hostError", &json!({"code": "authorization_used", "message": "the authorization already completed"})).unwrap().unwrap();
+        assert_eq!((v["code"].as_str(), v["message"].as_str()), (Some("authorization_used"), Some("the authorization already completed")));
+        assert_eq!(dispatch("hostError", &json!({"code": "invalid_grant"})).unwrap().unwrap_err().code, ErrorCode::InvalidInput, "only host-raised codes");
     }
 
     #[test]

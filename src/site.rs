@@ -27,13 +27,13 @@ pub const SITES: [SiteInfo; 9] = [
     SiteInfo { id: "ap2", name: "AP2", site: "ap2.datadoghq.com", app_host: "ap2.datadoghq.com", location: "Australia", aliases: &[] },
     SiteInfo { id: "uk1", name: "UK1", site: "uk1.datadoghq.com", app_host: "uk1.datadoghq.com", location: "UK", aliases: &["uk"] },
     SiteInfo { id: "us1-fed", name: "US1-FED", site: "ddog-gov.com", app_host: "app.ddog-gov.com", location: "US (GovCloud)", aliases: &["gov", "us1fed"] },
-    SiteInfo { id: "us2-fed", name: "US2-FED", site: "us2.ddog-gov.com", app_host: "us2.ddog-gov.com", location: "US (GovCloud)", aliases: &["us2fed"] },
+    SiteInfo { id: "us2-fed", name: "US2-FED", site: "us2.ddog-gov.com", app_host: "us2.ddog-gov.com", location: "US (GovCloud)", aliases: &["us2fed", "gov2"] },
 ];
 
 /// A resolved site: the descriptor the JS API hands out. API hosts always come from `site` (the canonical
 /// site parameter, Datadog's `domain`); only `authorize_origin` may point at a vanity host.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -109,6 +109,14 @@ pub fn mismatch_error(a: &Site, b: &Site, what: &str) -> Error {
     )
 }
 
+impl Site {
+    /// Whether Datadog documents an OTLP trace intake for this site (policy 10): every commercial site, none of
+    /// the gov sites. A custom site stands in for the built-in site with its site parameter.
+    pub fn has_otlp_intake(&self) -> bool {
+        !SITES.iter().any(|i| i.site == self.site && i.id.ends_with("-fed"))
+    }
+}
+
 /// All nine built-in sites, in table order.
 pub fn sites() -> Vec<Site> {
     SITES.iter().map(Site::known).collect()
@@ -153,14 +161,25 @@ pub fn resolve_site(input: &str) -> Result<Site> {
 }
 
 /// Resolve text against the built-in table and, first, against custom sites the caller configured
-/// explicitly. Custom sites match only exactly (site parameter, app origin or API origin).
+/// explicitly. Custom sites match only exactly (site parameter, app origin or API origin). What a user types or
+/// pastes: an https web address may carry a path, query or fragment (its origin decides).
 pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
+    resolve(input, custom, true)
+}
+
+/// `resolve_site_in` for what Datadog sends (onboarding and callback parameters): origins only, no path.
+pub fn resolve_site_strict(input: &str, custom: &[Site]) -> Result<Site> {
+    resolve(input, custom, false)
+}
+
+fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(invalid(input, "it is empty"));
     }
-    if trimmed.len() > 300 {
-        return Err(invalid(input, "it is too long for a host name"));
+    // Room for a pasted web address with its path; the host part is still held to DNS limits below.
+    if trimmed.len() > 2048 {
+        return Err(invalid(input, "it is too long"));
     }
     if let Some(s) = custom.iter().find(|s| {
         let t = trimmed.trim_end_matches('/');
@@ -184,6 +203,12 @@ pub fn resolve_site_in(input: &str, custom: &[Site]) -> Result<Site> {
         &lower
     };
     let host = rest.strip_suffix('/').unwrap_or(rest);
+    // A pasted web address (`https://app.datadoghq.eu/apm/home?x#y`): its origin decides. Only for an explicit
+    // https URL; userinfo (`@`), backslashes and ports are still left in the host, and fail its check.
+    let host = match host.find(['/', '?', '#']) {
+        Some(i) if pasted && lower.starts_with("https://") => &host[..i],
+        _ => host,
+    };
     if host.bytes().any(|b| b == b':') {
         return Err(invalid(input, "ports and IP addresses are not accepted"));
     }
@@ -283,20 +308,43 @@ pub fn custom_site(spec: &CustomSiteSpec) -> Result<Site> {
     })
 }
 
-/// A site given back to us as a descriptor (from `sites()`, `resolveSite()` or a stored pending object):
-/// rebuilt from its parts so that a tampered descriptor cannot smuggle in a foreign host.
-pub fn from_descriptor(d: &Site, custom: &[Site]) -> Result<Site> {
+/// A custom descriptor rebuilt through the custom-site rules, without asking whether it is allowed: for the caller's
+/// own allowlist (`sites: [...]`), which is what every other descriptor is checked against.
+pub fn rebuild_custom(d: &Site) -> Result<Site> {
+    custom_site(&CustomSiteSpec {
+        id: Some(d.id.clone()),
+        name: Some(d.name.clone()),
+        site: d.site.clone(),
+        app_origin: d.app_origin.clone(),
+        api_origin: d.api_origin.clone(),
+        logs_origin: Some(d.logs_origin.clone()),
+        event_intake_origin: Some(d.event_intake_origin.clone()),
+        otlp_origin: Some(d.otlp_origin.clone()),
+    })
+}
+
+/// The caller's allowlist of custom sites (`sites: [...]`, from customSite()), each rebuilt through the custom-site rules.
+pub fn allowlist(sites: &[Site]) -> Result<Vec<Site>> {
+    sites
+        .iter()
+        .map(|d| if d.custom { rebuild_custom(d) } else { Err(invalid(&d.site, "not a custom site")) })
+        .collect()
+}
+
+/// A site given back to us as a descriptor (from `sites()`, `resolveSite()`, a pending authorization or a stored
+/// connection): identified by its site parameter and rebuilt from the table, so a tampered descriptor cannot smuggle
+/// in a foreign host. A custom descriptor is honoured only when it is one of `allowed` (the caller's own `sites`),
+/// origins and all: otherwise anyone who can hand us a descriptor could send secrets to any https host.
+pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
     if d.custom {
-        let rebuilt = custom_site(&CustomSiteSpec {
-            id: Some(d.id.clone()),
-            name: Some(d.name.clone()),
-            site: d.site.clone(),
-            app_origin: d.app_origin.clone(),
-            api_origin: d.api_origin.clone(),
-            logs_origin: Some(d.logs_origin.clone()),
-            event_intake_origin: Some(d.event_intake_origin.clone()),
-            otlp_origin: Some(d.otlp_origin.clone()),
-        })?;
+        let rebuilt = rebuild_custom(d)?;
+        let listed = allowed.iter().any(|s| {
+            [&s.site, &s.app_origin, &s.api_origin, &s.logs_origin, &s.event_intake_origin, &s.otlp_origin]
+                == [&rebuilt.site, &rebuilt.app_origin, &rebuilt.api_origin, &rebuilt.logs_origin, &rebuilt.event_intake_origin, &rebuilt.otlp_origin]
+        });
+        if !listed {
+            return Err(Error::new(ErrorCode::InvalidSite, "a custom site that is not in `sites`", "List it in `sites`; browsers send a site id."));
+        }
         return Ok(rebuilt);
     }
     let base = SITES
@@ -305,7 +353,7 @@ pub fn from_descriptor(d: &Site, custom: &[Site]) -> Result<Site> {
         .map(Site::known)
         .ok_or_else(|| invalid(&d.site, "unknown site parameter in descriptor"))?;
     if let Some(v) = &d.vanity {
-        let with = resolve_site_in(v, custom)?;
+        let with = resolve_site_strict(v, &[])?;
         if with.site != base.site {
             return Err(invalid(v, "the vanity host belongs to another site"));
         }

@@ -8,7 +8,7 @@ use crate::error::{quote, Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse, Replay};
 use crate::response::{http_error, parse_error_body, redacted_excerpt};
 use crate::secret::Secret;
-use crate::site::{self, Site};
+use crate::site::{self, Site, SiteInput};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -29,6 +29,10 @@ pub struct ExchangeParams {
     pub domain: String,
     #[serde(default)]
     pub sites: Vec<Site>,
+    /// The site the callback named (parseCallback's `site`), when passed along: it must be a built-in site or one
+    /// of `sites`, and the same site as `domain`.
+    #[serde(default)]
+    pub site: Option<SiteInput>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -64,7 +68,7 @@ fn secret_of(s: &Option<Secret>) -> Option<&str> {
 
 /// Caller-given custom sites are rebuilt from their parts, like any descriptor handed back to us.
 pub(crate) fn checked_sites(sites: &[Site]) -> Result<Vec<Site>> {
-    sites.iter().map(|s| site::from_descriptor(s, &[])).collect()
+    site::allowlist(sites)
 }
 
 fn token_post(site: &Site, pairs: &[(&str, &str)]) -> HttpRequest {
@@ -79,7 +83,14 @@ pub fn exchange_request(p: &ExchangeParams) -> Result<HttpRequest> {
     if p.code.is_empty() {
         return Err(Error::new(ErrorCode::MissingCode, "no authorization code was given", "Pass the `code` from parseCallback().").with_field("code"));
     }
-    let site = site::site_for_domain(&p.domain, &checked_sites(&p.sites)?)?.canonical();
+    let allowed = checked_sites(&p.sites)?;
+    let site = site::site_for_domain(&p.domain, &allowed)?.canonical();
+    if let Some(given) = &p.site {
+        let given = given.resolve(&allowed)?;
+        if !given.same_site(&site) {
+            return Err(site::mismatch_error(&given, &site, "the site and the domain given to the code exchange name different sites"));
+        }
+    }
     let mut pairs = vec![("grant_type", "authorization_code"), ("code", p.code.expose()), ("redirect_uri", redirect.as_str()), ("client_id", client_id)];
     if let Some(s) = secret_of(&p.client_secret) {
         pairs.push(("client_secret", s));
@@ -105,8 +116,11 @@ pub fn refresh_request(client: &ClientParams, conn: &Connection) -> Result<HttpR
     Ok(token_post(&conn.site, &pairs))
 }
 
-/// RFC 7009 revocation (policy 5): the refresh token by default, since revoking it ends the whole grant.
-pub fn revoke_request(client: &ClientParams, conn: &Connection, kind: Option<TokenKind>) -> Result<HttpRequest> {
+/// RFC 7009 revocation (policy 5): the refresh token by default, since revoking it ends the whole grant. Client
+/// credentials go in the form body and nothing else authenticates the request (RFC 6749 §2.3: one method only, and
+/// a strict server refuses a second). `bearer` is the fallback in the form of Datadog's documented example (the
+/// access token as well), sent only when the first answer asked for it (`Revoked::retry_with_bearer`).
+pub fn revoke_request(client: &ClientParams, conn: &Connection, kind: Option<TokenKind>, bearer: bool) -> Result<HttpRequest> {
     let client_id = crate::authorize::check_client_id(&client.client_id)?;
     let has_refresh = conn.refresh_token.as_ref().is_some_and(|t| !t.is_empty());
     let kind = kind.unwrap_or(if has_refresh { TokenKind::Refresh } else { TokenKind::Access });
@@ -128,10 +142,9 @@ pub fn revoke_request(client: &ClientParams, conn: &Connection, kind: Option<Tok
     }
     pairs.push(("token", token));
     pairs.push(("token_type_hint", hint));
-    let mut req = HttpRequest::new("POST", conn.site.revoke_url(), Replay::Retry).header("accept", "application/json").form_body(&pairs);
-    // Datadog's example sends the bearer too; whether it is needed is unconfirmed, and it does no harm.
-    if let Ok(b) = conn.bearer() {
-        req = req.header("authorization", b);
+    let req = HttpRequest::new("POST", conn.site.revoke_url(), Replay::Retry).header("accept", "application/json").form_body(&pairs);
+    if bearer {
+        return Ok(req.header("authorization", conn.bearer()?));
     }
     Ok(req)
 }
@@ -260,34 +273,30 @@ pub struct ExchangeContext {
     pub code_verifier: Option<Secret>,
 }
 
-/// The code-exchange answer as a new Connection. A `previous` connection of the same site and org (a user
-/// authorizing again) lends what the answer lacks: its scopes, org name, and the marketplace key, which
-/// Datadog shows only once and would otherwise be lost.
+/// The code-exchange answer as a new Connection, with a fresh id. Nothing is carried over from `previous` (it only
+/// lends its secrets to the scrubbing): a stored connection must never pass its id, refresh token or API key to a new
+/// grant on the strength of an org id from the callback, which the user can edit (policy 14). A carry-over needs the
+/// org verified first: see `apply_current_user`.
 pub fn parse_token_response(resp: &HttpResponse, ctx: &ExchangeContext, previous: Option<&Connection>) -> Result<Connection> {
     let site = site::site_for_domain(&ctx.domain, &checked_sites(&ctx.sites)?)?.canonical();
     let mut secrets: Vec<&Secret> = previous.map(Connection::secrets).unwrap_or_default();
     secrets.extend([&ctx.client_secret, &ctx.code, &ctx.code_verifier].into_iter().flatten());
     let g = read_grant(resp, ctx.now).map_err(|e| scrub(e, &secrets))?;
-    let org_id = ctx.org_id.clone().filter(|s| !s.is_empty());
-    let prev = previous.filter(|p| p.site.same_site(&site) && (org_id.is_none() || p.org_id.is_none() || p.org_id == org_id));
-    let id = match prev.and_then(|p| p.id.clone()) {
-        Some(id) => id,
-        None => crate::pkce::base64url(&crate::random::bytes::<16>()?),
-    };
     Ok(Connection {
-        id: Some(id),
+        id: Some(crate::pkce::base64url(&crate::random::bytes::<16>()?)),
         domain: site.site.clone(),
         site,
-        org_id: org_id.or_else(|| prev.and_then(|p| p.org_id.clone())),
-        org_name: ctx.org_name.clone().filter(|s| !s.is_empty()).or_else(|| prev.and_then(|p| p.org_name.clone())),
+        org_id: ctx.org_id.clone().filter(|s| !s.is_empty()),
+        org_name: ctx.org_name.clone().filter(|s| !s.is_empty()),
+        org_verified: false,
         access_token: g.access_token,
-        refresh_token: g.refresh_token.or_else(|| prev.and_then(|p| p.refresh_token.clone())),
+        refresh_token: g.refresh_token,
         token_type: "Bearer".into(),
         expires_at: g.expires_at,
-        scopes: g.scopes.or_else(|| prev.map(|p| p.scopes.clone())).unwrap_or_default(),
-        api_key: prev.and_then(|p| p.api_key.clone()),
-        api_key_info: prev.and_then(|p| p.api_key_info.clone()),
-        created_at: prev.map_or(ctx.now, |p| p.created_at),
+        scopes: g.scopes.unwrap_or_default(),
+        api_key: None,
+        api_key_info: None,
+        created_at: ctx.now,
         updated_at: ctx.now,
     })
 }
@@ -319,15 +328,31 @@ pub fn parse_refresh_response(resp: &HttpResponse, conn: &Connection, now: u64) 
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Revoked {
     pub revoked: bool,
+    /// The answer asks for a bearer token: send the request once more with `bearer: true` (policy 5).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retry_with_bearer: bool,
 }
 
-/// RFC 7009 §2.2: 200 also for a token that was already invalid, so any 2xx means "gone".
-pub fn parse_revoke_response(resp: &HttpResponse, conn: Option<&Connection>) -> Result<Revoked> {
+/// Whether a refused revocation asks for the access token: a 401, or a 400 `invalid_request` that names the
+/// authorization (Datadog's example sends `Authorization: Bearer`; RFC 7009 servers do not need it).
+fn asks_for_bearer(resp: &HttpResponse) -> bool {
+    let eb = parse_error_body(&resp.body);
+    let said = format!("{} {} {}", eb.error.as_deref().unwrap_or_default(), eb.description.as_deref().unwrap_or_default(), eb.errors.join(" ")).to_ascii_lowercase();
+    resp.status == 401 || (resp.status == 400 && eb.error.as_deref() == Some("invalid_request") && (said.contains("authoriz") || said.contains("bearer")))
+}
+
+/// RFC 7009 §2.2: 200 also for a token that was already invalid, so any 2xx means "gone". `bearer_sent`: this answers
+/// the fallback, which is not repeated.
+pub fn parse_revoke_response(resp: &HttpResponse, conn: Option<&Connection>, bearer_sent: bool) -> Result<Revoked> {
     // A 2xx whose body is an OAuth error is still an error (the same tolerance as the token endpoint).
     if (200..300).contains(&resp.status) && parse_error_body(&resp.body).error.is_none() {
-        return Ok(Revoked { revoked: true });
+        return Ok(Revoked { revoked: true, retry_with_bearer: false });
+    }
+    if !bearer_sent && asks_for_bearer(resp) {
+        return Ok(Revoked { revoked: false, retry_with_bearer: true });
     }
     let mut e = http_error(resp);
     if resp.status == 401 && e.code == ErrorCode::Unauthorized {
@@ -362,6 +387,7 @@ mod tests {
             code_verifier: Secret::new("short-TOPSECRET"),
             domain: "datadoghq.eu".into(),
             sites: vec![],
+            site: None,
         };
         let e = exchange_request(&p).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidVerifier);
@@ -414,11 +440,16 @@ mod tests {
     fn revoke_defaults() {
         let c0 = parse_token_response(&resp(200, r#"{"access_token":"a1","refresh_token":"r1"}"#), &ctx(), None).unwrap();
         let client = ClientParams { client_id: "cid".into(), client_secret: None };
-        let r = revoke_request(&client, &c0, None).unwrap();
+        let r = revoke_request(&client, &c0, None, false).unwrap();
         assert_eq!(r.body.as_deref(), Some("client_id=cid&token=r1&token_type_hint=refresh_token"));
-        assert_eq!(r.headers["authorization"], "Bearer a1");
+        assert!(!r.headers.contains_key("authorization"), "RFC 7009: client credentials only");
+        assert_eq!(revoke_request(&client, &c0, None, true).unwrap().headers["authorization"], "Bearer a1");
         assert!(!TokenKind::parse("r1-secret").unwrap_err().message.contains("r1-secret"));
-        assert!(parse_revoke_response(&resp(200, ""), None).unwrap().revoked);
-        assert_eq!(parse_revoke_response(&resp(400, r#"{"error":"invalid_request"}"#), None).unwrap_err().code, ErrorCode::InvalidRequest);
+        assert!(parse_revoke_response(&resp(200, ""), None, false).unwrap().revoked);
+        assert_eq!(parse_revoke_response(&resp(400, r#"{"error":"invalid_request"}"#), None, false).unwrap_err().code, ErrorCode::InvalidRequest);
+        let ask = resp(400, r#"{"error":"invalid_request","error_description":"Missing Authorization header"}"#);
+        assert!(parse_revoke_response(&ask, None, false).unwrap().retry_with_bearer);
+        assert_eq!(parse_revoke_response(&ask, None, true).unwrap_err().code, ErrorCode::InvalidRequest, "the fallback is not repeated");
+        assert!(parse_revoke_response(&resp(401, ""), None, false).unwrap().retry_with_bearer);
     }
 }

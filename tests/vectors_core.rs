@@ -128,10 +128,19 @@ fn callbacks() {
             Some(id) => ok("resolveSite", json!({ "site": id })),
             None => Value::Null,
         };
-        let pending = json!({ "state": v["state"], "codeVerifier": "v".repeat(43), "site": site,
+        let mut pending = json!({ "state": v["state"], "codeVerifier": "v".repeat(43), "site": site,
             "redirectUri": v["redirectUri"], "clientId": "cid", "createdAt": created });
-        let now = created + case["ageMs"].as_u64().unwrap_or(1000);
-        let args = json!({ "url": case["url"], "pending": pending, "now": now });
+        for (k, val) in case["pendingPatch"].as_object().into_iter().flatten() {
+            pending[k] = val.clone();
+        }
+        // A negative age: the pending authorization claims to be from the future.
+        let now = (created as i64 + case["ageMs"].as_i64().unwrap_or(1000)) as u64;
+        let mut args = json!({ "url": case["url"], "pending": pending, "now": now, "sites": case["sites"].as_array().cloned().unwrap_or_default() });
+        match case["noPending"].as_str() {
+            Some("absent") => drop(args.as_object_mut().unwrap().remove("pending")),
+            Some(_) => args["pending"] = Value::Null,
+            None => {}
+        }
         if let Some(code) = case["error"].as_str() {
             assert_eq!(err_code("parseCallback", args), code, "{}", case["name"]);
         } else {
@@ -142,6 +151,9 @@ fn callbacks() {
             assert_eq!(got["site"]["id"], want["siteId"], "{}", case["name"]);
             assert_eq!(got["orgId"], want["orgId"], "{}", case["name"]);
             assert_eq!(got["orgName"], want["orgName"], "{}", case["name"]);
+            if let Some(st) = want.get("state") {
+                assert_eq!(&got["state"], st, "{}", case["name"]);
+            }
         }
     }
 }

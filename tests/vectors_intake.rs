@@ -261,4 +261,14 @@ fn intake_responses() {
     }
     let e = dispatch("parseIntakeResponse", json!({"kind": "metrics", "response": {"status": 429, "headers": {"X-RateLimit-Reset": "7"}, "body": ""}})).unwrap_err();
     assert_eq!(e.rate_limit.unwrap().reset, Some(7));
+    // Policy 10: the OTLP intake is gated per org; its 403 is traces_not_enabled (an Agent's 403 stays forbidden).
+    let e = dispatch("parseIntakeResponse", json!({"kind": "traces", "response": {"status": 403, "body": "{\"errors\":[\"Forbidden\"]}"}})).unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("traces_not_enabled", Some(403)));
+    assert!(e.hint.contains("enabled per org"), "{}", e.hint);
+    let e = dispatch("parseIntakeResponse", json!({"kind": "traces", "format": "agent", "response": {"status": 403, "body": ""}})).unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden");
+    // Exact redaction: a short API key or token the request carried, echoed in an error body, is removed by value.
+    let e = dispatch("parseIntakeResponse", json!({"kind": "logs", "connection": {"apiKey": "kk-short"}, "request": {"headers": {"dd-application-key": "app-9"}},
+        "response": {"status": 400, "body": "{\"errors\":[\"bad key kk-short / app-9\"]}"}})).unwrap_err();
+    assert!(!format!("{e:?}").contains("kk-short") && !format!("{e:?}").contains("app-9"), "{e:?}");
 }

@@ -94,9 +94,25 @@ fn expand(v: &Value, args: &mut Value, domain: &str) {
     }
 }
 
+/// token.json, and hardening.json with token.json's connection: both have the same sections and runners.
+fn token_files() -> [Value; 2] {
+    let token = load(include_str!("vectors/token.json"));
+    let mut hardening = load(include_str!("vectors/hardening.json"));
+    for k in ["connection", "connectionApiKey", "responseDefaults", "refreshDue"] {
+        hardening[k] = token[k].clone();
+    }
+    [token, hardening]
+}
+
 #[test]
 fn token_requests_for_every_site() {
-    let v = load(include_str!("vectors/token.json"));
+    for v in token_files() {
+        token_requests_in(&v);
+    }
+}
+
+fn token_requests_in(v: &Value) {
+    let v = v.clone();
     let sites = v["sites"].as_array().unwrap();
     assert_eq!(sites.len(), 9);
     for site in sites {
@@ -120,7 +136,7 @@ fn token_requests_for_every_site() {
 
 #[test]
 fn token_request_errors() {
-    let v = load(include_str!("vectors/token.json"));
+    for v in token_files() {
     for case in v["requestErrors"].as_array().unwrap() {
         let mut args = case["args"].clone();
         if case["op"] != "tokenRequest" {
@@ -129,11 +145,18 @@ fn token_request_errors() {
         let e = err(case["op"].as_str().unwrap(), args);
         assert_eq!(e.code.as_str(), case["code"].as_str().unwrap(), "{}: {}", case["name"], e.message);
     }
+    }
 }
 
 #[test]
 fn token_responses() {
-    let v = load(include_str!("vectors/token.json"));
+    for v in token_files() {
+        token_responses_in(&v);
+    }
+}
+
+fn token_responses_in(v: &Value) {
+    let v = v.clone();
     let defaults = &v["responseDefaults"];
     let domain = defaults["domain"].as_str().unwrap();
     for case in v["responses"].as_array().unwrap() {
@@ -162,12 +185,25 @@ fn token_responses() {
 
 #[test]
 fn network_errors_and_refresh_due() {
-    let v = load(include_str!("vectors/token.json"));
-    for case in v["networkErrors"].as_array().unwrap() {
-        let got = ok("classifyNetworkError", json!({ "message": case["message"] }));
-        assert_eq!(got["code"], case["code"], "{}", case["message"]);
-        assert!(!got["hint"].as_str().unwrap().is_empty());
+    for v in token_files() {
+        for case in v["networkErrors"].as_array().unwrap() {
+            let mut args = json!({ "message": case["message"] });
+            if !case["request"].is_null() {
+                args["request"] = case["request"].clone();
+            }
+            let got = ok("classifyNetworkError", args);
+            assert_eq!(got["code"], case["code"], "{}", case["message"]);
+            assert!(!got["hint"].as_str().unwrap().is_empty());
+            let message = got["message"].as_str().unwrap();
+            if let Some(want) = case["messageContains"].as_str() {
+                assert!(message.contains(want), "{}: {message}", case["message"]);
+            }
+            for lacks in case["messageLacks"].as_array().into_iter().flatten() {
+                assert!(!message.contains(lacks.as_str().unwrap()), "{}: {message}", case["message"]);
+            }
+        }
     }
+    let v = load(include_str!("vectors/token.json"));
     for case in v["refreshDue"].as_array().unwrap() {
         let conn = connection(&v, "datadoghq.com", &json!({ "expiresAt": case["expiresAt"] }));
         let mut args = json!({ "connection": conn, "now": case["now"] });

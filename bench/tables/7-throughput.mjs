@@ -202,7 +202,7 @@ export async function run() {
     // Connections through the library's own flow; the consent click-through is the sandbox testkit's.
     const connect = async (siteId) => {
       const site = siteOf(siteId);
-      const { url, pending } = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
+      const { url, pending } = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
       const u = new URL(url);
       const auth = await authorizeAs(sandboxForKit, siteId, { redirectUri: REDIRECT, state: u.searchParams.get("state"), challenge: u.searchParams.get("code_challenge") });
       if (!auth.redirect) throw new Error(`consent failed with ${auth.status}`);

@@ -322,7 +322,7 @@ test('refresh: rotation on issues a new refresh token and retires the old one', 
 
 test('refresh: rotation off omits refresh_token and keeps the old one valid', async () => {
   const s = await control(sb, 'POST', '/_sandbox/settings', { rotateRefreshTokens: false, accessTokenTtlSeconds: 120 });
-  assert.deepEqual(s.body, { accessTokenTtlSeconds: 120, rotateRefreshTokens: false, codeTtlSeconds: 60 });
+  assert.deepEqual(s.body, { accessTokenTtlSeconds: 120, rotateRefreshTokens: false, codeTtlSeconds: 60, currentUser: 'ok', revokeAuth: 'lenient' });
   const a = await codeFor('us2-fed');
   const t = (await exchange('us2-fed', a.code, a.verifier)).body;
   assert.equal(t.expires_in, 120);

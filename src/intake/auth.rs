@@ -9,12 +9,21 @@ use crate::secret::Secret;
 use crate::site::Site;
 use serde_json::{Map, Value};
 
-pub fn site(connection: &Map<String, Value>) -> Result<Site> {
+/// The connection's site, rebuilt; a custom site must be one of `allowed` (the caller's `sites`).
+pub fn site(connection: &Map<String, Value>, allowed: &[Site]) -> Result<Site> {
     let d = connection.get("site").filter(|v| v.is_object()).ok_or_else(|| {
         Error::invalid_input("connection.site", "`connection.site` is missing: pass the connection exchangeCode() returned")
     })?;
     let descriptor: Site = crate::api::input("connection.site", d)?;
-    crate::site::from_descriptor(&descriptor, &[])
+    crate::site::from_descriptor(&descriptor, allowed).map_err(|e| e.with_field("connection.site"))
+}
+
+/// The caller's custom sites (`sites` argument), rebuilt.
+pub fn allowed(args: &Map<String, Value>) -> Result<Vec<Site>> {
+    match args.get("sites") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(v) => crate::site::allowlist(&crate::api::input::<Vec<Site>>("sites", v)?),
+    }
 }
 
 /// A secret read from JSON. The value is never part of an error: a wrong type is reported by field name only.
@@ -98,7 +107,7 @@ mod tests {
         let mut d = serde_json::to_value(crate::site::resolve_site("eu1").unwrap()).unwrap();
         d["apiOrigin"] = json!("https://evil.example");
         d["logsOrigin"] = json!("https://evil.example");
-        let s = site(json!({ "site": d }).as_object().unwrap()).unwrap();
+        let s = site(json!({ "site": d }).as_object().unwrap(), &[]).unwrap();
         assert_eq!(s.api_origin, "https://api.datadoghq.eu");
         assert_eq!(s.logs_origin, "https://http-intake.logs.datadoghq.eu");
     }

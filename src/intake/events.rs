@@ -90,10 +90,17 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
     v::max_chars(title, 500, &format!("{field}.title"))?;
     let category = v::one_of(v::req_str(a, field, "category")?, &["change", "alert"], &format!("{field}.category"))?;
     opt_max(a, field, "message", 4000)?;
+    // Datadog's v2 model: `message` at least one character, `tags` (when present) at least one item.
+    if v::opt_str(a, field, "message")? == Some("") {
+        return Err(invalid(format!("{field}.message"), format!("{field}.message is empty; v2 events need at least one character"), "Leave `message` out, or give it text."));
+    }
     opt_max(a, field, "host", 255)?;
     opt_max(a, field, "aggregation_key", 100)?;
     v::opt_str(a, field, "integration_id")?;
     if let Some(tags) = v::opt_strings(a, field, "tags")? {
+        if tags.is_empty() {
+            return Err(invalid(format!("{field}.tags"), format!("{field}.tags is an empty list; v2 events need at least one tag when `tags` is given"), "Leave `tags` out, or give at least one tag."));
+        }
         if tags.len() > 100 {
             return Err(invalid(format!("{field}.tags"), format!("{field}.tags has {} tags; v2 events take at most 100", tags.len()), "Send fewer tags."));
         }

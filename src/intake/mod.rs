@@ -238,7 +238,7 @@ pub(crate) fn common<'a>(op: &str, args: &'a Value, default_compress: Compressio
         Some(Value::Object(c)) => c,
         _ => return Err(Error::invalid_input("connection", format!("{op}() needs `connection`, the object exchangeCode() returned"))),
     };
-    let site = auth::site(connection)?;
+    let site = auth::site(connection, &auth::allowed(args)?)?;
     let now_ms = match args.get("now").and_then(validate::as_int) {
         Some(n) if n >= 0 => n,
         _ => return Err(Error::invalid_input("now", format!("{op}() needs `now`, milliseconds since the epoch (Date.now())"))),
@@ -265,7 +265,15 @@ fn parse_intake_response(args: &Value) -> Result<Value> {
         return Err(Error::invalid_input("kind", format!("`kind` must be one of {}", KINDS.join(", "))));
     }
     if !(200..300).contains(&response.status) {
-        return Err(crate::response::http_error(&response));
+        let mut e = crate::response::http_error(&response);
+        // The OTLP intake is gated per org (policy 10): its 403 means "not enabled", not a bad key.
+        if kind == "traces" && response.status == 403 && args.get("format").and_then(Value::as_str) != Some("agent") {
+            e.code = ErrorCode::TracesNotEnabled;
+            e.hint = "Datadog refused the OTLP trace intake for this org: it is enabled per org. Ask Datadog support to enable OTLP trace \
+                      intake for the org, or send traces through a Datadog Agent ({ format: \"agent\", agentUrl })."
+                .into();
+        }
+        return Err(e);
     }
     let mut out = Map::new();
     out.insert("accepted".into(), Value::Bool(true));

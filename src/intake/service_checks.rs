@@ -67,8 +67,9 @@ fn parse(val: &Value, i: usize, now_ms: i64) -> Result<Check<'_>> {
 #[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     const OP: &str = "encodeServiceChecks";
-    // deflate (zlib) is what the Datadog Agent itself sends to /api/v1/check_run; gzip there is undocumented.
-    let c = common(OP, args, Compression::Deflate)?;
+    // Uncompressed unless asked (policy 13): Datadog's API definition of /api/v1/check_run declares no
+    // Content-Encoding. deflate (zlib) is what the Datadog Agent itself sends there, for who opts in.
+    let c = common(OP, args, Compression::None)?;
     let key = auth::api_key(c.connection)?;
     let checks = items(OP, args, "checks")?;
     let url = c.site.service_checks_url();
@@ -100,8 +101,10 @@ mod tests {
         let out = run(json!([{"check": "acme.up", "host_name": "h", "status": 0}]));
         let r = &out.batches[0].request;
         assert_eq!(r.url, "https://api.us5.datadoghq.com/api/v1/check_run");
-        assert_eq!(r.headers["content-encoding"], "deflate");
-        assert_eq!(r.compress.as_deref(), Some("deflate"));
+        assert!(!r.headers.contains_key("content-encoding"), "policy 13: uncompressed by default");
+        assert_eq!(r.compress, None);
+        let opted = encode(&json!({ "connection": { "site": crate::site::resolve_site("us5").unwrap(), "apiKey": "k" }, "now": NOW, "compress": "deflate", "checks": [{"check": "c", "host_name": "h", "status": 0}] })).unwrap();
+        assert_eq!(opted.batches[0].request.headers["content-encoding"], "deflate");
         assert_eq!(serde_json::from_str::<Value>(r.body.as_ref().unwrap()).unwrap(), json!([{"check": "acme.up", "host_name": "h", "status": 0, "tags": []}]));
     }
 

@@ -442,6 +442,13 @@ pub fn encode(args: &Value) -> Result<Encoded> {
     };
     // OTLP/HTTP receivers must accept gzip; the Agent's v0.3 endpoint documents no encoding, so plain by default.
     let c = common(OP, args, if format == Format::Otlp { Compression::Gzip } else { Compression::None })?;
+    if format == Format::Otlp && !c.site.has_otlp_intake() {
+        return Err(Error::new(
+            ErrorCode::UnsupportedOnSite,
+            format!("Datadog documents no OTLP trace intake on {} ({})", c.site.name, c.site.site),
+            "On the gov sites send traces through a Datadog Agent instead: submitTraces(conn, traces, { format: \"agent\", agentUrl }).",
+        ));
+    }
     let (url, key) = match format {
         Format::Otlp => (c.site.otlp_traces_url(), Some(auth::api_key(c.connection)?)),
         Format::Agent => (agent_url(args)?, None),

@@ -103,11 +103,16 @@ test("every site: one submission of each data type arrives as sent", async (t) =
         { trace_id: "12345678901234567890", span_id: "1", parent_id: "0", name: "web.request", resource: "GET /", service: "acme", type: "web", start, duration: 1500, meta: { env: "test" }, metrics: { _sampling_priority_v1: 1 } },
         { trace_id: "12345678901234567890", span_id: "2", parent_id: "1", name: "db.query", resource: "SELECT 1", service: "acme-db", type: "db", start, duration: 500 },
       ]];
-      assertComplete(await client.submitTraces(conn, traces), 1);
-      const otlp = (await received(sb, "otlp_traces", org)).items;
-      const spans = otlp.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
-      assert.deepEqual(spans.map((sp) => sp.name).sort(), ["db.query", "web.request"]);
-      assert.ok(spans.every((sp) => BigInt(`0x${sp.traceId}`) === 12345678901234567890n), "the 64-bit trace id survives");
+      if (s.id.endsWith("-fed")) {
+        // Policy 10: Datadog documents no OTLP intake on the gov sites (harden.test.mjs covers it in full).
+        await h.rejects(client.submitTraces(conn, traces), "unsupported_on_site");
+      } else {
+        assertComplete(await client.submitTraces(conn, traces), 1);
+        const otlp = (await received(sb, "otlp_traces", org)).items;
+        const spans = otlp.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+        assert.deepEqual(spans.map((sp) => sp.name).sort(), ["db.query", "web.request"]);
+        assert.ok(spans.every((sp) => BigInt(`0x${sp.traceId}`) === 12345678901234567890n), "the 64-bit trace id survives");
+      }
 
       const agentBefore = (await received(sb, "agent_traces")).items.length;
       assertComplete(await client.submitTraces(conn, traces, { format: "agent", agentUrl: sb.agentOrigin }), 1);

@@ -213,7 +213,7 @@ after(async () => {
 test("code replay: parsing a callback twice is fine, Datadog (the sandbox) refuses the second exchange", async () => {
   const site = siteOf("eu1");
   const { client } = makeClient(sites);
-  const { url, pending } = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
+  const { url, pending } = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
   const u = new URL(url);
   const auth = await authorizeAs(sb, "eu1", { redirectUri: REDIRECT, state: u.searchParams.get("state"), challenge: u.searchParams.get("code_challenge") });
   assert.ok(auth.redirect, `consent failed with ${auth.status}`);
@@ -231,8 +231,8 @@ test("code replay: parsing a callback twice is fine, Datadog (the sandbox) refus
 
 test("state replay: a real callback for one authorization is refused by another", async () => {
   const site = siteOf("us3");
-  const a = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
-  const b = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
+  const a = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
+  const b = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
   const u = new URL(a.url);
   const auth = await authorizeAs(sb, "us3", { redirectUri: REDIRECT, state: u.searchParams.get("state"), challenge: u.searchParams.get("code_challenge") });
   assert.ok(auth.redirect);

@@ -34,10 +34,10 @@ test("custom sites: http only on loopback, never from resolveSite text", () => {
   assert.throws(() => esm.resolveSite("http://127.0.0.1:9001"), { code: "invalid_site" });
   // Explicitly configured, it resolves and drives the flow.
   assert.equal(esm.resolveSite("http://127.0.0.1:9001", { sites: [local] }).id, "sandbox-eu1");
-  const { url, pending } = esm.startAuthorization({ clientId: "c", redirectUri: "http://127.0.0.1:7000/cb", site: local });
+  const { url, pending } = esm.startAuthorization({ clientId: "c", redirectUri: "http://127.0.0.1:7000/cb", site: local, sites: [local] });
   assert.ok(url.startsWith("http://127.0.0.1:9001/oauth2/v1/authorize?"));
   const cb = `http://127.0.0.1:7000/cb?code=abc&state=${pending.state}&domain=datadoghq.eu&site=http%3A%2F%2F127.0.0.1%3A9001`;
-  const r = esm.parseCallback(cb, pending);
+  const r = esm.parseCallback(cb, pending, { sites: [local] });
   assert.equal(r.site.apiOrigin, "http://127.0.0.1:9002");
   const onb = esm.parseOnboardingUrl("http://127.0.0.1:7000/onboard?site=http%3A%2F%2F127.0.0.1%3A9001&domain=datadoghq.eu", { sites: [local] });
   assert.equal(onb.site.id, "sandbox-eu1");
@@ -82,5 +82,5 @@ test("errors never carry the verifier", () => {
 test("bad arguments are typed errors, not crashes", () => {
   assert.throws(() => esm.startAuthorization({}), { code: "invalid_input" });
   assert.throws(() => esm.startAuthorization({ clientId: 5, redirectUri: "https://x.example/cb" }), { code: "invalid_input" });
-  assert.throws(() => esm.parseCallback("https://x.example/cb", null), { code: "invalid_input" });
+  assert.throws(() => esm.parseCallback("https://x.example/cb", null), { code: "no_pending_authorization" });
 });

@@ -104,7 +104,7 @@ export function makeClient(sites, h, opts = {}) {
 
 /** The whole authorization: startAuthorization → consent click-through → parseCallback → exchangeCode. */
 export async function connect(sb, client, site, h) {
-  const { url, pending } = startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
+  const { url, pending } = startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
   h?.secret(pending.codeVerifier);
   const u = new URL(url);
   const auth = await authorizeAs(sb, site.id.replace(/^sandbox-/, ""), {

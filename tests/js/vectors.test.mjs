@@ -83,12 +83,15 @@ test("startAuthorization: right host and parameters on every site", () => {
 test("parseCallback and parseOnboardingUrl vectors", () => {
   const v = vec("callbacks.json");
   for (const c of v.callbacks) {
-    const pending = { state: v.state, codeVerifier: "v".repeat(43), site: c.pendingSite ? dd.resolveSite(c.pendingSite) : null,
-      redirectUri: v.redirectUri, clientId: "cid", createdAt: Date.now() - (c.ageMs ?? 1000) };
+    let pending = { state: v.state, codeVerifier: "v".repeat(43), site: c.pendingSite ? dd.resolveSite(c.pendingSite) : null,
+      redirectUri: v.redirectUri, clientId: "cid", createdAt: Date.now() - (c.ageMs ?? 1000), ...c.pendingPatch };
+    if (c.noPending) pending = c.noPending === "null" ? null : undefined;
+    const opts = { sites: c.sites ?? [] };
     if (c.error) {
-      assert.equal(codeOf(() => dd.parseCallback(c.url, pending)), c.error, c.name);
+      assert.equal(codeOf(() => dd.parseCallback(c.url, pending, opts)), c.error, c.name);
     } else {
-      const r = dd.parseCallback(c.url, pending);
+      const r = dd.parseCallback(c.url, pending, opts);
+      if (c.expect.state) assert.equal(r.state, c.expect.state, c.name);
       assert.equal(r.code, c.expect.code, c.name);
       assert.equal(r.domain, c.expect.domain, c.name);
       assert.equal(r.site.id, c.expect.siteId, c.name);
