@@ -110,7 +110,8 @@ export type ErrorCode =
   | "unauthorized" | "forbidden" | "not_found" | "bad_request" | "api_key_exists" | "payload_too_large" | "request_timeout"
   | "rate_limited" | "certificate_mismatch" | "invalid_response" | "http_error" | "missing_api_key" | "missing_refresh_token"
   | "missing_access_token" | "token_revoked" | "invalid_payload" | "item_too_large" | "timestamp_out_of_range"
-  | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready";
+  | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready"
+  | "unexpected_redirect" | "response_too_large" | "internal_error" | "exchange_interrupted";
 
 export declare class DatadogError extends Error {
   name: "DatadogError";
@@ -125,6 +126,11 @@ export declare class DatadogError extends Error {
   retryAfterMs?: number;
   rateLimit?: RateLimit;
   index?: number;
+  /**
+   * True when the request may have been processed although no usable answer came (no response, a timeout, or a
+   * single-use request answered 408/5xx): do not resend what it carried without checking first.
+   */
+  outcomeUnknown?: boolean;
   static is(err: unknown, code?: string): err is DatadogError;
   toJSON(): Record<string, unknown>;
 }

@@ -30,6 +30,8 @@ export interface SelectEntry {
   index: number;
   start?: number | null;
   end?: number | null;
+  /** This item's index in your own list, when `items` holds only the selected ones: answers and error paths use it. */
+  origin?: number;
 }
 
 export interface EncodedBatches {

@@ -319,7 +319,7 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
 
 /// Run one operation on JSON arguments, giving `{"ok": ...}` as JSON text. Unknown operations are an error.
 fn run(op: &str, json: &str) -> Result<String> {
-    const AUTH_OPS: &[&str] = &["sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback"];
+    const AUTH_OPS: &[&str] = &["sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback", "hostError"];
     if !AUTH_OPS.contains(&op) {
         return sub_dispatch(op, json).unwrap_or_else(|| {
             Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))
@@ -351,6 +351,8 @@ fn run(op: &str, json: &str) -> Result<String> {
             let opts = crate::callback::CallbackOptions { sites: custom_sites(&f)?, max_age_ms: f.opt_u64("maxAgeMs")? };
             ok(crate::callback::parse_callback(f.str("url")?, &pending, f.u64("now")?, &opts)?)
         }
+        // The typed error for a failure the JS host detected itself, as the result for the host to throw.
+        "hostError" => ok(crate::error::host_error(f.str("code")?, f.opt_str("detail")?.unwrap_or_default()).ok_or_else(|| f.err("code", "a code the host raises"))?),
         _ => unreachable!("listed in AUTH_OPS"),
     }
 }
@@ -386,3 +388,4 @@ pub fn dispatch(op: &str, args: Value) -> Result<Value> {
     let mut v = read_output(&text)?;
     Ok(v["ok"].take())
 }
+
