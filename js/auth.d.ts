@@ -135,6 +135,12 @@ export declare class DatadogError extends Error {
   toJSON(): Record<string, unknown>;
 }
 
+/**
+ * Diagnostics: makes the wasm core trap on purpose (`kind` first; other fields may follow), to check that a
+ * deployment recovers. Always throws: `internal_error`, after which the core is rebuilt and later calls work.
+ */
+export declare function __trap(args: { kind: "unreachable" | "oom"; [more: string]: unknown }): never;
+
 /** Resolved once the wasm core is loaded (it already is when an import completes). */
 export declare const ready: Promise<void>;
 

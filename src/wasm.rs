@@ -40,7 +40,8 @@ fn trap(json: &str) -> String {
         loop {
             // SAFETY: a non-zero size; the blocks are leaked on purpose and die with the instance.
             // What `handle_alloc_error` ends in with panic = "abort", without linking std's stderr report.
-            if unsafe { std::alloc::alloc(layout) }.is_null() {
+            // black_box: an allocation nobody uses may otherwise be elided (and assumed to succeed): an endless loop.
+            if std::hint::black_box(unsafe { std::alloc::alloc(layout) }).is_null() {
                 core::arch::wasm32::unreachable()
             }
         }
