@@ -62,7 +62,7 @@ after(() => {
 
 test("the tarball holds dist/ and the README, nothing else", () => {
   const files = run("tar", ["-tzf", tarball]).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
-  for (const f of files) assert.ok(f === "package.json" || f === "README.md" || f === "LICENSE" || f.startsWith("dist/"), `unexpected file in the package: ${f}`);
+  for (const f of files) assert.ok(f === "package.json" || f === "README.md" || f === "LICENSE" || f === "LICENSE-MIT" || f === "LICENSE-APACHE" || f.startsWith("dist/"), `unexpected file in the package: ${f}`);
   for (const f of ["dist/node.mjs", "dist/node.cjs", "dist/browser.mjs", "dist/auth.mjs", "dist/index.d.ts", "dist/datadog_oauth_wasm_bg.wasm"]) {
     assert.ok(files.includes(f), `${f} is missing from the package`);
   }
