@@ -141,6 +141,19 @@ test("item 8: a Retry-After beyond the call's deadline fails at once with retryA
   }
 });
 
+test("item 8: an X-RateLimit-Reset beyond the deadline fails at once too, with retryAfterMs from it", async () => {
+  const srv = await start((req, res) => { res.writeHead(429, { "x-ratelimit-reset": "90", "x-ratelimit-remaining": "0" }); res.end('{"errors":["Rate limit exceeded"]}'); });
+  const site = siteAt(srv.origin);
+  const { conn } = connectionOn(site);
+  const sleeps = [];
+  const e = await rejection(clientFor(site, { sleep: async (ms) => { sleeps.push(ms); } }).request(conn, { method: "GET", path: "/api/v1/validate" }));
+  assert.equal(e.code, "rate_limited");
+  assert.equal(e.retryAfterMs, 90_000);
+  assert.equal(e.rateLimit.reset, 90);
+  assert.deepEqual(sleeps, []);
+  assert.equal(srv.hits.length, 1);
+});
+
 test("item 8: a server answering 503 forever is given up by the deadline (fake clock: no wall-clock time)", async () => {
   const srv = await start((req, res) => { res.writeHead(503); res.end("unavailable"); });
   const site = siteAt(srv.origin);
