@@ -81,6 +81,12 @@ async function readCapped(res, cap) {
   return new TextDecoder().decode(all);
 }
 
+/** A bound must be a positive number: NaN or a string would silently mean "no deadline" or "abort at once". */
+function positive(field, v) {
+  if (typeof v === "number" && v > 0) return v;
+  throw new DatadogError({ code: "invalid_input", field, message: `\`${field}\` must be a positive number of ${field === "maxResponseBytes" ? "bytes" : "milliseconds"}`, hint: "See the DatadogClient options in the API reference." });
+}
+
 export class Transport {
   /**
    * @param {object} o
@@ -99,9 +105,9 @@ export class Transport {
     this.now = now;
     const { deadlineMs, ...tuning } = policy ?? {};
     this.policy = tuning;
-    this.deadlineMs = deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.deadlineMs = positive("retry.deadlineMs", deadlineMs ?? DEFAULT_DEADLINE_MS);
     this.timeoutMs = timeoutMs;
-    this.maxResponseBytes = maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.maxResponseBytes = positive("maxResponseBytes", maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   }
 
   /**

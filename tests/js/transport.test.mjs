@@ -204,3 +204,13 @@ test("item 9: maxResponseBytes caps a body (streamed or declared); a body within
   const ok = await clientFor(site, { maxResponseBytes: 4096 }).request(conn, { method: "GET", path: "/api/v1/validate" });
   assert.equal(ok.body.valid, true);
 });
+
+test("items 8, 9: a deadline or a cap that is not a positive number is refused when the client is made", () => {
+  const site = siteAt("http://127.0.0.1:9");
+  for (const [opts, field] of [[{ retry: { deadlineMs: "soon" } }, "retry.deadlineMs"], [{ retry: { deadlineMs: -1 } }, "retry.deadlineMs"],
+    [{ retry: { deadlineMs: Number.NaN } }, "retry.deadlineMs"], [{ maxResponseBytes: 0 }, "maxResponseBytes"], [{ maxResponseBytes: "16M" }, "maxResponseBytes"]]) {
+    assert.throws(() => clientFor(site, opts), (e) => e.code === "invalid_input" && e.field === field, JSON.stringify(opts));
+  }
+  assert.doesNotThrow(() => clientFor(site, { retry: { deadlineMs: 5_000 }, maxResponseBytes: 1 << 20 }));
+  assert.doesNotThrow(() => clientFor(site, { retry: false }));
+});
