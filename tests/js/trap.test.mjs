@@ -61,3 +61,14 @@ test("both entries: running out of memory (a real allocation failure) is interna
   const r = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd, encoding: "utf8", timeout: 120_000 }));
   assert.deepEqual(r, { "datadog-oauth-wasm": { code: "internal_error", works: true }, "datadog-oauth-wasm/auth": { code: "internal_error", works: true } });
 });
+
+test("CommonJS entries recover too (their bundled glue carries the rebuild)", async () => {
+  const { createRequire } = await import("node:module");
+  const require = createRequire(import.meta.url);
+  for (const name of ["datadog-oauth-wasm", "datadog-oauth-wasm/auth"]) {
+    const dd = require(name);
+    const e = trapped(dd, { kind: "unreachable" });
+    assert.equal(e.code, "internal_error", name);
+    assert.equal(dd.pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  }
+});
