@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const child = fileURLToPath(new URL("./support/stream-64mib.mjs", import.meta.url));
 
-test("item 9: a 64 MiB body is response_too_large, its stream cancelled, and memory returns near the baseline", () => {
+test("item 9: a 64 MiB body is response_too_large, its stream cancelled, and memory returns near the baseline", { timeout: 150000 }, () => {
   const out = execFileSync(process.execPath, ["--expose-gc", child], { encoding: "utf8", timeout: 120_000 });
   const r = JSON.parse(out.trim().split("\n").pop());
   assert.deepEqual(r.codes, ["response_too_large", "response_too_large", "response_too_large"]);

@@ -27,7 +27,7 @@ function clean(e, secrets) {
   for (const s of secrets) assert.ok(!text.includes(s), `a secret appeared in: ${text.slice(0, 300)}`);
 }
 
-test("item 3: a 307 is unexpected_redirect naming its host, and nothing is sent to the Location", async () => {
+test("item 3: a 307 is unexpected_redirect naming its host, and nothing is sent to the Location", { timeout: 30000 }, async () => {
   const catcher = await start((req, res) => res.end("{}"));
   const redirector = await start((req, res) => {
     res.writeHead(307, { location: `${catcher.origin}${req.url}` });
@@ -61,7 +61,7 @@ test("item 3: a 307 is unexpected_redirect naming its host, and nothing is sent 
   assert.ok(redirector.hits.some((h) => h.body.includes("client_secret=")), "the secret did go to the site's own origin");
 });
 
-test("item 3: every 3xx, and a browser's opaque redirect (status 0), is unexpected_redirect; redirect: manual is asked for", async () => {
+test("item 3: every 3xx, and a browser's opaque redirect (status 0), is unexpected_redirect; redirect: manual is asked for", { timeout: 30000 }, async () => {
   const inits = [];
   for (const status of [301, 302, 303, 308]) {
     const site = siteAt("http://127.0.0.1:9");
@@ -84,7 +84,7 @@ test("item 3: every 3xx, and a browser's opaque redirect (status 0), is unexpect
   assert.ok(inits.every((i) => i.redirect === "manual"));
 });
 
-test("item 7: the code exchange is sent exactly once on 503, 500, 429, reset and timeout; the error says start again", async () => {
+test("item 7: the code exchange is sent exactly once on 503, 500, 429, reset and timeout; the error says start again", { timeout: 30000 }, async () => {
   const modes = {
     503: (req, res) => { res.writeHead(503, { "content-type": "application/json" }); res.end('{"error":"temporarily_unavailable"}'); },
     500: (req, res) => { res.writeHead(500); res.end("oops"); },
@@ -107,7 +107,7 @@ test("item 7: the code exchange is sent exactly once on 503, 500, 429, reset and
   }
 });
 
-test("item 7: a refresh that got no answer is a network_error flagged outcomeUnknown (a 4xx answer is not)", async () => {
+test("item 7: a refresh that got no answer is a network_error flagged outcomeUnknown (a 4xx answer is not)", { timeout: 30000 }, async () => {
   const srv = await start((req, res) => res.socket.destroy());
   const site = siteAt(srv.origin);
   const { conn } = connectionOn(site);
@@ -122,7 +122,7 @@ test("item 7: a refresh that got no answer is a network_error flagged outcomeUnk
   assert.equal(e2.outcomeUnknown, undefined);
 });
 
-test("item 8: a Retry-After beyond the call's deadline fails at once with retryAfterMs", async () => {
+test("item 8: a Retry-After beyond the call's deadline fails at once with retryAfterMs", { timeout: 30000 }, async () => {
   for (const seconds of [1500, 120]) { // 120 s: under the 5-minute cap, past the 60 s deadline
     const srv = await start((req, res) => { res.writeHead(429, { "retry-after": String(seconds), "content-type": "application/json" }); res.end('{"errors":["Rate limit exceeded"]}'); });
     const site = siteAt(srv.origin);
@@ -141,7 +141,7 @@ test("item 8: a Retry-After beyond the call's deadline fails at once with retryA
   }
 });
 
-test("item 8: an X-RateLimit-Reset beyond the deadline fails at once too, with retryAfterMs from it", async () => {
+test("item 8: an X-RateLimit-Reset beyond the deadline fails at once too, with retryAfterMs from it", { timeout: 30000 }, async () => {
   const srv = await start((req, res) => { res.writeHead(429, { "x-ratelimit-reset": "90", "x-ratelimit-remaining": "0" }); res.end('{"errors":["Rate limit exceeded"]}'); });
   const site = siteAt(srv.origin);
   const { conn } = connectionOn(site);
@@ -154,7 +154,7 @@ test("item 8: an X-RateLimit-Reset beyond the deadline fails at once too, with r
   assert.equal(srv.hits.length, 1);
 });
 
-test("item 8: a server answering 503 forever is given up by the deadline (fake clock: no wall-clock time)", async () => {
+test("item 8: a server answering 503 forever is given up by the deadline (fake clock: no wall-clock time)", { timeout: 30000 }, async () => {
   const srv = await start((req, res) => { res.writeHead(503); res.end("unavailable"); });
   const site = siteAt(srv.origin);
   const { conn } = connectionOn(site);
@@ -176,7 +176,7 @@ test("item 8: a server answering 503 forever is given up by the deadline (fake c
   }
 });
 
-test("item 8: the deadline also cuts an attempt short (retry.deadlineMs below timeoutMs)", async () => {
+test("item 8: the deadline also cuts an attempt short (retry.deadlineMs below timeoutMs)", { timeout: 30000 }, async () => {
   const srv = await start(() => {}); // never answers
   const site = siteAt(srv.origin);
   const { conn } = connectionOn(site);
@@ -186,7 +186,7 @@ test("item 8: the deadline also cuts an attempt short (retry.deadlineMs below ti
   assert.equal(e.outcomeUnknown, true);
 });
 
-test("item 9: maxResponseBytes caps a body (streamed or declared); a body within it is read", async () => {
+test("item 9: maxResponseBytes caps a body (streamed or declared); a body within it is read", { timeout: 30000 }, async () => {
   const body = JSON.stringify({ valid: true, pad: "x".repeat(2000) });
   const chunked = await start((req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.write(body.slice(0, 1000)); res.end(body.slice(1000)); });
   const declared = await start((req, res) => { res.writeHead(200, { "content-length": String(64 << 20) }); res.write("{"); });
@@ -205,7 +205,7 @@ test("item 9: maxResponseBytes caps a body (streamed or declared); a body within
   assert.equal(ok.body.valid, true);
 });
 
-test("items 8, 9: a deadline or a cap that is not a positive number is refused when the client is made", () => {
+test("items 8, 9: a deadline or a cap that is not a positive number is refused when the client is made", { timeout: 30000 }, () => {
   const site = siteAt("http://127.0.0.1:9");
   for (const [opts, field] of [[{ retry: { deadlineMs: "soon" } }, "retry.deadlineMs"], [{ retry: { deadlineMs: -1 } }, "retry.deadlineMs"],
     [{ retry: { deadlineMs: Number.NaN } }, "retry.deadlineMs"], [{ maxResponseBytes: 0 }, "maxResponseBytes"], [{ maxResponseBytes: "16M" }, "maxResponseBytes"]]) {

@@ -24,7 +24,7 @@ function trapped(dd, args) {
   assert.fail("__trap returned");
 }
 
-test("full entry: an `unreachable` trap inside a large call is internal_error, and large calls work afterwards", () => {
+test("full entry: an `unreachable` trap inside a large call is internal_error, and large calls work afterwards", { timeout: 120000 }, () => {
   for (let round = 0; round < 3; round++) {
     const e = trapped(full, { kind: "unreachable", pad: SECRET.repeat(200) });
     assert.ok(full.DatadogError.is(e, "internal_error"), `${e.name}: ${e.message}`);
@@ -39,7 +39,7 @@ test("full entry: an `unreachable` trap inside a large call is internal_error, a
   assert.equal(e.code, "invalid_input");
 });
 
-test("/auth entry: a trap is internal_error and the next call works", () => {
+test("/auth entry: a trap is internal_error and the next call works", { timeout: 120000 }, () => {
   const e = trapped(auth, { kind: "unreachable" });
   assert.ok(auth.DatadogError.is(e, "internal_error"), `${e.name}: ${e.message}`);
   assert.ok(e.hint.length > 0);
@@ -47,7 +47,7 @@ test("/auth entry: a trap is internal_error and the next call works", () => {
   assert.equal(new URL(url).host, "app.datadoghq.eu");
 });
 
-test("both entries: running out of memory (a real allocation failure) is internal_error, then calls work", () => {
+test("both entries: running out of memory (a real allocation failure) is internal_error, then calls work", { timeout: 120000 }, () => {
   const script = `
     const out = {};
     for (const name of ["datadog-oauth-wasm", "datadog-oauth-wasm/auth"]) {
@@ -62,7 +62,7 @@ test("both entries: running out of memory (a real allocation failure) is interna
   assert.deepEqual(r, { "datadog-oauth-wasm": { code: "internal_error", works: true }, "datadog-oauth-wasm/auth": { code: "internal_error", works: true } });
 });
 
-test("CommonJS entries recover too (their bundled glue carries the rebuild)", async () => {
+test("CommonJS entries recover too (their bundled glue carries the rebuild)", { timeout: 120000 }, async () => {
   const { createRequire } = await import("node:module");
   const require = createRequire(import.meta.url);
   for (const name of ["datadog-oauth-wasm", "datadog-oauth-wasm/auth"]) {
