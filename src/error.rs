@@ -183,8 +183,8 @@ pub fn host_error(code: &str, detail: &str) -> Option<Error> {
     let (code, message, hint) = match code {
         "internal_error" => (
             ErrorCode::InternalError,
-            format!("the wasm core trapped in {d} and was restarted"),
-            "A bug, or memory ran out: please report it with the operation named. Later calls work; this one can be repeated.",
+            format!("the wasm core trapped in {d}; it was rebuilt"),
+            "A bug, or memory ran out: please report it. Later calls work; this one may be repeated.",
         ),
         #[cfg(feature = "client")]
         "unexpected_redirect" => (
