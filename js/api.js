@@ -53,3 +53,11 @@ export function startAuthorization(params) {
 export function parseCallback(callbackUrl, pending, opts) {
   return call("parseCallback", { url: String(callbackUrl), pending, sites: sitesOpt(opts), maxAgeMs: opts && opts.maxAgeMs, now: Date.now() });
 }
+
+/**
+ * Makes the wasm core trap on purpose (`{ kind: "unreachable" }` or `{ kind: "oom" }`, `kind` first), to check
+ * that a deployment recovers: it throws `internal_error`, the core is rebuilt, and the next call works.
+ */
+export function __trap(args) {
+  return call("__trap", args);
+}

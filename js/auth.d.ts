@@ -114,7 +114,8 @@ export type ErrorCode =
   | "rate_limited" | "certificate_mismatch" | "invalid_response" | "http_error" | "missing_api_key" | "missing_refresh_token"
   | "missing_access_token" | "token_revoked" | "invalid_payload" | "item_too_large" | "timestamp_out_of_range"
   | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready"
-  | "issuer_mismatch" | "no_pending_authorization" | "authorization_used" | "unsupported_on_site" | "traces_not_enabled";
+  | "issuer_mismatch" | "no_pending_authorization" | "authorization_used" | "unsupported_on_site" | "traces_not_enabled"
+  | "unexpected_redirect" | "response_too_large" | "internal_error" | "exchange_interrupted";
 
 export declare class DatadogError extends Error {
   name: "DatadogError";
@@ -129,9 +130,20 @@ export declare class DatadogError extends Error {
   retryAfterMs?: number;
   rateLimit?: RateLimit;
   index?: number;
+  /**
+   * True when the request may have been processed although no usable answer came (no response, a timeout, or a
+   * single-use request answered 408/5xx): do not resend what it carried without checking first.
+   */
+  outcomeUnknown?: boolean;
   static is(err: unknown, code?: string): err is DatadogError;
   toJSON(): Record<string, unknown>;
 }
+
+/**
+ * Diagnostics: makes the wasm core trap on purpose (`kind` first; other fields may follow), to check that a
+ * deployment recovers. Always throws: `internal_error`, after which the core is rebuilt and later calls work.
+ */
+export declare function __trap(args: { kind: "unreachable" | "oom"; [more: string]: unknown }): never;
 
 /** Resolved once the wasm core is loaded (it already is when an import completes). */
 export declare const ready: Promise<void>;

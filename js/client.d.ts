@@ -48,6 +48,11 @@ export interface RetryOptions {
   capMs?: number;
   /** A server asking for a longer wait than this is reported instead of obeyed. */
   maxServerDelayMs?: number;
+  /**
+   * One call's whole budget in ms, all attempts and waits together (default 60 000): a `Retry-After` or
+   * `X-RateLimit-Reset` beyond what is left fails at once, with `retryAfterMs` when the server said how long.
+   */
+  deadlineMs?: number;
 }
 
 export type Compression = "gzip" | "deflate" | "none";
@@ -56,7 +61,7 @@ export type Compression = "gzip" | "deflate" | "none";
 export type FetchLike = (
   url: string,
   // body: a string, or the compressed bytes (a Uint8Array); typed loosely so any fetch type fits.
-  init: { method: string; headers: Record<string, string>; body?: any; signal?: any },
+  init: { method: string; headers: Record<string, string>; body?: any; signal?: any; redirect?: "manual" },
 ) => Promise<{ status: number; headers: { forEach(cb: (value: string, name: string) => void): void }; text(): Promise<string> }>;
 
 export interface DatadogClientOptions {
@@ -88,8 +93,10 @@ export interface DatadogClientOptions {
   concurrency?: number;
   /** Body compression for intake requests; default gzip. */
   compress?: Compression;
-  /** Per-request timeout in ms (default 60 000; 0 for none). */
+  /** Per-request timeout in ms (default 60 000; 0 for none). The call's `retry.deadlineMs` bounds it too. */
   timeoutMs?: number;
+  /** The largest response body read, in bytes (default 16 MiB); a larger one is `response_too_large`, unread. */
+  maxResponseBytes?: number;
   /** Clock (ms since epoch); default Date.now. */
   now?: () => number;
   /** Waits between retries; default setTimeout. Inject for tests. */

@@ -84,7 +84,7 @@ export class DatadogClient {
     if (typeof fetchFn !== "function") throw optionError("fetch", "this runtime has no fetch; pass `fetch`", "Pass a fetch implementation (e.g. from undici).");
     const retry = o.retry === false ? { maxAttempts: 0 } : o.retry ?? {};
     const policy = {};
-    for (const k of ["maxAttempts", "baseMs", "capMs", "maxServerDelayMs"]) if (retry[k] !== undefined) policy[k] = retry[k];
+    for (const k of ["maxAttempts", "baseMs", "capMs", "maxServerDelayMs", "deadlineMs"]) if (retry[k] !== undefined) policy[k] = retry[k];
     this.#transport = new Transport({
       // Called unbound: some fetch implementations throw "Illegal invocation" when called as a method of another object.
       fetch: (url, init) => fetchFn(url, init),
@@ -93,6 +93,7 @@ export class DatadogClient {
       now: () => this.#now(),
       policy,
       timeoutMs: o.timeoutMs ?? 60_000,
+      maxResponseBytes: o.maxResponseBytes,
     });
   }
 

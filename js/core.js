@@ -14,6 +14,13 @@ export function setCore(bindings, wasmMemory) {
   memory = wasmMemory;
 }
 
+/** True after a trap until a new instance is in place (retried on the next call if making it failed). */
+let broken = false;
+function rebuild() {
+  memory = glue.__wbg_reinit().memory;
+  broken = false;
+}
+
 function callCore(op, json) {
   // The authorization-only core has no `args_buffer`: its operations take small arguments.
   if (json.length < IN_PLACE_FROM || glue.args_buffer === undefined) return glue.call(op, json);
@@ -36,7 +43,7 @@ export class DatadogError extends Error {
     this.name = "DatadogError";
     this.code = info.code;
     this.hint = info.hint;
-    for (const k of ["status", "field", "body", "retryAfterMs", "rateLimit", "index", "cause"]) {
+    for (const k of ["status", "field", "body", "retryAfterMs", "rateLimit", "index", "cause", "outcomeUnknown"]) {
       if (info[k] !== undefined) this[k] = info[k];
     }
   }
@@ -46,7 +53,7 @@ export class DatadogError extends Error {
   }
   toJSON() {
     const out = { name: this.name, code: this.code, message: this.message, hint: this.hint };
-    for (const k of ["status", "field", "body", "retryAfterMs", "rateLimit", "index"]) if (this[k] !== undefined) out[k] = this[k];
+    for (const k of ["status", "field", "body", "retryAfterMs", "rateLimit", "index", "outcomeUnknown"]) if (this[k] !== undefined) out[k] = this[k];
     return out;
   }
 }
@@ -67,7 +74,24 @@ export function call(op, args) {
       hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
     });
   }
-  const text = callCore(op, json);
+  let text;
+  try {
+    if (broken) rebuild();
+    text = callCore(op, json);
+  } catch (err) {
+    // A trap (RuntimeError: unreachable, out of memory) leaves the instance mid-operation, e.g. its argument
+    // buffer borrowed for good, so it is replaced before anyone calls it again. The error names the operation
+    // and the trap, never the arguments.
+    broken = true;
+    let info;
+    try {
+      rebuild();
+      info = JSON.parse(callCore("hostError", JSON.stringify({ code: "internal_error", detail: `${op}: ${err && err.message}` }))).ok;
+    } catch {
+      info = { code: "internal_error", message: `the wasm core failed in ${op} and could not be restarted`, hint: "Restart the process." };
+    }
+    throw new DatadogError(info);
+  }
   // Encoders send request bodies after the JSON answer, each after a NUL, so large bodies are not escaped and
   // parsed twice; `request.bodyRef` (the n-th) puts each back. JSON text never holds a raw NUL.
   const nul = text.indexOf("\0");

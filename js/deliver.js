@@ -51,15 +51,26 @@ export async function deliver(env, l, type, items, opts = {}) {
   };
 
   /**
-   * Encode the items, or only `entries` (`{index, start?, end?}`: a half of an earlier batch); the core cuts
-   * them and answers in the caller's coordinates. Returns batches as `{request, entries, conn}`.
+   * A selection (`{index, start?, end?}` in the caller's list) as the core takes it: only those items, each entry
+   * naming its item's `origin`, so that re-encoding or cutting a half costs the half, not the whole list (after a
+   * 413 every level of halving would otherwise send all N items again: quadratic). The core answers in the
+   * caller's coordinates.
+   */
+  const only = (entries) => ({
+    [spec.key]: entries.map((e) => list[e.index]),
+    select: entries.map((e, i) => (e.start === undefined || e.start === null ? { index: i, origin: e.index } : { index: i, start: e.start, end: e.end, origin: e.index })),
+  });
+
+  /**
+   * Encode the items, or only `entries` (a half of an earlier batch); the core cuts them and answers in the
+   * caller's coordinates. Returns batches as `{request, entries, conn}`.
    */
   const encode = async (entries) => {
     const conn = spec.bearer ? await env.fresh(l) : env.connection(l);
     const args = { ...extra, connection: conn, now: env.now(), [spec.key]: spec.single ? list[0] : list };
     // The client's custom sites: the only ones a connection may name besides the nine (issue 11, item 1).
     if (env.sites && env.sites.length) args.sites = env.sites;
-    if (entries !== null && !spec.single) args.select = entries;
+    if (entries !== null && !spec.single) Object.assign(args, only(entries));
     if (compress !== undefined && !spec.bearer) args.compress = compress;
     const out = call(spec.op, args);
     for (const r of out.rejected) {
@@ -78,7 +89,7 @@ export async function deliver(env, l, type, items, opts = {}) {
   };
 
   /** Halves of a batch Datadog found too large (by items, or a lone item by its pieces); null when it cannot be cut. */
-  const halves = (entries) => (spec.single ? null : call("splitSelection", { op: spec.op, [spec.key]: list, select: entries }));
+  const halves = (entries) => (spec.single ? null : call("splitSelection", { op: spec.op, ...only(entries) }));
 
   const run = async (batch, reauthorized = 0) => {
     report.batches++;

@@ -9,7 +9,8 @@ export interface RequestDescription {
   /** Compression the sender should apply to `body` (the content-encoding header is already set). */
   compress?: "gzip" | "deflate";
   /** Whether the request may be sent again after a failure of unknown outcome. */
-  replay: "retry" | "create_once" | "never";
+  /** "once": single-use (the authorization-code exchange), never resent whatever happens. */
+  replay: "retry" | "create_once" | "never" | "once";
 }
 
 export interface ResponseDescription {
@@ -23,6 +24,8 @@ export interface RetryDecision {
   delayMs: number;
   reason: string;
   source?: "retry_after" | "rate_limit_reset" | "backoff";
+  /** For a single-use request that failed (reason "single_use"): the error to throw (`exchange_interrupted`). */
+  error?: { code: string; message: string; hint: string; status?: number; retryAfterMs?: number };
 }
 
 /** A selected input item: all of it, or the range `start..end` of its points (metric series) or spans (traces). */
@@ -30,6 +33,8 @@ export interface SelectEntry {
   index: number;
   start?: number | null;
   end?: number | null;
+  /** This item's index in your own list, when `items` holds only the selected ones: answers and error paths use it. */
+  origin?: number;
 }
 
 export interface EncodedBatches {
@@ -50,7 +55,7 @@ export declare function parseApiKeyResponse(args: { response: ResponseDescriptio
 export declare function apiRequest(args: { connection: Connection; method: string; path: string; query?: Record<string, unknown>; body?: unknown }): RequestDescription;
 export declare function parseApiResponse(args: { response: ResponseDescription }): { status: number; body: unknown; rateLimit?: RateLimit };
 export declare function refreshDue(args: { connection: Connection; now?: number; marginMs?: number }): boolean;
-export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number }): RetryDecision;
+export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number; maxServerDelayMs?: number; /** ms since the epoch; no wait may end after it (needs `now`) */ deadline?: number }): RetryDecision;
 export declare function parseConnection(connection: unknown, opts?: { sites?: Site[] }): Connection;
 /** `opts.select` re-encodes only some items (after a 413, the halves from `splitSelection`), in the caller's indices. */
 export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;

@@ -43,7 +43,7 @@ export const apiRequest = (args) => call("apiRequest", args);
 export const parseApiResponse = (args) => call("parseApiResponse", args);
 /** Whether the access token should be refreshed now: { connection, now?, marginMs? }. */
 export const refreshDue = (args) => call("refreshDue", withNow(args));
-/** Retry or not, and after how long: { status?, headers?, attempt, replay, random?, now? }. */
+/** Retry or not, and after how long: { status?, headers?, attempt, replay, random?, now?, deadline? }. */
 export const retryDecision = (args) => call("retryDecision", withNow({ random: Math.random(), ...args }));
 /** A stored connection, checked (its site re-validated; a custom site must be one of `opts.sites`). */
 export const parseConnection = (connection, opts) => call("parseConnection", { connection, sites: (opts && opts.sites) || [] });

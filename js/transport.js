@@ -1,8 +1,12 @@
 // Carries out the core's request descriptions: fetch (injectable), the body compression the description asks
-// for, and the retry loop. Whether to send again and how long to wait are the core's `retryDecision`; the host
-// only waits (with an injectable sleep). A response is returned as plain data for the core to parse.
+// for, and the retry loop. Whether to send again and how long to wait are the core's `retryDecision` (given the
+// call's deadline); the host only waits (with an injectable sleep). Redirects are never followed and bodies are
+// read up to a cap (policies 17, 20). A response is returned as plain data for the core to parse.
 import { call, DatadogError } from "./core.js";
 import { compressBody } from "./compress.js";
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_DEADLINE_MS = 60_000;
 
 /** The text of a fetch failure, with its cause (undici puts the useful part there). Contains no request data. */
 function describeFailure(err) {
@@ -14,6 +18,75 @@ function describeFailure(err) {
   return parts.filter(Boolean).join(": ");
 }
 
+/** A failure the host detected in an answer (worded by the core): thrown at once, never retried. */
+function answerError(code, detail, status) {
+  const info = call("hostError", { code, detail: String(detail) });
+  if (status) info.status = status;
+  return new DatadogError(info);
+}
+
+/**
+ * Where a redirect pointed, as a host name only (its path and query may carry anything). A browser's
+ * `redirect: "manual"` answer is opaque (status 0, no headers): it does not say.
+ */
+function redirectTarget(res, url) {
+  if (res.type === "opaqueredirect") return "a location the browser does not reveal";
+  const location = res.headers.get("location");
+  if (!location) return "no Location given";
+  try {
+    return new URL(location, url).host || "a Location without a host";
+  } catch {
+    return "an unreadable Location";
+  }
+}
+
+/**
+ * The body as text, read from its stream and given up (the stream cancelled, so the connection stops
+ * downloading) as soon as it passes `cap` bytes; a Content-Length above the cap is refused before reading.
+ */
+async function readCapped(res, cap) {
+  const declared = Number(res.headers.get("content-length"));
+  const tooLarge = () => answerError("response_too_large", cap, res.status);
+  if (declared > cap) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) {
+    // A fetch double without a body stream: its text, held to the same cap.
+    const text = typeof res.text === "function" ? await res.text() : "";
+    if (text.length > cap) throw tooLarge();
+    return text;
+  }
+  const reader = res.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > cap) {
+      chunks.length = 0;
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+/** A bound must be a positive number: NaN or a string would silently mean "no deadline" or "abort at once". */
+function positive(field, v) {
+  if (typeof v === "number" && v > 0) return v;
+  throw new DatadogError({ code: "invalid_input", field, message: `\`${field}\` must be a positive number of ${field === "maxResponseBytes" ? "bytes" : "milliseconds"}`, hint: "See the DatadogClient options in the API reference." });
+}
+
 export class Transport {
   /**
    * @param {object} o
@@ -21,48 +94,65 @@ export class Transport {
    * @param {(ms: number) => Promise<void>} o.sleep
    * @param {() => number} o.random
    * @param {() => number} o.now
-   * @param {object} o.policy retryDecision tuning: { maxAttempts?, baseMs?, capMs?, maxServerDelayMs? }
-   * @param {number} [o.timeoutMs]
+   * @param {object} o.policy retryDecision tuning: { maxAttempts?, baseMs?, capMs?, maxServerDelayMs?, deadlineMs? }
+   * @param {number} [o.timeoutMs] one attempt's limit (the call's deadline may cut it shorter)
+   * @param {number} [o.maxResponseBytes] the largest body read (default 16 MiB)
    */
-  constructor({ fetch, sleep, random, now, policy, timeoutMs }) {
+  constructor({ fetch, sleep, random, now, policy, timeoutMs, maxResponseBytes }) {
     this.fetch = fetch;
     this.sleep = sleep;
     this.random = random;
     this.now = now;
-    this.policy = policy;
+    const { deadlineMs, ...tuning } = policy ?? {};
+    this.policy = tuning;
+    this.deadlineMs = positive("retry.deadlineMs", deadlineMs ?? DEFAULT_DEADLINE_MS);
     this.timeoutMs = timeoutMs;
+    this.maxResponseBytes = positive("maxResponseBytes", maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   }
 
-  /** One HTTP exchange: the response as `{status, headers (lower-case names), body (text)}`; throws what fetch throws. */
-  async once(req, body) {
-    const init = { method: req.method, headers: req.headers };
+  /**
+   * One HTTP exchange: the response as `{status, headers (lower-case names), body (text)}`; throws what fetch
+   * throws, or a DatadogError (`unexpected_redirect`, `response_too_large`) for an answer that is not read.
+   */
+  async once(req, body, timeoutMs = this.timeoutMs) {
+    // Never followed: a 307/308 would resend the code, the client secret or the API key to its Location.
+    const init = { method: req.method, headers: req.headers, redirect: "manual" };
     if (body !== undefined) init.body = body;
     // The timeout covers reading the body too. A plain timer, cleared when done: `AbortSignal.timeout` (same
     // TimeoutError) cost about a tenth of a token refresh's CPU on Node, its timers and weak refs outliving the call.
     let timer = null;
-    if (this.timeoutMs > 0 && typeof AbortController === "function") {
+    if (timeoutMs > 0 && typeof AbortController === "function") {
       const ac = new AbortController();
-      timer = setTimeout(() => ac.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), this.timeoutMs);
+      timer = setTimeout(() => ac.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
       init.signal = ac.signal;
     }
     try {
       const res = await this.fetch(req.url, init);
+      if (res.type === "opaqueredirect" || (res.status >= 300 && res.status < 400)) {
+        await res.body?.cancel().catch(() => {});
+        throw answerError("unexpected_redirect", redirectTarget(res, req.url), res.status || undefined);
+      }
       const headers = {};
       res.headers.forEach((v, k) => {
         headers[k.toLowerCase()] = v;
       });
-      return { status: res.status, headers, body: await res.text() };
+      return { status: res.status, headers, body: await readCapped(res, this.maxResponseBytes) };
     } finally {
       if (timer !== null) clearTimeout(timer);
     }
   }
 
   /**
-   * Send `req` until it succeeds or the core says to stop. Resolves with the last response (any status: the caller
-   * hands it to the core's parser, which turns a failure into its typed error). Throws the core's network error when
-   * the last try got no response at all. `stats.requests` counts every HTTP request made.
+   * Send `req` until it succeeds, the core says to stop, or the call's deadline (`retry.deadlineMs` from the first
+   * try) comes. Resolves with the last response (any status: the caller hands it to the core's parser, which turns
+   * a failure into its typed error). Throws the core's network error when the last try got no response at all, and
+   * the core's `exchange_interrupted` when a single-use request (the authorization code) failed. A thrown error has
+   * `outcomeUnknown: true` when the request may have been processed without us seeing the answer (no response,
+   * timeout, or a single-use request answered 408/5xx): a caller must not blindly resend what it carried.
+   * `stats.requests` counts every HTTP request made.
    */
   async send(req, stats) {
+    const deadline = this.now() + this.deadlineMs;
     // Compressed once, just before the first try, and dropped with this frame: bodies are never all held compressed.
     const body = req.body === undefined || req.body === null ? undefined : req.compress ? await compressBody(req.body, req.compress) : req.body;
     for (let attempt = 1; ; attempt++) {
@@ -70,8 +160,10 @@ export class Transport {
       let failure = null;
       try {
         if (stats) stats.requests++;
-        response = await this.once(req, body);
+        const left = Math.max(1, deadline - this.now());
+        response = await this.once(req, body, this.timeoutMs > 0 ? Math.min(this.timeoutMs, left) : left);
       } catch (err) {
+        if (DatadogError.is(err)) throw err;
         failure = describeFailure(err);
       }
       if (response !== null && response.status >= 200 && response.status < 300) return response;
@@ -83,11 +175,19 @@ export class Transport {
         replay: req.replay,
         random: this.random(),
         now: this.now(),
+        deadline,
       });
       if (!decision.retry) {
+        if (decision.error) {
+          const e = new DatadogError(decision.error);
+          if (response === null || response.status !== 429) e.outcomeUnknown = true;
+          throw e;
+        }
         if (response !== null) return response;
         // The request goes along so the core can name its host and scrub its credentials from the text by value.
-        throw new DatadogError(call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } }));
+        const e = new DatadogError(call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } }));
+        e.outcomeUnknown = true;
+        throw e;
       }
       if (stats) stats.retries++;
       await this.sleep(decision.delayMs);

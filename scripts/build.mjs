@@ -15,6 +15,24 @@ const flavours = [
   { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "200" },
   { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20" },
 ];
+/**
+ * Two edits to wasm-bindgen's glue. Its default wasm URL (used only when no module is passed, which our entries
+ * never do) names the full core's file in both flavours, so bundlers shipped the full core with `/auth` too: it
+ * names the flavour's own file. And `__wbg_reinit()`: a fresh instance of the same compiled module, for the host to
+ * replace an instance a trap left inconsistent (js/core.js); the glue's `initSync` otherwise keeps the first one.
+ */
+function patchGlue(file, wasmName) {
+  let src = readFileSync(file, "utf8");
+  const defaultUrl = "new URL('datadog_oauth_wasm_bg.wasm', import.meta.url)";
+  if (!src.includes(defaultUrl) || !/^let wasmModule, wasmInstance, wasm;$/m.test(src) || !src.includes("function initSync(")) {
+    throw new Error(`${file}: wasm-bindgen's glue changed shape; update patchGlue in scripts/build.mjs`);
+  }
+  src = src.replace(defaultUrl, `new URL('${wasmName}', import.meta.url)`);
+  src += "\n/** Added by scripts/build.mjs: a new instance of the loaded module, replacing the current one. */\n" +
+    "export function __wbg_reinit() {\n    wasm = undefined;\n    return initSync({ module: wasmModule });\n}\n";
+  writeFileSync(file, src);
+}
+
 rmSync(`${root}pkg`, { recursive: true, force: true });
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`);
@@ -22,6 +40,7 @@ for (const f of flavours) {
   run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
   run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
     "target/wasm32-unknown-unknown/release/datadog_oauth_wasm.wasm"]);
+  patchGlue(`${root}pkg/${f.name}/datadog_oauth_wasm.js`, f.wasm);
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
   // Only the features wasm-bindgen's output uses and Node 20 / current browsers run: `--all-features` lets
   // wasm-opt emit newer encodings (Node 20 then fails with "unknown import kind").

@@ -313,7 +313,7 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
 
 /// Run one operation on JSON arguments, giving `{"ok": ...}` as JSON text. Unknown operations are an error.
 fn run(op: &str, json: &str) -> Result<String> {
-    const AUTH_OPS: &[&str] = &["sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback"];
+    const AUTH_OPS: &[&str] = &["sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback", "hostError"];
     if !AUTH_OPS.contains(&op) {
         return sub_dispatch(op, json).unwrap_or_else(|| {
             Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))
@@ -344,6 +344,19 @@ fn run(op: &str, json: &str) -> Result<String> {
             let pending = pending_from(&f.obj("pending")?.ok_or_else(no_pending)?)?;
             let opts = crate::callback::CallbackOptions { sites: custom_sites(&f)?, max_age_ms: f.opt_u64("maxAgeMs")? };
             ok(crate::callback::parse_callback(f.str("url")?, &pending, f.u64("now")?, &opts)?)
+        }
+        // The typed error for a failure the JS host detected itself, as the result for the host to throw.
+        "hostError" => {
+            let code = f.str("code")?;
+            if let Some(e) = crate::error::host_error(code, f.opt_str("detail")?.unwrap_or_default()) {
+                return ok(e);
+            }
+            // Codes worded by the host itself (client and routes), with their hint from the full core's table.
+            #[cfg(feature = "client")]
+            if let Some(e) = crate::error::host_hinted(code, f.opt_str("message")?) {
+                return ok(e);
+            }
+            Err(f.err("code", "a code the host raises"))
         }
         _ => unreachable!("listed in AUTH_OPS"),
     }
@@ -384,3 +397,4 @@ pub fn dispatch(op: &str, args: Value) -> Result<Value> {
     let mut v = read_output(&text)?;
     Ok(v["ok"].take())
 }
+

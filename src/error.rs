@@ -80,6 +80,12 @@ codes! {
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
     NotDelivered => "not_delivered",
+    // Raised by the host's transport and core doorway (issue 11); messages and hints from `host_error`.
+    UnexpectedRedirect => "unexpected_redirect",
+    ResponseTooLarge => "response_too_large",
+    InternalError => "internal_error",
+    // The single-use authorization-code exchange got no usable answer (`retry::decide`, Replay::Once).
+    ExchangeInterrupted => "exchange_interrupted",
 }
 
 impl serde::Serialize for ErrorCode {
@@ -168,6 +174,16 @@ pub fn host_hint(code: ErrorCode) -> Option<&'static str> {
     })
 }
 
+/// The typed error for a code the host raises with its own message (`authorization_used`, ...): the hint from
+/// `host_hint`; `None` for any other code, so the host cannot dress a core code up with a made-up message.
+#[cfg(feature = "client")]
+pub fn host_hinted(code: &str, message: Option<&str>) -> Option<Error> {
+    let code = ErrorCode::from_str(code)?;
+    let hint = host_hint(code)?;
+    let message = message.map(|m| quote(m).trim_matches('"').to_string()).unwrap_or_else(|| code.as_str().replace('_', " "));
+    Some(Error::new(code, message, hint))
+}
+
 /// Quote untrusted text in a message: bounded in length and stripped of control characters,
 /// so a megabyte-long or terminal-escaping input cannot turn an error into an attack.
 pub fn quote(text: &str) -> String {
@@ -189,9 +205,57 @@ pub fn quote(text: &str) -> String {
     out
 }
 
+/// The errors the JS host detects itself, worded here so the host holds no messages or hints of its own (the
+/// host has the facts: `detail` is a host name, a byte limit, or an operation and a trap's text, never a secret).
+/// `None` for a code the host does not raise. The authorization-only build needs only `internal_error`.
+pub fn host_error(code: &str, detail: &str) -> Option<Error> {
+    let d = quote(detail);
+    let (code, message, hint) = match code {
+        "internal_error" => (
+            ErrorCode::InternalError,
+            format!("the wasm core trapped in {d}; it was rebuilt"),
+            "A bug, or memory ran out: please report it. Later calls work; this one may be repeated.",
+        ),
+        #[cfg(feature = "client")]
+        "unexpected_redirect" => (
+            ErrorCode::UnexpectedRedirect,
+            format!("the server answered with a redirect (to {d}); redirects are never followed, so nothing was sent there"),
+            "Datadog's API and token endpoints do not redirect: check the site (a vanity or proxy host in front of the API \
+             origin redirects), and any proxy between you and Datadog.",
+        ),
+        #[cfg(feature = "client")]
+        "response_too_large" => (
+            ErrorCode::ResponseTooLarge,
+            format!("the response is larger than the {} byte limit, so it was not read", detail.parse::<u64>().unwrap_or(0)),
+            "Datadog's answers are small; a body this large is a proxy or a misbehaving server. Raise `maxResponseBytes` \
+             only if you expect it (e.g. a large API read through client.request()).",
+        ),
+        _ => return None,
+    };
+    Some(Error::new(code, message, hint))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    #[cfg(feature = "client")]
+    fn host_errors_are_worded_here_and_quote_their_detail() {
+        let e = host_error("unexpected_redirect", "evil.example\n").unwrap();
+        assert_eq!(e.code, ErrorCode::UnexpectedRedirect);
+        assert!(e.message.contains("\"evil.example\\n\""), "{}", e.message);
+        assert!(host_error("response_too_large", "1024").unwrap().message.contains("1024 byte"));
+        assert_eq!(host_error("internal_error", "call: unreachable").unwrap().code, ErrorCode::InternalError);
+        assert!(host_error("state_mismatch", "").is_none());
+        for c in ["unexpected_redirect", "response_too_large", "internal_error"] {
+            assert!(!host_error(c, "x").unwrap().hint.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_authorization_core_words_internal_error() {
+        assert_eq!(host_error("internal_error", "parseCallback: unreachable").unwrap().code, ErrorCode::InternalError);
+    }
     #[test]
     fn codes_round_trip_and_are_unique() {
         let mut seen = std::collections::HashSet::new();

@@ -14,6 +14,9 @@ pub enum Replay {
     CreateOnce,
     /// Never resent automatically (the marketplace API key is shown once).
     Never,
+    /// Single-use: sent exactly once whatever happens (the authorization code, policy 11). A failure whose outcome
+    /// is unknown (no answer, 408, 5xx) or a 429 is reported as `exchange_interrupted`: the user starts again.
+    Once,
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]

@@ -112,8 +112,9 @@ pub fn http_error(resp: &HttpResponse) -> Error {
         err.hint = "The access token is expired or revoked (refresh it), or, at the token endpoint, the client_secret is missing or wrong.".into();
     }
     err.status = Some(resp.status);
-    err.retry_after_ms = retry_after_ms(resp);
     err.rate_limit = resp.rate_limit();
+    // A 429 without Retry-After still says when its quota window resets (policy 11: the caller schedules from it).
+    err.retry_after_ms = retry_after_ms(resp).or_else(|| err.rate_limit.as_ref().and_then(|r| r.reset).filter(|_| resp.status == 429).map(|s| s.saturating_mul(1000)));
     if !resp.body.is_empty() {
         err.body = Some(redacted_excerpt(&resp.body));
     }

@@ -1,8 +1,8 @@
 //! Whether and when to send a request again (policy 11): a pure function of the outcome, the headers, the attempt
-//! number and the request's replay class. The host only waits; time (`now`) and jitter (`random`) come in as
-//! arguments, so every decision is reproducible in tests.
+//! number, the request's replay class and the call's deadline. The host only waits; time (`now`, `deadline`) and
+//! jitter (`random`) come in as arguments, so every decision is reproducible in tests.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::Replay;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,6 +13,8 @@ pub const DEFAULT_CAP_MS: u64 = 30_000;
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// A server asking for a longer wait than this is reported rather than obeyed: no caller wants a hidden 1-hour sleep.
 pub const DEFAULT_MAX_SERVER_DELAY_MS: u64 = 5 * 60 * 1000;
+/// One call's whole budget, all attempts and waits together (policy 11, 20): the host's `retry.deadlineMs` default.
+pub const DEFAULT_DEADLINE_MS: u64 = 60_000;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,9 +30,12 @@ pub struct RetryInput {
     pub replay: Replay,
     /// In [0, 1): the jitter source.
     pub random: f64,
-    /// Milliseconds since the epoch; needed only to read a `Retry-After` HTTP date.
+    /// Milliseconds since the epoch; needed to read a `Retry-After` HTTP date and to keep the deadline.
     #[serde(default)]
     pub now: Option<u64>,
+    /// When the whole call must be over (ms since the epoch, with `now`): no wait or retry may end after it.
+    #[serde(default)]
+    pub deadline: Option<u64>,
     #[serde(default)]
     pub base_ms: Option<u64>,
     #[serde(default)]
@@ -56,6 +61,10 @@ pub enum Reason {
     CreateNotSafe,
     MaxAttempts,
     DelayTooLong,
+    /// The next wait would end after the call's deadline.
+    Deadline,
+    /// A single-use request (Replay::Once) failed in a way that would otherwise be retried; see `error`.
+    SingleUse,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -66,7 +75,7 @@ pub enum DelaySource {
     Backoff,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     pub retry: bool,
@@ -74,10 +83,30 @@ pub struct Decision {
     pub reason: Reason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<DelaySource>,
+    /// The error the host throws instead of handing the response to a parser (single-use requests).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
 }
 
 fn stop(reason: Reason) -> Decision {
-    Decision { retry: false, delay_ms: 0, reason, source: None }
+    Decision { retry: false, delay_ms: 0, reason, source: None, error: None }
+}
+
+/// The authorization code may have been consumed by a request whose answer we never saw (or a 5xx), and a 429
+/// leaves too little of a code's short life to be worth the wait: either way the user starts again.
+fn exchange_interrupted(input: &RetryInput) -> Error {
+    let what = match input.status {
+        None => "got no answer (network failure or timeout)".to_string(),
+        Some(s) => format!("was answered HTTP {s}"),
+    };
+    let mut e = Error::new(
+        ErrorCode::ExchangeInterrupted,
+        format!("the authorization-code exchange {what}; the code is single-use and may already have been used, so it was not sent again"),
+        "Start the authorization again (send the user back to Datadog's authorize page, or the integration tile): a new code is needed.",
+    );
+    e.status = input.status;
+    e.retry_after_ms = server_delay(input).map(|(ms, _)| ms);
+    e
 }
 
 fn header(h: &BTreeMap<String, Value>, name: &str) -> Option<String> {
@@ -163,6 +192,7 @@ pub fn decide(input: &RetryInput) -> Result<Decision> {
     };
     match input.replay {
         Replay::Never => return Ok(stop(Reason::ReplayNever)),
+        Replay::Once => return Ok(Decision { error: Some(exchange_interrupted(input)), ..stop(Reason::SingleUse) }),
         // Only a 429 says the request was not processed; after a timeout, 5xx or lost connection the thing
         // may exist already, and creating it twice is worse than reporting the failure.
         Replay::CreateOnce if reason != Reason::RateLimited => return Ok(stop(Reason::CreateNotSafe)),
@@ -171,14 +201,24 @@ pub fn decide(input: &RetryInput) -> Result<Decision> {
     if input.attempt > input.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS) {
         return Ok(stop(Reason::MaxAttempts));
     }
+    // What is left of the call; a wait that would end at or after the deadline is not started.
+    let left = match (input.deadline, input.now) {
+        (Some(d), Some(now)) => Some(d.saturating_sub(now)),
+        (Some(_), None) => return Err(Error::invalid_input("now", "`deadline` needs `now`")),
+        _ => None,
+    };
+    let past = |ms: u64| left.is_some_and(|l| ms >= l);
     if let Some((ms, source)) = server_delay(input) {
-        if ms > input.max_server_delay_ms.unwrap_or(DEFAULT_MAX_SERVER_DELAY_MS) {
-            return Ok(Decision { retry: false, delay_ms: ms, reason: Reason::DelayTooLong, source: Some(source) });
+        if ms > input.max_server_delay_ms.unwrap_or(DEFAULT_MAX_SERVER_DELAY_MS) || past(ms) {
+            return Ok(Decision { source: Some(source), delay_ms: ms, ..stop(Reason::DelayTooLong) });
         }
-        return Ok(Decision { retry: true, delay_ms: ms, reason, source: Some(source) });
+        return Ok(Decision { retry: true, delay_ms: ms, reason, source: Some(source), error: None });
     }
     let ms = backoff_ms(input.attempt, input.base_ms.unwrap_or(DEFAULT_BASE_MS), input.cap_ms.unwrap_or(DEFAULT_CAP_MS), input.random);
-    Ok(Decision { retry: true, delay_ms: ms, reason, source: Some(DelaySource::Backoff) })
+    if past(ms) {
+        return Ok(Decision { source: Some(DelaySource::Backoff), delay_ms: ms, ..stop(Reason::Deadline) });
+    }
+    Ok(Decision { retry: true, delay_ms: ms, reason, source: Some(DelaySource::Backoff), error: None })
 }
 
 #[cfg(test)]
@@ -214,5 +254,34 @@ mod tests {
         let d = decide_json(json!({"attempt": 6, "replay": "retry", "random": 0.1}));
         assert_eq!(d.reason, Reason::MaxAttempts);
         assert!(decide(&serde_json::from_value(json!({"attempt": 1, "replay": "retry", "random": 1.0})).unwrap()).is_err());
+    }
+
+    #[test]
+    fn the_deadline_bounds_every_wait() {
+        // 120 s is under the 5-minute cap but past a 60 s deadline: fails at once, saying how long to wait.
+        let d = decide_json(json!({"status": 429, "attempt": 1, "replay": "retry", "random": 0.1, "headers": {"retry-after": "120"}, "now": 1000, "deadline": 61_000}));
+        assert_eq!((d.retry, d.reason, d.delay_ms), (false, Reason::DelayTooLong, 120_000));
+        let d = decide_json(json!({"status": 429, "attempt": 1, "replay": "retry", "random": 0.1, "headers": {"retry-after": "59"}, "now": 1000, "deadline": 61_000}));
+        assert!(d.retry);
+        // Backoff that would end after the deadline stops instead.
+        let d = decide_json(json!({"status": 503, "attempt": 3, "replay": "retry", "random": 0.9, "now": 60_000, "deadline": 61_000}));
+        assert_eq!((d.retry, d.reason), (false, Reason::Deadline));
+        let d = decide_json(json!({"status": 503, "attempt": 1, "replay": "retry", "random": 0.5, "now": 1000, "deadline": 61_000}));
+        assert!(d.retry);
+        assert!(decide(&serde_json::from_value(json!({"status": 503, "attempt": 1, "replay": "retry", "random": 0.5, "deadline": 5})).unwrap()).is_err());
+    }
+
+    #[test]
+    fn single_use_is_never_resent() {
+        for (status, headers) in [(Value::Null, json!({})), (json!(503), json!({})), (json!(408), json!({})), (json!(429), json!({"retry-after": "1"}))] {
+            let d = decide_json(json!({"status": status, "headers": headers, "attempt": 1, "replay": "once", "random": 0.1}));
+            assert_eq!((d.retry, d.reason), (false, Reason::SingleUse));
+            let e = d.error.unwrap();
+            assert_eq!(e.code, ErrorCode::ExchangeInterrupted);
+            assert!(e.hint.contains("Start the authorization again"));
+            assert_eq!(e.status, status.as_u64().map(|s| s as u16));
+        }
+        let d = decide_json(json!({"status": 400, "attempt": 1, "replay": "once", "random": 0.1}));
+        assert_eq!((d.retry, d.reason, d.error), (false, Reason::NotRetryable, None));
     }
 }

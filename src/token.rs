@@ -96,7 +96,8 @@ pub fn exchange_request(p: &ExchangeParams) -> Result<HttpRequest> {
         pairs.push(("client_secret", s));
     }
     pairs.push(("code_verifier", p.code_verifier.expose()));
-    Ok(token_post(&site, &pairs))
+    // The code is single-use (policy 11): a resend after an unknown outcome would burn or be refused anyway.
+    Ok(HttpRequest { replay: Replay::Once, ..token_post(&site, &pairs) })
 }
 
 /// The refresh grant (policy 4): the secret goes along when the client has one.

@@ -12,7 +12,41 @@ static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocato
 
 #[wasm_bindgen]
 pub fn call(op: &str, json: &str) -> String {
-    crate::api::call(op, json)
+    route(op, json)
+}
+
+/// The operations that exist only at the wasm boundary, then everything else (`api`).
+fn route(op: &str, json: &str) -> String {
+    match op {
+        "__trap" => trap(json),
+        _ => crate::api::call(op, json),
+    }
+}
+
+/// `__trap`: a real trap, on an explicit argument only, so the host's recovery from one (js/core.js rebuilds the
+/// instance) is tested through the shipped package, both cores: `{"kind":"unreachable"}` executes `unreachable`,
+/// `{"kind":"oom"}` allocates until linear memory cannot grow (a real allocation failure, then the trap an
+/// out-of-memory ends in). A cargo feature or a debug-only op would leave the release build, the one users run, untested.
+/// Anything else is an ordinary error. Takes a few bytes of the budgeted authorization core.
+fn trap(json: &str) -> String {
+    // Matched on the text JSON.stringify gives (`kind` first; more fields may follow, e.g. padding that makes the
+    // call go through `call_buffer`), not parsed: the authorization core's bytes are budgeted.
+    if json.starts_with(r#"{"kind":"unreachable""#) {
+        core::arch::wasm32::unreachable()
+    }
+    if json.starts_with(r#"{"kind":"oom""#) {
+        // 1 GiB at a time, never written (no page is touched): the fourth request finds the 4 GiB space full.
+        let layout = std::alloc::Layout::from_size_align(1 << 30, 1).unwrap();
+        loop {
+            // SAFETY: a non-zero size; the blocks are leaked on purpose and die with the instance.
+            // What `handle_alloc_error` ends in with panic = "abort", without linking std's stderr report.
+            // black_box: an allocation nobody uses may otherwise be elided (and assumed to succeed): an endless loop.
+            if std::hint::black_box(unsafe { std::alloc::alloc(layout) }).is_null() {
+                core::arch::wasm32::unreachable()
+            }
+        }
+    }
+    crate::api::call("__trap", json)
 }
 
 /// Room for `len` bytes of arguments, and its address in linear memory: for large arguments the host writes the
@@ -40,7 +74,15 @@ pub fn args_buffer(len: usize) -> usize {
 #[wasm_bindgen]
 pub fn call_buffer(op: &str, len: usize) -> String {
     ARGS.with(|cell| {
-        let out = crate::api::call_utf8(op, cell.borrow().get(..len).unwrap_or_default());
+        // A trap here leaves the borrow held for good: the host then replaces the whole instance (js/core.js).
+        let out = {
+            let held = cell.borrow();
+            let bytes = held.get(..len).unwrap_or_default();
+            match std::str::from_utf8(bytes) {
+                Ok(text) => route(op, text),
+                Err(_) => crate::api::call_utf8(op, bytes),
+            }
+        };
         let mut buf = cell.borrow_mut();
         if buf.len() > KEEP_ARGS {
             *buf = Vec::new();

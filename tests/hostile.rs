@@ -260,7 +260,7 @@ fn calls_with_megabyte_values_and_nested_bodies() {
 }
 
 const ALL_OPS: &[&str] = &[
-    "sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback",
+    "sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback", "hostError",
     "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
     "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse", "retryDecision", "classifyNetworkError",
     "encodeMetrics", "encodeLogs", "encodeEvents", "encodeServiceChecks", "encodeIncident", "encodeTraces", "parseIntakeResponse", "splitSelection", "nope", "",

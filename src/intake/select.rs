@@ -1,14 +1,17 @@
 //! Re-encoding part of a submission. After a 413 the host resends a batch in halves, named in the caller's
 //! coordinates: an item index, and for metric series and traces a range of their points or spans. The core
 //! cuts the items, encodes them, and maps indices, parts and error paths back, so the host needs no knowledge
-//! of payload shapes (which field holds the points, what a trace is made of).
+//! of payload shapes (which field holds the points, what a trace is made of). The host passes only the items a
+//! half holds, each entry naming its item's place in the caller's list (`origin`): re-encoding a half costs that
+//! half, not the whole submission (issue 11: splitting after a 413 was quadratic).
 
 use super::{Encoded, Part};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// One selected item: the whole of `index`, or its pieces `start..end`.
+/// One selected item: the whole of `index` (in the items passed), or its pieces `start..end`; `origin`, when
+/// given, is that item's index in the caller's own list, which answers and error paths then use.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 pub struct Entry {
     pub index: usize,
@@ -16,6 +19,15 @@ pub struct Entry {
     pub start: Option<usize>,
     #[serde(default)]
     pub end: Option<usize>,
+    #[serde(default)]
+    pub origin: Option<usize>,
+}
+
+impl Entry {
+    /// The item's index in the caller's coordinates.
+    fn caller(&self) -> usize {
+        self.origin.unwrap_or(self.index)
+    }
 }
 
 /// The argument holding the items of each encode operation, and the path text that precedes a piece index in
@@ -92,7 +104,7 @@ pub fn subset_args(op: &str, args: &Value) -> Result<(Value, Vec<Entry>)> {
 fn relabel(text: &str, key: &str, piece_prefix: Option<&str>, local: usize, e: &Entry) -> String {
     let from = format!("{key}[{local}]");
     let Some(at) = text.find(&from) else { return text.to_string() };
-    let mut out = format!("{}{key}[{}]", &text[..at], e.index);
+    let mut out = format!("{}{key}[{}]", &text[..at], e.caller());
     let rest = &text[at + from.len()..];
     match (piece_prefix, e.start) {
         (Some(p), Some(base)) if rest.starts_with(p) => {
@@ -118,33 +130,33 @@ pub fn remap(op: &str, mut enc: Encoded, sel: &[Entry]) -> Encoded {
         let mut parts: Vec<Part> = b.parts.iter().map(|p| {
             let e = sel[p.index];
             let base = e.start.unwrap_or(0);
-            Part { index: e.index, start: p.start + base, end: p.end + base }
+            Part { index: e.caller(), start: p.start + base, end: p.end + base }
         }).collect();
         for &local in &b.items {
             let e = sel[local];
             if let (Some(start), Some(end)) = (e.start, e.end) {
                 if !b.parts.iter().any(|p| p.index == local) {
-                    parts.push(Part { index: e.index, start, end });
+                    parts.push(Part { index: e.caller(), start, end });
                 }
             }
         }
-        b.items = b.items.iter().map(|&l| sel[l].index).collect();
+        b.items = b.items.iter().map(|&l| sel[l].caller()).collect();
         b.parts = parts;
     }
     for r in &mut enc.rejected {
         let e = sel[r.index];
         r.error.message = relabel(&r.error.message, key, piece_prefix, r.index, &e);
         r.error.field = r.error.field.as_deref().map(|f| relabel(f, key, piece_prefix, r.index, &e));
-        r.index = e.index;
+        r.index = e.caller();
     }
     enc
 }
 
 /// Two halves of a selection that Datadog found too large: by items, or a lone item by its pieces. `null`
-/// when it cannot be cut further (the host then reports the item).
+/// when it cannot be cut further (the host then reports the item). The halves are in the caller's coordinates.
 pub fn split(op: &str, args: &Value) -> Result<Value> {
     let (_, sel, items) = entries(op, args)?;
-    let entry = |e: &Entry| serde_json::json!({ "index": e.index, "start": e.start, "end": e.end });
+    let entry = |e: &Entry| serde_json::json!({ "index": e.caller(), "start": e.start, "end": e.end });
     if sel.len() >= 2 {
         let mid = sel.len().div_ceil(2);
         return Ok(Value::Array(vec![Value::Array(sel[..mid].iter().map(entry).collect()), Value::Array(sel[mid..].iter().map(entry).collect())]));
@@ -156,7 +168,7 @@ pub fn split(op: &str, args: &Value) -> Result<Value> {
         return Ok(Value::Null);
     }
     let mid = start + (end - start).div_ceil(2);
-    let half = |a: usize, b: usize| serde_json::json!([{ "index": e.index, "start": a, "end": b }]);
+    let half = |a: usize, b: usize| serde_json::json!([{ "index": e.caller(), "start": a, "end": b }]);
     Ok(Value::Array(vec![half(start, mid), half(mid, end)]))
 }
 
@@ -192,6 +204,26 @@ mod tests {
         let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
         assert_eq!(enc.rejected[0].index, 1);
         assert_eq!(enc.rejected[0].error.field.as_deref(), Some("series[1].points[1].timestamp"));
+    }
+
+    #[test]
+    fn only_the_halfs_items_with_their_origin() {
+        // The host sends item 7 of its list alone, as the first of one: answers and paths name item 7.
+        let series = json!([{ "metric": "b", "points": [{ "timestamp": NOW, "value": 1 }, { "timestamp": 1, "value": 2 }] }]);
+        let a = args(series.clone(), json!([{ "index": 0, "start": 1, "end": 2, "origin": 7 }]));
+        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
+        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        assert_eq!(enc.rejected[0].index, 7);
+        assert_eq!(enc.rejected[0].error.field.as_deref(), Some("series[7].points[1].timestamp"));
+        let a = args(series, json!([{ "index": 0, "start": 0, "end": 1, "origin": 7 }]));
+        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
+        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        assert_eq!((enc.batches[0].items.clone(), enc.batches[0].parts.clone()), (vec![7], vec![Part { index: 7, start: 0, end: 1 }]));
+        let two = json!([{ "metric": "a", "points": [1, 2, 3] }, { "metric": "b", "points": [1] }]);
+        let halves = split("encodeMetrics", &args(two.clone(), json!([{ "index": 0, "origin": 40 }, { "index": 1, "origin": 41 }]))).unwrap();
+        assert_eq!(halves, json!([[{ "index": 40, "start": null, "end": null }], [{ "index": 41, "start": null, "end": null }]]));
+        let cut = split("encodeMetrics", &args(two, json!([{ "index": 0, "origin": 40 }]))).unwrap();
+        assert_eq!(cut, json!([[{ "index": 40, "start": 0, "end": 2 }], [{ "index": 40, "start": 2, "end": 3 }]]));
     }
 
     #[test]

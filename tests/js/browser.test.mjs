@@ -83,3 +83,29 @@ test("Vite bundles the package (both entries) and the bundle runs in Chromium", 
     } finally { await srv.close(); }
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+// Issue 11 item 19: the /auth glue once named the full core's file as its default URL, so a bundler shipped both
+// cores with an app that only authorizes. The app also checks, in the browser, that a trap is recovered from.
+test("Vite: an app importing only datadog-oauth-wasm/auth ships exactly one .wasm, and survives a core trap", async () => {
+  const { build } = await import("vite");
+  const { readdirSync } = await import("node:fs");
+  const dir = mkdtempSync(join(tmpdir(), "dd-vite-auth-"));
+  try {
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(repo, join(dir, "node_modules", "datadog-oauth-wasm"));
+    writeFileSync(join(dir, "index.html"), `<!doctype html><link rel="icon" href="data:,"><script type="module" src="./main.js"></script>`);
+    writeFileSync(join(dir, "main.js"), `import * as dd from "datadog-oauth-wasm/auth";\n` +
+      `let trap = null;\ntry { dd.__trap({ kind: "unreachable" }); } catch (e) { trap = e.code; }\n${probe}\nwindow.__result.trap = trap;`);
+    await build({ root: dir, logLevel: "silent", build: { outDir: join(dir, "out"), emptyOutDir: true } });
+    const files = readdirSync(join(dir, "out"), { recursive: true }).map(String);
+    const wasm = files.filter((f) => f.endsWith(".wasm"));
+    assert.equal(wasm.length, 1, `wasm files emitted: ${wasm.join(", ")}`);
+    assert.match(wasm[0], /datadog_oauth_wasm_auth_bg/);
+    const srv = await serveDir(join(dir, "out"));
+    try {
+      const r = await run(`${srv.url}/index.html`);
+      assert.equal(r.trap, "internal_error");
+      check(r, false);
+    } finally { await srv.close(); }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -62,7 +62,7 @@ after(() => {
 
 test("the tarball holds dist/, the README, the bin and the sandbox (without its tests), nothing else", () => {
   const files = run("tar", ["-tzf", tarball]).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
-  const shipped = (f) => f === "package.json" || f === "README.md" || f === "LICENSE" || f.startsWith("dist/") || f.startsWith("bin/") ||
+  const shipped = (f) => f === "package.json" || f === "README.md" || f === "LICENSE" || f === "LICENSE-MIT" || f === "LICENSE-APACHE" || f.startsWith("dist/") || f.startsWith("bin/") ||
     /^sandbox\/[a-z]+\.mjs$/.test(f) || f === "sandbox/README.md";
   for (const f of files) assert.ok(shipped(f), `unexpected file in the package: ${f}`);
   for (const f of ["dist/node.mjs", "dist/node.cjs", "dist/browser.mjs", "dist/auth.mjs", "dist/index.d.ts", "dist/datadog_oauth_wasm_bg.wasm",
