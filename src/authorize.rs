@@ -153,13 +153,13 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
         // A configured custom site for the same site parameter (a local sandbox) stands in for real US1.
         None => site::site_for_domain(DEFAULT_AUTHORIZE_SITE, &p.sites)?,
     };
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    q.append_pair("response_type", "code")
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", redirect.as_str())
-        .append_pair("state", &state)
-        .append_pair("code_challenge", &pkce.challenge)
-        .append_pair("code_challenge_method", "S256");
+    let mut q = crate::uri::Form::new();
+    q.pair("response_type", "code")
+        .pair("client_id", client_id)
+        .pair("redirect_uri", redirect.as_str())
+        .pair("state", &state)
+        .pair("code_challenge", &pkce.challenge)
+        .pair("code_challenge_method", "S256");
     if !scopes.is_empty() {
         // Space-separated, first occurrence kept (RFC 6749 §3.3). Quadratic, but over at most MAX_SCOPES names;
         // a hash set would add ~2 KB gzipped to the browser core.
@@ -172,10 +172,10 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
                 joined.push_str(s.as_str());
             }
         }
-        q.append_pair("scope", &joined);
+        q.pair("scope", &joined);
     }
     if let Some(o) = org {
-        q.append_pair("dd_oid", o);
+        q.pair("dd_oid", o);
     }
     let url = format!("{}?{}", target.authorize_url(), q.finish());
     Ok(Authorization {

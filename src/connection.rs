@@ -268,10 +268,12 @@ impl Connection {
                 query_value(k, &q[k.as_str()], &mut pairs)?;
             }
             if !pairs.is_empty() {
-                let mut ser = form_urlencoded::Serializer::new(String::new());
-                ser.extend_pairs(pairs);
+                let mut form = crate::uri::Form::new();
+                for (k, v) in &pairs {
+                    form.pair(k, v);
+                }
                 url.push(if call.path.contains('?') { '&' } else { '?' });
-                url.push_str(&ser.finish());
+                url.push_str(&form.finish());
             }
         }
         // Belt and braces: whatever the path did, the request must still go to this site's API origin.

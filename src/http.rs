@@ -44,11 +44,11 @@ impl HttpRequest {
         self
     }
     pub fn form_body(mut self, pairs: &[(&str, &str)]) -> Self {
-        let mut ser = form_urlencoded::Serializer::new(String::new());
+        let mut form = crate::uri::Form::new();
         for (k, v) in pairs {
-            ser.append_pair(k, v);
+            form.pair(k, v);
         }
-        self.body = Some(ser.finish());
+        self.body = Some(form.finish());
         self.header("content-type", "application/x-www-form-urlencoded")
     }
     pub fn json_body(mut self, body: String) -> Self {
