@@ -75,6 +75,10 @@ codes! {
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
     NotDelivered => "not_delivered",
+    // Raised by the JS host's connection store (js/store/): hints in js/store/errors.js.
+    StoreUnavailable => "store_unavailable",
+    ConnectionNotFound => "connection_not_found",
+    DecryptionFailed => "decryption_failed",
 }
 
 impl serde::Serialize for ErrorCode {
