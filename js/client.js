@@ -292,9 +292,11 @@ export class DatadogClient {
       await run;
     }
     const caller = typeof ref === "object" ? l.latest : null;
+    const seen = l.version > 0;
     const rec = await this.#read(l);
     if (!rec) {
-      const conn = caller ?? l.latest;
+      // Deleted (on any instance) once it was in the store, or only an id: not brought back.
+      const conn = seen ? null : caller;
       if (conn === null) {
         this.#cache.forget(l);
         throw connectionNotFound(l.id);
