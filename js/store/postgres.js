@@ -42,6 +42,7 @@ class PostgresStore {
   #schemaSql;
   #ready = null;
   #claims = 0;
+  #prefix;
 
   constructor(o) {
     for (const k of ["schema", "table"]) {
@@ -84,6 +85,7 @@ class PostgresStore {
     this.#t = `"${schema}"."${table}"`;
     this.#c = `"${schema}"."${table}_claims"`;
     this.#schemaSql = postgresSchema({ schema, table });
+    this.#prefix = `dd_${schema}_${table}_`;
   }
 
   /** Creates the tables if missing (once per store; again after a failure). Several instances may race: serialized. */
@@ -110,9 +112,10 @@ class PostgresStore {
     return this.#ready;
   }
 
-  async #q(sql, params) {
+  /** `name`: a prepared statement per pooled connection (parsed and planned once), for the per-call queries. */
+  async #q(sql, params, name) {
     await this.migrate();
-    return this.#pool.query(sql, params);
+    return this.#pool.query(name ? { name: `${this.#prefix}${name}`, text: sql, values: params } : { text: sql, values: params });
   }
 
   #row(r) {
@@ -133,7 +136,7 @@ class PostgresStore {
   }
 
   async get(id) {
-    const { rows } = await this.#q(`SELECT id, version, status, owner, site, data, secrets FROM ${this.#t} WHERE id = $1`, [id]);
+    const { rows } = await this.#q(`SELECT id, version, status, owner, site, data, secrets FROM ${this.#t} WHERE id = $1`, [id], "get");
     return rows.length ? this.#row(rows[0]) : null;
   }
 
@@ -142,9 +145,9 @@ class PostgresStore {
     const args = [id, record.status, record.owner ?? null, record.site, data, secrets];
     const res = expected === 0
       ? await this.#q(`INSERT INTO ${this.#t} (id, version, status, owner, site, data, secrets) VALUES ($1, 1, $2, $3, $4, $5, $6)
-          ON CONFLICT (id) DO NOTHING RETURNING version`, args)
+          ON CONFLICT (id) DO NOTHING RETURNING version`, args, "insert")
       : await this.#q(`UPDATE ${this.#t} SET version = version + 1, status = $2, owner = $3, site = $4, data = $5, secrets = $6, updated_at = now()
-          WHERE id = $1 AND version = $7 RETURNING version`, [...args, expected]);
+          WHERE id = $1 AND version = $7 RETURNING version`, [...args, expected], "update");
     if (res.rows.length) return { ok: true, version: Number(res.rows[0].version) };
     return { ok: false, current: await this.get(id) };
   }
@@ -152,12 +155,12 @@ class PostgresStore {
   /** The lease column, compared with the database's clock (instances' clocks may disagree). */
   async lease(id, holder, ttlMs) {
     const res = await this.#q(`UPDATE ${this.#t} SET lease_holder = $2, lease_until = now() + $3 * interval '1 millisecond'
-      WHERE id = $1 AND (lease_holder IS NULL OR lease_holder = $2 OR lease_until < now()) RETURNING id`, [id, holder, ttlMs]);
+      WHERE id = $1 AND (lease_holder IS NULL OR lease_holder = $2 OR lease_until < now()) RETURNING id`, [id, holder, ttlMs], "lease");
     return res.rows.length === 1;
   }
 
   async release(id, holder) {
-    await this.#q(`UPDATE ${this.#t} SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2`, [id, holder]);
+    await this.#q(`UPDATE ${this.#t} SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2`, [id, holder], "release");
   }
 
   async list(query) {
