@@ -217,6 +217,26 @@ test("a dump of every table holds none of the secrets the suite used (tokens, re
   assert.deepEqual(found.map((f) => `${f.info.kind} at line ${f.line}`), []);
 });
 
+test("hostile stored rows: a site rewritten in the data column is rebuilt from the site table; bad statuses refused by the schema", async () => {
+  const table = `t${++tables}`;
+  const s = store({ table });
+  const sent = [];
+  const stub = async (url) => {
+    sent.push(String(url));
+    return new Response(JSON.stringify({ access_token: `at-${randomBytes(12).toString("hex")}`, refresh_token: `rt-${randomBytes(12).toString("hex")}`, token_type: "bearer", expires_in: 3600, scope: "x" }), { status: 200, headers: { "content-type": "application/json" } });
+  };
+  const { client } = makeClient([], h, { store: s, fetch: stub });
+  const conn = h.conn(await client.exchangeCode({ code: "hostile-row-code", codeVerifier: "v".repeat(43), domain: "datadoghq.eu" }));
+  await sql(`UPDATE ${table} SET data = jsonb_set(data, '{site,apiOrigin}', '"https://evil.example"')`);
+  sent.length = 0;
+  await client.request(conn.id, incidents);
+  assert.deepEqual(sent, ["https://api.datadoghq.eu/api/v2/incidents"], "the token went to Datadog's host for the site, not the row's");
+  await assert.rejects(sql(`UPDATE ${table} SET status = 'admin'`), /check constraint/);
+  // The CommonJS entry loads too.
+  const { createRequire } = await import("node:module");
+  assert.equal(typeof createRequire(import.meta.url)("datadog-oauth-wasm/postgres").postgresStore, "function");
+});
+
 test("secret hygiene of this suite", () => {
   h.check();
 });

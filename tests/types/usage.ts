@@ -38,3 +38,12 @@ async function byId(id: string) {
   return [c, s, deleted, conn.owner, page.cursor];
 }
 void byId;
+// The PostgreSQL store entry.
+import { postgresStore, postgresSchema, type PostgresStore } from "datadog-oauth-wasm/postgres";
+const pgStore: PostgresStore = postgresStore({ connectionString: "postgresql://u@127.0.0.1/db", encryptionKey: "k", previousEncryptionKeys: [], table: "datadog_connections" });
+async function rotate() {
+  const { reencrypted }: { reencrypted: number; current: number } = await pgStore.reencrypt();
+  const c = new DatadogClient({ clientId: "c", store: pgStore });
+  return [reencrypted, postgresSchema({ schema: "public" }).length, c];
+}
+void rotate;
