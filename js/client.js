@@ -100,6 +100,7 @@ export class DatadogClient {
   #cache;
   #store;
   #leaseMs;
+  #requestTimeoutMs;
   #holder = randomHolder();
   #transport;
   #now;
@@ -139,6 +140,7 @@ export class DatadogClient {
     this.#store = store;
     this.#cache = new ConnectionCache(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     this.#leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
+    this.#requestTimeoutMs = o.timeoutMs || 60_000;
     this.#clientId = o.clientId;
     this.#clientSecret = o.clientSecret || undefined;
     this.#redirectUri = o.redirectUri;
@@ -332,8 +334,11 @@ export class DatadogClient {
   async #refreshLeased(l, stale) {
     const seen = l.version;
     const done = () => (stale !== undefined ? l.latest.accessToken !== stale : l.version !== seen);
+    // Bounded (policy 20): a holder renews its lease only while its refresh runs, which its request timeout bounds.
+    const giveUpAt = Date.now() + 2 * this.#leaseMs + this.#requestTimeoutMs;
     for (let wait = 20; !(await this.#storeDo("take the refresh lease", () => this.#store.lease(l.id, this.#holder, this.#leaseMs))); wait = Math.min(wait * 2, 250)) {
       // Another instance is refreshing: wait for its result (a newer version) or for its lease to lapse.
+      if (Date.now() > giveUpAt) throw storeUnavailable("take the refresh lease: another instance has held it for too long");
       await realSleep(wait);
       if (!(await this.#read(l))) throw connectionNotFound(l.id);
       if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { control, authorizeAs } from "../../sandbox/testkit.mjs";
 import { DatadogError, memoryStore, startAuthorization, parseCallback } from "datadog-oauth-wasm";
-import { CLIENT_ID, REDIRECT, sandbox, stats, settings, hygiene, makeClient, connect } from "./support.mjs";
+import { CLIENT_ID, REDIRECT, sandbox, stats, settings, fault, clearFaults, hygiene, makeClient } from "./support.mjs";
 import { conformance } from "./support/store-conformance.mjs";
 
 let sb;
@@ -294,6 +294,37 @@ test("store outage: store_unavailable (no secret), new tokens kept and written b
   await h.rejects(client.exchangeCode(cb), "store_unavailable");
   assert.equal((await stats(sb)).token.authorization_code, codes);
   down = false;
+});
+
+test("the lease is renewed while a slow refresh runs (longer than leaseMs): the other client still waits, one refresh", async () => {
+  await settings(sb, { rotateRefreshTokens: true });
+  const store = memoryStore();
+  const { client: a } = makeClient(sites, h, { store, leaseMs: 100 });
+  const { client: b } = makeClient(sites, h, { store, leaseMs: 100 });
+  const conn = h.conn(await a.exchangeCode(await authorize(siteOf("us3"))));
+  await fault(sb, { route: "token", sequence: [{ delayMs: 500 }] });
+  const s0 = await stats(sb);
+  const first = a.refresh(conn.id);
+  await new Promise((r) => setTimeout(r, 50));
+  const second = b.refresh(conn.id);
+  const [ra, rb] = await Promise.all([first, second]);
+  h.conn(ra);
+  assert.equal(rb.accessToken, ra.accessToken, "b used a's result");
+  const s1 = await stats(sb);
+  assert.equal(s1.token.refresh_token - s0.token.refresh_token, 1);
+  assert.equal(s1.token.errors - s0.token.errors, 0);
+  await clearFaults(sb);
+});
+
+test("waiting for another instance's lease is bounded: a lease that never frees is store_unavailable", async () => {
+  const base = memoryStore();
+  const stuck = { ...Object.fromEntries(["get", "compareAndSet", "release", "list", "delete", "claim"].map((m) => [m, base[m].bind(base)])), lease: async () => false };
+  const { client } = makeClient(sites, h, { store: stuck, leaseMs: 20, timeoutMs: 50 });
+  const conn = h.conn(await client.exchangeCode(await authorize(siteOf("eu1"))));
+  const before = await refreshes();
+  const e = await h.rejects(client.refresh(conn.id), "store_unavailable");
+  assert.match(e.message, /lease/);
+  assert.equal(await refreshes(), before, "nothing sent");
 });
 
 test("a store missing a method is refused at construction", () => {
