@@ -308,6 +308,11 @@ export class DatadogClient {
       // The caller's copy is newer than the store's (loaded from the partner's own storage after another process
       // refreshed it): it becomes the stored one.
       await this.#commit(l, () => ({ status: "connected", connection: pure(caller) }), null, null);
+    } else if (caller && rec.status !== "revoked" && typeof caller.apiKey === "string" && caller.apiKey !== "" && !rec.connection.apiKey) {
+      // The caller restored the marketplace key it kept (Datadog shows a key once; a second createApiKey is
+      // api_key_exists): the stored tokens stay, the key is added.
+      const withKey = (cur) => ({ status: cur.status, connection: { ...cur.connection, apiKey: caller.apiKey, apiKeyInfo: caller.apiKeyInfo ?? cur.connection.apiKeyInfo } });
+      await this.#commit(l, () => withKey(rec), null, (cur) => (cur.connection.apiKey ? null : withKey(cur)));
     }
     return l;
   }

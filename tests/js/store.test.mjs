@@ -327,6 +327,23 @@ test("waiting for another instance's lease is bounded: a lease that never frees 
   assert.equal(await refreshes(), before, "nothing sent");
 });
 
+test("a marketplace key the caller restored (api_key_exists recovery) is added to the stored connection, its tokens kept", async () => {
+  const store = memoryStore();
+  const { client } = makeClient(sites, h, { store });
+  const first = h.conn(await client.exchangeCode(await authorize(siteOf("ap2"))));
+  await control(sb, "DELETE", `/_sandbox/api-keys?org=${first.orgId}`);
+  const withKey = h.conn(await client.createApiKey(first.id));
+  // The org connects again: a new connection, and Datadog refuses a second key.
+  const again = h.conn(await client.exchangeCode(await authorize(siteOf("ap2"))));
+  await h.rejects(client.createApiKey(again.id), "api_key_exists");
+  const report = await client.submitMetrics({ ...again, apiKey: withKey.apiKey }, series(2));
+  assert.equal(report.accepted, 2);
+  const stored = await store.get(again.id);
+  assert.equal(stored.connection.apiKey, withKey.apiKey);
+  assert.equal(stored.connection.accessToken, again.accessToken);
+  assert.equal((await client.submitMetrics(again.id, series(1))).accepted, 1, "by id from now on");
+});
+
 test("a store missing a method is refused at construction", () => {
   assert.throws(() => makeClient(sites, h, { store: { get() {} } }), (e) => DatadogError.is(e, "invalid_input") && e.field === "store");
 });
