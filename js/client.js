@@ -289,7 +289,7 @@ export class DatadogClient {
       l.chain = run.catch(() => {});
       await run;
     }
-    const caller = typeof ref === "object" ? l.latest : null;
+    const caller = typeof ref !== "object" ? null : ref.id === l.id ? ref : { ...ref, id: l.id };
     const seen = l.version > 0;
     const rec = await this.#read(l);
     if (!rec) {
