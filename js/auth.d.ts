@@ -126,6 +126,8 @@ export declare class DatadogError extends Error {
   retryAfterMs?: number;
   rateLimit?: RateLimit;
   index?: number;
+  /** `store_unavailable` from a write: the connection whose new state is kept in memory until the store takes it. */
+  connectionId?: string;
   static is(err: unknown, code?: string): err is DatadogError;
   toJSON(): Record<string, unknown>;
 }
