@@ -349,8 +349,11 @@ export class DatadogClient {
       if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();
       if (done()) return l.latest;
     }
+    // Renewals run one after another, and the release after the last of them: a renewal landing after the release
+    // would take the lease again for a holder that is gone.
+    let renewing = Promise.resolve();
     const renew = setInterval(() => {
-      Promise.resolve().then(() => this.#store.lease(l.id, this.#holder, this.#leaseMs)).catch(() => {});
+      renewing = renewing.then(() => this.#store.lease(l.id, this.#holder, this.#leaseMs)).catch(() => {});
     }, Math.max(50, Math.floor(this.#leaseMs / 3)));
     if (typeof renew.unref === "function") renew.unref();
     try {
@@ -392,7 +395,9 @@ export class DatadogClient {
         (cur) => (cur.connection.refreshToken === c.refreshToken && cur.status !== "revoked" ? { status: "connected", connection: keepKey(next, cur.connection) } : null));
     } finally {
       clearInterval(renew);
-      Promise.resolve().then(() => this.#store.release(l.id, this.#holder)).catch(() => {});
+      // Awaited: once every call has settled no lease is left behind (a process that then exits would otherwise
+      // make the others wait out leaseMs). A failed release just lets the lease expire.
+      await renewing.then(() => this.#store.release(l.id, this.#holder)).catch(() => {});
     }
   }
 

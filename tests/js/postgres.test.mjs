@@ -237,6 +237,23 @@ test("hostile stored rows: a site rewritten in the data column is rebuilt from t
   assert.equal(typeof createRequire(import.meta.url)("datadog-oauth-wasm/postgres").postgresStore, "function");
 });
 
+test("no lease is left behind once a refresh has settled (a process exiting then would make others wait out leaseMs)", async () => {
+  const table = `t${++tables}`;
+  let n = 0;
+  const stub = async () => new Response(JSON.stringify({ access_token: `at-lease-${++n}-${randomBytes(8).toString("hex")}`, refresh_token: `rt-lease-${n}-${randomBytes(8).toString("hex")}`, token_type: "bearer", expires_in: 3600, scope: "x" }), { status: 200, headers: { "content-type": "application/json" } });
+  let id = null;
+  for (let i = 0; i < 3; i++) {
+    // Each round an "instance" refreshes and shuts down (its pool ended) as soon as the call has settled.
+    const s = store({ table });
+    const { client } = makeClient([], h, { store: s, fetch: stub });
+    if (id === null) id = h.conn(await client.exchangeCode({ code: "lease-code", codeVerifier: "v".repeat(43), domain: "datadoghq.com" })).id;
+    h.conn(await client.refresh(id));
+    await s.close();
+    const [row] = await sql(`SELECT lease_holder FROM ${table} WHERE id = $1`, [id]);
+    assert.equal(row.lease_holder, null, `round ${i + 1}: the lease was released before refresh() resolved`);
+  }
+});
+
 test("secret hygiene of this suite", () => {
   h.check();
 });
