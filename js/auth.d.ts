@@ -115,7 +115,8 @@ export type ErrorCode =
   | "missing_access_token" | "token_revoked" | "invalid_payload" | "item_too_large" | "timestamp_out_of_range"
   | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready"
   | "issuer_mismatch" | "no_pending_authorization" | "authorization_used" | "unsupported_on_site" | "traces_not_enabled"
-  | "unexpected_redirect" | "response_too_large" | "internal_error" | "exchange_interrupted";
+  | "unexpected_redirect" | "response_too_large" | "internal_error" | "exchange_interrupted"
+  | "store_unavailable" | "connection_not_found" | "decryption_failed";
 
 export declare class DatadogError extends Error {
   name: "DatadogError";
@@ -135,6 +136,8 @@ export declare class DatadogError extends Error {
    * single-use request answered 408/5xx): do not resend what it carried without checking first.
    */
   outcomeUnknown?: boolean;
+  /** `store_unavailable` from a write: the connection whose new state is kept in memory until the store takes it. */
+  connectionId?: string;
   static is(err: unknown, code?: string): err is DatadogError;
   toJSON(): Record<string, unknown>;
 }

@@ -159,5 +159,6 @@ function pickSettings(c) {
     codeTtlSeconds: c.codeTtlSeconds,
     currentUser: c.currentUser,
     revokeAuth: c.revokeAuth,
+    refreshGraceSeconds: c.refreshGraceSeconds,
   };
 }

@@ -92,7 +92,7 @@ export function applyClientPatch(client, patch) {
 export function normalizeSettings(base, patch) {
   const s = { ...base };
   if (!isObj(patch)) throw new ConfigError('settings must be an object');
-  for (const k of ['accessTokenTtlSeconds', 'codeTtlSeconds']) {
+  for (const k of ['accessTokenTtlSeconds', 'codeTtlSeconds', 'refreshGraceSeconds']) {
     if (patch[k] !== undefined) {
       if (typeof patch[k] !== 'number' || !Number.isFinite(patch[k]) || patch[k] < 0) throw new ConfigError(`${k} must be a non-negative number`);
       s[k] = patch[k];
@@ -136,13 +136,14 @@ export function normalizeConfig(config) {
     return applyClientPatch(base, c);
   });
   const settings = normalizeSettings(
-    { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 60, currentUser: 'ok', revokeAuth: 'lenient' },
+    { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 60, currentUser: 'ok', revokeAuth: 'lenient', refreshGraceSeconds: 0 },
     {
       accessTokenTtlSeconds: cfg.accessTokenTtlSeconds,
       rotateRefreshTokens: cfg.rotateRefreshTokens,
       codeTtlSeconds: cfg.codeTtlSeconds,
       currentUser: cfg.currentUser,
       revokeAuth: cfg.revokeAuth,
+      refreshGraceSeconds: cfg.refreshGraceSeconds,
     },
   );
   return { clients, orgs, ...settings };

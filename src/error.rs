@@ -86,6 +86,10 @@ codes! {
     InternalError => "internal_error",
     // The single-use authorization-code exchange got no usable answer (`retry::decide`, Replay::Once).
     ExchangeInterrupted => "exchange_interrupted",
+    // Raised by the JS host's connection store (js/store/): hints in js/store/errors.js.
+    StoreUnavailable => "store_unavailable",
+    ConnectionNotFound => "connection_not_found",
+    DecryptionFailed => "decryption_failed",
 }
 
 impl serde::Serialize for ErrorCode {

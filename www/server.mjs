@@ -52,9 +52,10 @@ const SECURITY_HEADERS = {
  * @param {string} [o.sandboxUrl]  the sandbox control server, to show what it received
  * @param {object[]} [o.tiles]     sandbox tiles to link from the home page: { name, site, tileUrl }
  * @param {number} [o.port] @param {string} [o.host]
+ * @param {object} [o.store]       the connection store (default: the client's memoryStore; `npm run demo -- --store postgres`)
  */
 export async function startPartner({
-  clientId, clientSecret, sites = [], sandboxUrl = null, tiles = [], port = 0, host = "127.0.0.1", fetch: fetchImpl,
+  clientId, clientSecret, sites = [], sandboxUrl = null, tiles = [], port = 0, host = "127.0.0.1", fetch: fetchImpl, store,
 } = {}) {
   if (!clientId || !clientSecret) throw new Error("startPartner needs clientId and clientSecret");
   const opts = { sites };
@@ -93,6 +94,7 @@ export async function startPartner({
     client = new dd.DatadogClient({
       clientId, clientSecret, redirectUri, sites,
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
+      ...(store ? { store } : {}),
       // The persistence hook: every new connection (exchange, refresh, rotation, API key) is saved before use.
       onConnectionChange: (conn) => saveConnection(conn),
     });

@@ -32,3 +32,26 @@ async function read(conn: Connection) {
   return titles + next.waitMs + (next.next === null ? 0 : 1);
 }
 void read;
+// The connection store: ids everywhere, listing, ownership.
+import { memoryStore, type ConnectionStore, type ConnectionStatus } from "datadog-oauth-wasm";
+const store: ConnectionStore = memoryStore({ maxConnections: 1000 });
+const shared = new DatadogClient({ clientId: "c", clientSecret: "s", redirectUri: "https://p.example/cb", store, leaseMs: 10_000 });
+async function byId(id: string) {
+  const c: Connection | null = await shared.getConnection(id);
+  const page = await shared.listConnections({ site: "eu1", status: "connected", owner: "user-1", limit: 50, cursor: null });
+  const s: ConnectionStatus | undefined = page.connections[0]?.status;
+  await shared.request(id, { method: "GET", path: "/api/v2/incidents" });
+  const { deleted } = await shared.deleteConnection(id);
+  const conn = await shared.exchangeCode({ ...cb, codeVerifier: pair.verifier, state: kept.state, owner: "user-1" });
+  return [c, s, deleted, conn.owner, page.cursor];
+}
+void byId;
+// The PostgreSQL store entry.
+import { postgresStore, postgresSchema, type PostgresStore } from "datadog-oauth-wasm/postgres";
+const pgStore: PostgresStore = postgresStore({ connectionString: "postgresql://u@127.0.0.1/db", encryptionKey: "k", previousEncryptionKeys: [], table: "datadog_connections" });
+async function rotate() {
+  const { reencrypted }: { reencrypted: number; current: number } = await pgStore.reencrypt();
+  const c = new DatadogClient({ clientId: "c", store: pgStore });
+  return [reencrypted, postgresSchema({ schema: "public" }).length, c];
+}
+void rotate;
