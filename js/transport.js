@@ -178,14 +178,16 @@ export class Transport {
         deadline,
       });
       if (!decision.retry) {
+        // The request goes along so the core can name its host and scrub its credentials from the text by value.
+        const network = () => call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } });
         if (decision.error) {
-          const e = new DatadogError(decision.error);
+          const info = response === null ? { ...decision.error, message: `${decision.error.message} (${network().message})` } : decision.error;
+          const e = new DatadogError(info);
           if (response === null || response.status !== 429) e.outcomeUnknown = true;
           throw e;
         }
         if (response !== null) return response;
-        // The request goes along so the core can name its host and scrub its credentials from the text by value.
-        const e = new DatadogError(call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } }));
+        const e = new DatadogError(network());
         e.outcomeUnknown = true;
         throw e;
       }

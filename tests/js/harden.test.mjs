@@ -272,7 +272,8 @@ test("item 5: a network error names the host it tried", async () => {
   const origin = `http://127.0.0.1:${port}`;
   const site = customSite({ id: "closed", site: "datadoghq.eu", appOrigin: origin, apiOrigin: origin });
   const client = new dd.DatadogClient({ clientId: CLIENT_ID, clientSecret: "s3cr3t-value", redirectUri: REDIRECT, sites: [site], sleep: async () => {}, retry: false });
-  const e = await h.rejects(client.exchangeCode({ code: "c0de", codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", domain: "datadoghq.eu" }), "network_error");
+  // The code exchange is single-use (item 7): exchange_interrupted, with the network failure and its host inside.
+  const e = await h.rejects(client.exchangeCode({ code: "c0de", codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", domain: "datadoghq.eu" }), "exchange_interrupted");
   assert.ok(e.message.includes(`127.0.0.1:${port}`), e.message);
   // DNS: undici's words, with the host Datadog's name; it must survive the token-like heuristic.
   const dns = new dd.DatadogClient({
@@ -281,7 +282,7 @@ test("item 5: a network error names the host it tried", async () => {
       throw new TypeError("fetch failed", { cause: Object.assign(new Error("getaddrinfo ENOTFOUND api.us3.datadoghq.com"), { code: "ENOTFOUND" }) });
     },
   });
-  const d = await h.rejects(dns.exchangeCode({ code: "c0de", codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", domain: "us3.datadoghq.com" }), "network_error");
+  const d = await h.rejects(dns.exchangeCode({ code: "c0de", codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", domain: "us3.datadoghq.com" }), "exchange_interrupted");
   assert.match(d.message, /api\.us3\.datadoghq\.com/);
   assert.ok(!d.message.includes("***"), d.message);
 });

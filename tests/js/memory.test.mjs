@@ -28,7 +28,7 @@ test("the default store keeps the most recent connections; revoked and deleted o
     n++;
     const revoke = String(url).includes("revoke");
     const body = revoke ? "{}" : JSON.stringify({ access_token: `at_${n}_${"a".repeat(20)}`, refresh_token: `rt_${n}_${"r".repeat(20)}`, token_type: "bearer", expires_in: 3600, scope: "x" });
-    return { status: 200, headers: { forEach: (cb) => cb("application/json", "content-type") }, text: async () => body };
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   };
   const store = memoryStore({ maxConnections: 5 });
   const client = new DatadogClient({ clientId: "c", clientSecret: "memory-test-secret", redirectUri: "https://p.example/cb", fetch: stub, store, maxConnections: 5 });

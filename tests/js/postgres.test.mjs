@@ -46,7 +46,7 @@ after(async () => {
 });
 
 async function authorize(site) {
-  const { url, pending } = startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site });
+  const { url, pending } = startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
   h.secret(pending.codeVerifier);
   h.secret(pending.state);
   const u = new URL(url);

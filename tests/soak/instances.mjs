@@ -55,7 +55,7 @@ export async function runInstancesSoak(opts = {}) {
     const conns = [];
     await Promise.all(clientSpecs.flatMap((spec, ci) => orgs.map(async (org) => {
       const site = siteFor(org.site);
-      const { url, pending } = dd.startAuthorization({ clientId: spec.clientId, redirectUri: REDIRECT, site });
+      const { url, pending } = dd.startAuthorization({ clientId: spec.clientId, redirectUri: REDIRECT, site, sites: [site] });
       const u = new URL(url);
       const auth = await authorizeAs(sb, org.site, { clientId: spec.clientId, redirectUri: REDIRECT, state: u.searchParams.get("state"), challenge: u.searchParams.get("code_challenge"), orgId: org.id });
       if (!auth.redirect) throw new Error(`consent failed for ${spec.clientId} on ${org.id}: ${auth.status}`);

@@ -8,7 +8,7 @@ let n = 0;
 const stub = async () => {
   n++;
   const body = JSON.stringify({ access_token: `at_${n}_${"a".repeat(40)}`, refresh_token: `rt_${n}_${"r".repeat(40)}`, token_type: "bearer", expires_in: 3600, scope: "api_keys_write metrics_read" });
-  return { status: 200, headers: { forEach: (cb) => cb("application/json", "content-type") }, text: async () => body };
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
 };
 const client = new DatadogClient({ clientId: "c", clientSecret: "heap-test-secret", redirectUri: "https://p.example/cb", fetch: stub });
 const verifier = "v".repeat(43);
