@@ -75,6 +75,11 @@ codes! {
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
     NotDelivered => "not_delivered",
+    // Raised by the drop-in routes (js/routes.js); hints in `routes`.
+    SessionMismatch => "session_mismatch",
+    NotSignedIn => "not_signed_in",
+    CrossSiteRequest => "cross_site_request",
+    NotConnected => "not_connected",
 }
 
 impl serde::Serialize for ErrorCode {

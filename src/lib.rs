@@ -25,6 +25,8 @@ pub mod random;
 pub mod response;
 #[cfg(feature = "client")]
 pub mod retry;
+#[cfg(feature = "client")]
+pub mod routes;
 pub mod secret;
 pub mod site;
 pub mod state;
