@@ -13,7 +13,7 @@ const MAX_FORM_BYTES = 16 * 1024;
 const USED_LIMIT = 10_000;
 
 const STATUS = {
-  not_signed_in: 401, session_mismatch: 403, cross_site_request: 403, not_connected: 404, no_pending_authorization: 400,
+  not_signed_in: 401, session_mismatch: 403, cross_site_request: 403, not_connected: 404, not_found: 404, no_pending_authorization: 400,
   authorization_used: 409, api_key_exists: 409, internal_error: 500,
 };
 
