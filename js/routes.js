@@ -309,7 +309,7 @@ export function datadogRoutes(options) {
     let connection;
     let apiKey = "created";
     try {
-      connection = await client.exchangeCode({ ...cb, state: pending.state, codeVerifier: pending.codeVerifier, owner: user });
+      connection = await client.exchangeCode({ ...cb, state: pending.state, codeVerifier: pending.codeVerifier, redirectUri: pending.redirectUri, owner: user });
       try {
         connection = await client.createApiKey(connection);
       } catch (err) {
