@@ -110,7 +110,8 @@ export type ErrorCode =
   | "unauthorized" | "forbidden" | "not_found" | "bad_request" | "api_key_exists" | "payload_too_large" | "request_timeout"
   | "rate_limited" | "certificate_mismatch" | "invalid_response" | "http_error" | "missing_api_key" | "missing_refresh_token"
   | "missing_access_token" | "token_revoked" | "invalid_payload" | "item_too_large" | "timestamp_out_of_range"
-  | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready";
+  | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready"
+  | "store_unavailable" | "connection_not_found" | "decryption_failed" | "authorization_used";
 
 export declare class DatadogError extends Error {
   name: "DatadogError";

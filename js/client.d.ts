@@ -32,10 +32,68 @@ export interface Connection {
   apiKeyInfo?: ApiKeyInfo;
   createdAt: number;
   updatedAt: number;
+  /** Set by the store on every connection the client returns (not part of the core's record). */
+  status?: ConnectionStatus;
+  /** Your own user id, given to exchangeCode({ owner }). */
+  owner?: string;
+  /** The store's version of this record (grows with every write). */
+  version?: number;
 }
 
+/** `needs_reauth`: Datadog refused the newest stored refresh token; the user must authorize again. */
+export type ConnectionStatus = "connected" | "needs_reauth" | "revoked";
+
+/** What a store keeps per connection. `site` is the site's id (`connection.site.id`). */
+export interface StoreRecord {
+  id: string;
+  version: number;
+  status: ConnectionStatus;
+  owner: string | null;
+  site: string;
+  /** The connection without `status`/`owner`/`version`; secrets included (a store seals them at rest). */
+  connection: Connection;
+}
+
+export interface StoreListQuery {
+  site?: string;
+  status?: ConnectionStatus;
+  owner?: string;
+  /** 1 to 1000, default 100. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * Where connections live. memoryStore() and postgresStore() implement it; write your own for another database.
+ * Every method may throw (the client reports `store_unavailable`). See "Running several instances" in the README.
+ */
+export interface ConnectionStore {
+  get(id: string): Promise<StoreRecord | null>;
+  /** Write only if the stored version is `expectedVersion` (0: absent); the new version is expectedVersion + 1. */
+  compareAndSet(id: string, expectedVersion: number, record: Omit<StoreRecord, "id" | "version">):
+    Promise<{ ok: true; version: number } | { ok: false; current: StoreRecord | null }>;
+  /** Take or renew a lease on `id` for `ttlMs`; false while another holder's lease has not expired. */
+  lease(id: string, holder: string, ttlMs: number): Promise<boolean>;
+  release(id: string, holder: string): Promise<void>;
+  /** Records in id order; `cursor` null on the last page. */
+  list(query: StoreListQuery): Promise<{ records: StoreRecord[]; cursor: string | null }>;
+  delete(id: string): Promise<boolean>;
+  /** True the first time `key` is claimed within `ttlMs`, false afterwards (atomic single-use marker). */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+}
+
+export interface MemoryStoreOptions {
+  /** Connections kept (least recently used forgotten first); default 10 000. */
+  maxConnections?: number;
+  /** Claimed authorizations kept; default 10 000. */
+  maxClaims?: number;
+}
+
+/** The default store: this process's memory, bounded. */
+export declare function memoryStore(options?: MemoryStoreOptions): ConnectionStore;
+
 /** Why onConnectionChange was called. "retry_save" re-offers tokens an earlier call of the hook failed to store. */
-export type ConnectionChangeReason = "exchange" | "refresh" | "api_key" | "retry_save";
+export type ConnectionChangeReason = "exchange" | "refresh" | "api_key" | "retry_save" | "needs_reauth" | "revoked";
 
 export interface RetryOptions {
   /** Retries after the first try (the core's default is 5). */
@@ -91,6 +149,12 @@ export interface DatadogClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1); default Math.random. */
   random?: () => number;
+  /** Where connections live; default memoryStore(). Share one (postgresStore) between instances. */
+  store?: ConnectionStore;
+  /** Connections this client keeps in memory (least recently used forgotten first); default 10 000. */
+  maxConnections?: number;
+  /** How long a refresh lease lasts before another instance may take over (renewed while held); default 15 000 ms. */
+  leaseMs?: number;
 }
 
 export interface ExchangeCodeParams {
@@ -105,7 +169,14 @@ export interface ExchangeCodeParams {
   redirectUri?: string;
   /** An earlier connection to the same org: lends its API key (shown once) and what the answer lacks. */
   previous?: Connection;
+  /** The pending authorization's state (parseCallback's result carries it): claimed so the code is exchanged once. */
+  state?: string;
+  /** Your own user id, stored with the connection; listConnections({ owner }) filters by it. */
+  owner?: string;
 }
+
+/** A connection or its id: every method takes either. */
+export type ConnectionRef = Connection | string;
 
 export interface ApiRequest {
   method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | (string & {});
@@ -223,23 +294,29 @@ export interface IncidentReport extends DeliveryReport {
 export declare class DatadogClient {
   constructor(options: DatadogClientOptions);
   /** Accepts the whole parseCallback() result plus `codeVerifier`. Resolves after onConnectionChange. */
-  exchangeCode(params: ExchangeCodeParams | (CallbackResult & { codeVerifier: string })): Promise<Connection>;
+  exchangeCode(params: ExchangeCodeParams | (CallbackResult & { codeVerifier: string; state?: string; owner?: string })): Promise<Connection>;
   /** Single-flight per connection: concurrent calls share one refresh request. */
-  refresh(conn: Connection): Promise<Connection>;
+  refresh(conn: ConnectionRef): Promise<Connection>;
   /** Revokes the grant (refresh token) or, with `{ token: "access" }`, the access token only. */
-  revoke(conn: Connection, opts?: { token?: "refresh" | "access" }): Promise<{ revoked: boolean }>;
+  revoke(conn: ConnectionRef, opts?: { token?: "refresh" | "access" }): Promise<{ revoked: boolean }>;
   /** The marketplace API key; never retried automatically; stored via onConnectionChange before resolving. */
-  createApiKey(conn: Connection): Promise<Connection>;
+  createApiKey(conn: ConnectionRef): Promise<Connection>;
   /** Any API call with the bearer token, refreshed when due and once after a 401. */
-  request<T = unknown>(conn: Connection, req: ApiRequest): Promise<ApiResult<T>>;
+  request<T = unknown>(conn: ConnectionRef, req: ApiRequest): Promise<ApiResult<T>>;
+  /** The stored connection with this id, or null. */
+  getConnection(id: string): Promise<Connection | null>;
+  /** A page of stored connections; pass `cursor` back for the next page (null after the last). */
+  listConnections(query?: StoreListQuery): Promise<{ connections: Connection[]; cursor: string | null }>;
+  /** Removes it from the store (nothing is sent to Datadog: revoke() first to end the grant). */
+  deleteConnection(conn: ConnectionRef): Promise<{ deleted: boolean }>;
   /** This client's newest copy of `conn`. */
   latest(conn: Connection): Connection;
   /** Drop this client's memory of `conn`. */
-  forget(conn: Connection): void;
-  submitMetrics(conn: Connection, series: MetricSeries[], opts?: SubmitMetricsOptions): Promise<DeliveryReport>;
-  submitLogs(conn: Connection, logs: LogEntry[], opts: SubmitLogsOptions): Promise<DeliveryReport>;
-  submitEvents(conn: Connection, events: Array<Record<string, unknown>>, opts?: SubmitEventsOptions): Promise<DeliveryReport>;
-  submitServiceChecks(conn: Connection, checks: Array<Record<string, unknown>>, opts?: SubmitOptions): Promise<DeliveryReport>;
-  createIncident(conn: Connection, incident: Record<string, unknown>, opts?: SubmitOptions): Promise<IncidentReport>;
-  submitTraces(conn: Connection, traces: unknown[], opts?: SubmitTracesOptions): Promise<DeliveryReport>;
+  forget(conn: ConnectionRef): void;
+  submitMetrics(conn: ConnectionRef, series: MetricSeries[], opts?: SubmitMetricsOptions): Promise<DeliveryReport>;
+  submitLogs(conn: ConnectionRef, logs: LogEntry[], opts: SubmitLogsOptions): Promise<DeliveryReport>;
+  submitEvents(conn: ConnectionRef, events: Array<Record<string, unknown>>, opts?: SubmitEventsOptions): Promise<DeliveryReport>;
+  submitServiceChecks(conn: ConnectionRef, checks: Array<Record<string, unknown>>, opts?: SubmitOptions): Promise<DeliveryReport>;
+  createIncident(conn: ConnectionRef, incident: Record<string, unknown>, opts?: SubmitOptions): Promise<IncidentReport>;
+  submitTraces(conn: ConnectionRef, traces: unknown[], opts?: SubmitTracesOptions): Promise<DeliveryReport>;
 }

@@ -1,10 +1,15 @@
 // DatadogClient: the host half of a connection's life (code exchange, refresh, revoke, the marketplace API key,
 // bearer API calls, data delivery). Every URL, body, header, retry delay and error meaning comes from the core;
-// this file adds what needs a runtime: fetch, waiting, single-flight refresh, and the persistence hook.
+// this file adds what needs a runtime: fetch, waiting, the connection store (one refresh per connection across
+// every instance sharing it), and the persistence hook.
 import { call, DatadogError } from "./core.js";
 import { Transport } from "./transport.js";
-import { ConnectionStore } from "./connections.js";
+import { ConnectionCache, DEFAULT_MAX_CONNECTIONS } from "./connections.js";
 import { deliver } from "./deliver.js";
+import { memoryStore } from "./store/memory.js";
+import { storeUnavailable, connectionNotFound } from "./store/errors.js";
+
+export { memoryStore };
 
 /** A page or a worker: a client secret there is readable by anyone who opens the developer tools. */
 function inBrowser() {
@@ -29,10 +34,65 @@ function revokedError() {
   });
 }
 
+/** A refresh lease outlives a SIGKILLed holder by at most this long (issue 12: others wait at most the lease time). */
+const DEFAULT_LEASE_MS = 15_000;
+/** A claimed authorization `state` is remembered this long: well past parseCallback's one-hour default maxAgeMs. */
+const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** The store's metadata on a connection object the client returns: kept out of the core's Connection type. */
+const META = ["status", "owner", "version"];
+
+/** A connection without the store's metadata: what the store keeps and the core reads. */
+function pure(conn) {
+  const c = { ...conn };
+  for (const k of META) delete c[k];
+  return c;
+}
+
+function decorate(conn, l) {
+  const out = { ...conn, id: l.id, status: l.status, version: l.version };
+  if (typeof l.owner === "string") out.owner = l.owner;
+  return out;
+}
+
+/** What happened meanwhile (an API key created during a refresh) is kept. */
+const keepKey = (next, other) => (next.apiKey || !other.apiKey ? next : { ...next, apiKey: other.apiKey, apiKeyInfo: other.apiKeyInfo });
+
+const siteId = (conn) => (conn.site && typeof conn.site === "object" ? conn.site.id : conn.site);
+
+function needsReauthError() {
+  return new DatadogError({
+    code: "invalid_grant",
+    message: "this connection needs the user to authorize again: Datadog refused its newest refresh token (status needs_reauth)",
+    hint: "The user must authorize again (run the OAuth flow from the integration tile); the new connection replaces this one. Delete this one afterwards.",
+  });
+}
+
+function authorizationUsed() {
+  // Raised by the host (policy 19): the code table entry and hint come with the core's `authorization_used`.
+  return new DatadogError({
+    code: "authorization_used",
+    message: "this authorization (its `state`) was already exchanged for a connection; the code was not sent again",
+    hint: "A reloaded or replayed callback. Use the connection the first exchange stored, or start the authorization again.",
+  });
+}
+
+async function sha256Hex(text) {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const randomHolder = () => {
+  const b = new Uint8Array(9);
+  globalThis.crypto.getRandomValues(b);
+  return `client-${Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")}`;
+};
+
 /**
- * A partner's client for one OAuth client ID. Connections are plain JSON: methods take a connection and return the
- * updated one. The client also keeps its own newest copy of each connection it has seen, found by any token a copy
- * still carries, so a caller holding an older object (tokens since refreshed or rotated) still uses the newest tokens.
+ * A partner's client for one OAuth client ID. Connections live in a store (`memoryStore()` by default, or a shared
+ * one such as postgresStore): every method takes a connection or its id and works from the newest stored copy, so
+ * any instance sharing the store can use any connection, and a caller holding an older object still uses the newest
+ * tokens.
  */
 export class DatadogClient {
   #clientId;
@@ -41,7 +101,10 @@ export class DatadogClient {
   #sites;
   #onChange;
   #marginMs;
-  #store = new ConnectionStore();
+  #cache;
+  #store;
+  #leaseMs;
+  #holder = randomHolder();
   #transport;
   #now;
   #concurrency;
@@ -70,6 +133,16 @@ export class DatadogClient {
     if (o.compress !== undefined && !["gzip", "deflate", "none"].includes(o.compress)) {
       throw optionError("compress", "`compress` must be \"gzip\", \"deflate\" or \"none\"", "gzip is the default.");
     }
+    const store = o.store ?? memoryStore({ maxConnections: o.maxConnections });
+    for (const m of ["get", "compareAndSet", "lease", "release", "list", "delete", "claim"]) {
+      if (typeof store[m] !== "function") throw optionError("store", `\`store\` has no ${m}() method`, "Pass memoryStore(), postgresStore(...) or a store implementing the interface in the README.");
+    }
+    for (const k of ["maxConnections", "leaseMs"]) {
+      if (o[k] !== undefined && (!Number.isInteger(o[k]) || o[k] < 1)) throw optionError(k, `\`${k}\` must be a positive integer`, "See the DatadogClient options in the API reference.");
+    }
+    this.#store = store;
+    this.#cache = new ConnectionCache(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+    this.#leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS;
     this.#clientId = o.clientId;
     this.#clientSecret = o.clientSecret || undefined;
     this.#redirectUri = o.redirectUri;
@@ -106,54 +179,213 @@ export class DatadogClient {
     return this.#transport.send(req, stats);
   }
 
+  /** A store call; whatever it throws (other than our own typed errors) is `store_unavailable`, without its text. */
+  async #storeDo(what, fn) {
+    try {
+      return await fn();
+    } catch (err) {
+      throw storeUnavailable(what, err);
+    }
+  }
+
+  /** Read the stored record of `l` and make it the lineage's newest copy. Null when the store has none. */
+  async #read(l) {
+    const rec = await this.#storeDo("read the connection", () => this.#store.get(l.id));
+    if (rec) {
+      l.version = rec.version;
+      l.status = rec.status;
+      l.owner = rec.owner ?? undefined;
+      this.#cache.adopt(l, decorate(rec.connection, l));
+    }
+    return rec;
+  }
+
   /**
-   * Persist then adopt: `build(latest)` makes the next connection from the newest one, onConnectionChange gets it
-   * and is awaited, and only then do other callers see the new tokens. Serialized per lineage.
+   * Compare-and-set `record` ({ status, connection }) over the version `l` was read at. On a conflict (another
+   * instance wrote meanwhile) `resolve(current)` says what to write on top of the newer record, or null to keep it:
+   * a late writer never overwrites newer tokens. Returns the record now stored, or null when it was deleted.
    */
-  #commit(l, build, reason) {
+  async #put(l, record, resolve) {
+    let expected = l.version;
+    let rec = record;
+    for (let tries = 0; tries < 8; tries++) {
+      const full = { status: rec.status, owner: l.owner ?? null, site: siteId(rec.connection), connection: rec.connection };
+      const res = await this.#storeDo("save the connection", () => this.#store.compareAndSet(l.id, expected, full));
+      if (res && res.ok) return { ...full, id: l.id, version: res.version, written: true };
+      const cur = res?.current ?? (await this.#storeDo("read the connection", () => this.#store.get(l.id)));
+      if (!cur) return null;
+      const again = resolve ? resolve(cur) : null;
+      if (!again) return { ...cur, written: false };
+      rec = again;
+      expected = cur.version;
+    }
+    throw storeUnavailable("save the connection: it kept changing under this write");
+  }
+
+  /**
+   * Persist then adopt: `build(latest)` makes the next record ({ status, connection }) from the newest connection;
+   * it is written to the store (a conflict goes to `resolve`), onConnectionChange gets it and is awaited, and only
+   * then do other callers in this process see it. Serialized per lineage. A store that cannot take the write keeps
+   * the record here as `unsaved` (written before its tokens are used) and the call fails with `store_unavailable`.
+   */
+  #commit(l, build, reason, resolve) {
     const run = l.chain.then(async () => {
-      const next = build(l.latest);
+      const record = build(l.latest === null ? null : pure(l.latest));
+      let stored;
       try {
-        if (this.#onChange) await this.#onChange(next, { reason });
+        stored = await this.#put(l, record, resolve);
       } catch (err) {
-        // The server may already have retired the old tokens (rotation): memory keeps the new ones, marked unsaved,
-        // and they are handed to the hook again before anything uses them.
-        l.unsaved = true;
-        this.#store.adopt(l, next);
+        // The server may already have retired the old tokens (rotation): keep the new ones until the store takes them.
+        l.unsaved = { build: () => record, resolve, reason };
+        if (DatadogError.is(err)) err.connectionId = l.id;
         throw err;
       }
-      l.unsaved = false;
-      this.#store.adopt(l, next);
+      l.unsaved = null;
+      if (stored === null) {
+        // Deleted meanwhile (deleteConnection on some instance): not brought back.
+        this.#cache.forget(l);
+        throw connectionNotFound(l.id);
+      }
+      l.version = stored.version;
+      l.status = stored.status;
+      const next = decorate(stored.connection, l);
+      if (!stored.written) {
+        // Someone else's newer record won: ours is dropped, theirs is what callers get.
+        this.#cache.adopt(l, next);
+        return next;
+      }
+      try {
+        if (this.#onChange && reason !== null) await this.#onChange(next, { reason });
+      } catch (err) {
+        // The store has it; the partner's hook is offered it again before the next use.
+        l.hookOwed = true;
+        this.#cache.adopt(l, next);
+        throw err;
+      }
+      l.hookOwed = false;
+      this.#cache.adopt(l, next);
       return next;
     });
     l.chain = run.catch(() => {});
     return run;
   }
 
-  /** The lineage of `conn`, refusing revoked ones and saving tokens a failed hook left unsaved. */
-  async #use(conn) {
-    const l = this.#store.lineage(conn);
-    if (l.revoked) throw revokedError();
-    if (l.unsaved) await this.#commit(l, (latest) => latest, "retry_save");
+  /** The lineage of `ref` (a connection or its id) read from the store, refusing revoked and needs_reauth ones. */
+  async #use(ref) {
+    const l = await this.#load(ref);
+    if (l.status === "revoked") throw revokedError();
+    if (l.status === "needs_reauth") throw needsReauthError();
     return l;
   }
 
-  /** One refresh per lineage at a time; `stale` (an access token) skips it when someone already replaced that token. */
+  /** The lineage of `ref`, after owed writes and with the newest stored copy; a connection the store lacks is added. */
+  async #load(ref) {
+    const l = this.#cache.lineage(ref);
+    await l.chain;
+    if (l.unsaved) await this.#commit(l, l.unsaved.build, l.unsaved.reason === null ? null : "retry_save", l.unsaved.resolve);
+    if (l.hookOwed && this.#onChange) {
+      const run = l.chain.then(async () => {
+        await this.#onChange(l.latest, { reason: "retry_save" });
+        l.hookOwed = false;
+      });
+      l.chain = run.catch(() => {});
+      await run;
+    }
+    const caller = typeof ref === "object" ? l.latest : null;
+    const rec = await this.#read(l);
+    if (!rec) {
+      const conn = caller ?? l.latest;
+      if (conn === null) {
+        this.#cache.forget(l);
+        throw connectionNotFound(l.id);
+      }
+      // Not in this store yet (a connection from before stores, or a memory store after a restart): stored now.
+      if (typeof ref === "object" && typeof ref.owner === "string") l.owner = ref.owner;
+      l.version = 0;
+      // Nothing new for onConnectionChange: the caller gave it to us.
+      await this.#commit(l, () => ({ status: "connected", connection: pure(conn) }), null, null);
+    } else if (caller && rec.status !== "revoked" && (Number(caller.updatedAt) || 0) > (Number(rec.connection.updatedAt) || 0) && caller.accessToken !== rec.connection.accessToken) {
+      // The caller's copy is newer than the store's (loaded from the partner's own storage after another process
+      // refreshed it): it becomes the stored one.
+      await this.#commit(l, () => ({ status: "connected", connection: pure(caller) }), null, null);
+    }
+    return l;
+  }
+
+  /**
+   * One refresh per connection: in this process the promise in flight is shared; across instances the store's lease
+   * decides who sends it. `stale` (an access token) skips it when someone already replaced that token.
+   */
   #refreshShared(l, stale) {
     if (l.refreshing) return l.refreshing;
     if (stale !== undefined && l.latest.accessToken !== stale) return Promise.resolve(l.latest);
-    const p = (async () => {
-      const c = l.latest;
-      const req = call("refreshRequest", { ...this.#client(), connection: c });
-      const response = await this.#send(req);
-      const next = call("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret });
-      // What happened meanwhile (an API key created during the refresh) is kept.
-      return this.#commit(l, (latest) => (next.apiKey || !latest.apiKey ? next : { ...next, apiKey: latest.apiKey, apiKeyInfo: latest.apiKeyInfo }), "refresh");
-    })();
-    l.refreshing = p.finally(() => {
+    l.refreshing = this.#refreshLeased(l, stale).finally(() => {
       l.refreshing = null;
     });
     return l.refreshing;
+  }
+
+  /**
+   * The lease is a time-limited marker in the store (a lease column in postgresStore, not a row lock or an advisory
+   * lock): nothing stays open across the HTTP request, it works through any connection pool, and a holder that dies
+   * (SIGKILL) stops renewing it, so others wait at most `leaseMs`. The version compare-and-set behind it means that
+   * even a holder that lost its lease cannot overwrite newer tokens.
+   */
+  async #refreshLeased(l, stale) {
+    const seen = l.version;
+    const done = () => (stale !== undefined ? l.latest.accessToken !== stale : l.version !== seen);
+    for (let wait = 20; !(await this.#storeDo("take the refresh lease", () => this.#store.lease(l.id, this.#holder, this.#leaseMs))); wait = Math.min(wait * 2, 250)) {
+      // Another instance is refreshing: wait for its result (a newer version) or for its lease to lapse.
+      await realSleep(wait);
+      if (!(await this.#read(l))) throw connectionNotFound(l.id);
+      if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();
+      if (done()) return l.latest;
+    }
+    const renew = setInterval(() => {
+      Promise.resolve().then(() => this.#store.lease(l.id, this.#holder, this.#leaseMs)).catch(() => {});
+    }, Math.max(50, Math.floor(this.#leaseMs / 3)));
+    if (typeof renew.unref === "function") renew.unref();
+    try {
+      if (!(await this.#read(l))) throw connectionNotFound(l.id);
+      if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();
+      if (done()) return l.latest;
+      const c = pure(l.latest);
+      const req = call("refreshRequest", { ...this.#client(), connection: c });
+      let response;
+      try {
+        response = await this.#send(req);
+      } catch (err) {
+        // Outcome unknown (issue 11 item 7): the server may have rotated the refresh token and the answer got lost.
+        // Never resent blindly: the newest stored copy decides; failing that, this call fails and the next one
+        // starts from a fresh read.
+        await this.#read(l).catch(() => {});
+        if (l.latest.refreshToken !== c.refreshToken && l.status === "connected") return l.latest;
+        throw err;
+      }
+      let next;
+      try {
+        next = call("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret });
+      } catch (err) {
+        if (DatadogError.is(err, "invalid_grant")) {
+          // docs/datadog-behaviour.md policy 21: a refused refresh token ends the connection only when it is the
+          // newest one stored; a newer version (another instance rotated it) wins.
+          await this.#read(l);
+          if (l.latest.refreshToken !== c.refreshToken) {
+            if (l.status === "connected") return l.latest;
+          } else if (l.status === "connected") {
+            await this.#commit(l, (latest) => ({ status: "needs_reauth", connection: latest }), "needs_reauth",
+              (cur) => (cur.connection.refreshToken === c.refreshToken ? { status: "needs_reauth", connection: cur.connection } : null)).catch(() => {});
+          }
+        }
+        throw err;
+      }
+      return await this.#commit(l, (latest) => ({ status: "connected", connection: keepKey(next, latest) }), "refresh",
+        // Our tokens succeed the stored ones only if those are what we refreshed from (or a needs_reauth mark of them).
+        (cur) => (cur.connection.refreshToken === c.refreshToken && cur.status !== "revoked" ? { status: "connected", connection: keepKey(next, cur.connection) } : null));
+    } finally {
+      clearInterval(renew);
+      Promise.resolve().then(() => this.#store.release(l.id, this.#holder)).catch(() => {});
+    }
   }
 
   /** A connection whose access token is not due for refresh (waiting for a refresh in flight, or starting one). */
@@ -183,24 +415,38 @@ export class DatadogClient {
   }
 
   /**
-   * Trade the authorization code for a Connection. Accepts the whole parseCallback() result plus `codeVerifier`.
-   * Resolves after onConnectionChange(conn) has resolved.
+   * Trade the authorization code for a Connection, stored before this resolves (and after onConnectionChange).
+   * Accepts the whole parseCallback() result plus `codeVerifier`, and optionally `owner` (your own user id).
+   * With `state` (parseCallback's result carries it), the authorization is claimed in the store first: a second
+   * exchange of the same authorization is `authorization_used` and sends nothing (policy 19).
    */
   async exchangeCode(params) {
     const p = params ?? {};
+    if (p.owner !== undefined && p.owner !== null && (typeof p.owner !== "string" || p.owner === "" || p.owner.length > 256)) {
+      throw optionError("owner", "`owner` must be a non-empty string of at most 256 characters", "Pass your own user's id (or leave it out).");
+    }
+    if (p.state !== undefined && p.state !== null) {
+      if (typeof p.state !== "string" || p.state === "") throw optionError("state", "`state` must be the callback's state string", "Pass the parseCallback() result as it is.");
+      // The hash only: a store row must not hold the state, which would let its reader complete the authorization.
+      const key = `authorization:${await sha256Hex(p.state)}`;
+      const first = await this.#storeDo("record the authorization as used", () => this.#store.claim(key, CLAIM_TTL_MS));
+      if (!first) throw authorizationUsed();
+    }
     const site = p.site && typeof p.site === "object" && p.site.custom ? [p.site] : [];
     const sites = [...site, ...this.#sites];
     const req = call("tokenRequest", { ...this.#client(), redirectUri: p.redirectUri ?? this.#redirectUri, code: p.code, codeVerifier: p.codeVerifier, domain: p.domain, sites });
     const response = await this.#send(req);
     const conn = call("parseTokenResponse", {
       response, now: this.#now(), domain: p.domain, sites, orgId: p.orgId ?? undefined, orgName: p.orgName ?? undefined,
-      previous: p.previous ?? undefined, clientSecret: this.#clientSecret, code: p.code, codeVerifier: p.codeVerifier,
+      previous: p.previous ? pure(p.previous) : undefined, clientSecret: this.#clientSecret, code: p.code, codeVerifier: p.codeVerifier,
     });
-    const l = this.#store.lineage(conn);
-    return this.#commit(l, () => conn, "exchange");
+    // (Org verification of the new token, policy 18, belongs here: after the token response, before the store write.)
+    const l = this.#cache.lineage(conn);
+    if (typeof p.owner === "string") l.owner = p.owner;
+    return this.#commit(l, () => ({ status: "connected", connection: conn }), "exchange", null);
   }
 
-  /** A new access token (and, when Datadog rotates it, a new refresh token). Single-flight per connection. */
+  /** A new access token (and, when Datadog rotates it, a new refresh token). One refresh across instances. */
   async refresh(conn) {
     const l = await this.#use(conn);
     return this.#refreshShared(l);
@@ -208,32 +454,39 @@ export class DatadogClient {
 
   /**
    * Revoke the connection's grant (its refresh token, or `{ token: "access" }` for the access token only).
-   * Afterwards this client refuses the connection with `token_revoked`. Resolves to `{ revoked: true }`.
+   * Afterwards the connection's status is `revoked`, every client sharing the store refuses it with
+   * `token_revoked`, and this client forgets it. Resolves to `{ revoked: true }`.
    */
   async revoke(conn, opts = {}) {
-    const l = this.#store.lineage(conn);
-    if (l.revoked) return { revoked: true };
+    const l = await this.#load(conn);
+    if (l.status === "revoked") return { revoked: true };
     if (l.refreshing) await l.refreshing.catch(() => {});
-    const c = l.latest;
+    const c = pure(l.latest);
     const args = { ...this.#client(), connection: c };
     if (opts.token !== undefined) args.token = opts.token;
     const response = await this.#send(call("revokeRequest", args));
     const out = call("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret });
     const accessOnly = typeof opts.token === "string" && opts.token.startsWith("access") && !!c.refreshToken;
-    if (!accessOnly) l.revoked = true;
+    if (!accessOnly) {
+      const mark = (cur) => ({ status: "revoked", connection: cur.connection });
+      await this.#commit(l, (latest) => ({ status: "revoked", connection: latest }), "revoked", mark);
+      this.#cache.forget(l);
+    }
     return out;
   }
 
   /**
    * Create the marketplace API key (shown once by Datadog). Never retried automatically; resolves with the
-   * connection carrying `apiKey` only after onConnectionChange has stored it. A key that already exists is
+   * connection carrying `apiKey` only after the store and onConnectionChange have it. A key that already exists is
    * `api_key_exists`, with the recovery steps in its hint.
    */
   async createApiKey(conn) {
     const l = await this.#use(conn);
     const { response, connection } = await this.#bearer(l, (c) => call("apiKeyRequest", { connection: c }));
     const next = call("parseApiKeyResponse", { response, connection, now: this.#now() });
-    return this.#commit(l, (latest) => ({ ...latest, apiKey: next.apiKey, apiKeyInfo: next.apiKeyInfo, updatedAt: Math.max(next.updatedAt, latest.updatedAt ?? 0) }), "api_key");
+    const withKey = (latest) => ({ ...latest, apiKey: next.apiKey, apiKeyInfo: next.apiKeyInfo, updatedAt: Math.max(next.updatedAt, latest.updatedAt ?? 0) });
+    return this.#commit(l, (latest) => ({ status: "connected", connection: withKey(latest) }), "api_key",
+      (cur) => (cur.status === "revoked" ? null : { status: cur.status, connection: withKey(cur.connection) }));
   }
 
   /** Any Datadog API call with the bearer token: `{ status, body, rateLimit }`. */
@@ -246,14 +499,53 @@ export class DatadogClient {
     return call("parseApiResponse", { response, connection });
   }
 
-  /** This client's newest copy of `conn` (after refreshes, rotation, API key), or `conn` itself if unknown. */
-  latest(conn) {
-    return this.#store.lineage(conn).latest;
+  /** The stored connection with this id (with `status`, `owner`, `version`), or null. */
+  async getConnection(id) {
+    if (typeof id !== "string" || id === "") throw optionError("id", "`id` must be a connection id (a string)", "Pass `conn.id`.");
+    try {
+      const l = await this.#load(id);
+      return l.latest;
+    } catch (err) {
+      if (DatadogError.is(err, "connection_not_found")) return null;
+      throw err;
+    }
   }
 
-  /** Drop this client's memory of `conn` (nothing is sent). */
+  /**
+   * A page of stored connections: `{ connections, cursor }`, filtered by `site` (an id or anything resolveSite
+   * takes), `status` and `owner`; pass `cursor` back for the next page (null after the last one).
+   */
+  async listConnections(query = {}) {
+    const q = { ...(query ?? {}) };
+    if (typeof q.site === "string") {
+      try {
+        q.site = call("resolveSite", { site: q.site, sites: this.#sites }).id;
+      } catch {
+        // Not a site name we know: matched as a stored site id as it is.
+      }
+    }
+    const page = await this.#storeDo("list connections", () => this.#store.list(q));
+    const connections = page.records.map((r) => decorate(r.connection, { id: r.id, status: r.status, version: r.version, owner: r.owner ?? undefined }));
+    return { connections, cursor: page.cursor ?? null };
+  }
+
+  /** Remove a connection from the store and this client's memory (nothing is sent: revoke() first to end the grant). */
+  async deleteConnection(ref) {
+    const l = this.#cache.lineage(ref);
+    await l.chain;
+    const deleted = await this.#storeDo("delete the connection", () => this.#store.delete(l.id));
+    this.#cache.forget(l);
+    return { deleted: !!deleted };
+  }
+
+  /** This client's newest copy of `conn` (after refreshes, rotation, API key), or `conn` itself if unknown. */
+  latest(conn) {
+    return this.#cache.lineage(conn).latest ?? conn;
+  }
+
+  /** Drop this client's memory of `conn` (nothing is sent; the store keeps it). */
   forget(conn) {
-    this.#store.forget(this.#store.lineage(conn));
+    this.#cache.forget(this.#cache.lineage(conn));
   }
 
   async #deliver(conn, type, items, opts) {

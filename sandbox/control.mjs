@@ -145,5 +145,6 @@ function pickSettings(c) {
     accessTokenTtlSeconds: c.accessTokenTtlSeconds,
     rotateRefreshTokens: c.rotateRefreshTokens,
     codeTtlSeconds: c.codeTtlSeconds,
+    refreshGraceSeconds: c.refreshGraceSeconds,
   };
 }

@@ -259,11 +259,17 @@ export async function token(ctx) {
       if (!p.refresh_token) throw oauthError(400, 'invalid_request', 'refresh_token is required');
       const rec = state.refreshTokens.get(p.refresh_token);
       const grant = rec && state.grants.get(rec.grantId);
-      if (!rec || rec.revoked || !grant || grant.revoked || grant.clientId !== client.clientId || grant.site !== site.id) {
+      // Rotation with a grace period (refreshGraceSeconds > 0): a rotated-out refresh token still works for that
+      // long, as some servers allow so that a client whose answer got lost can recover. 0 (the default) models none.
+      const inGrace = rec && rec.revoked && rec.graceUntil !== undefined && Date.now() <= rec.graceUntil;
+      if (!rec || (rec.revoked && !inGrace) || !grant || grant.revoked || grant.clientId !== client.clientId || grant.site !== site.id) {
         throw oauthError(400, 'invalid_grant', 'Invalid refresh token');
       }
       const rotate = state.config.rotateRefreshTokens;
-      if (rotate) rec.revoked = true;
+      if (rotate && !rec.revoked) {
+        rec.revoked = true;
+        if (state.config.refreshGraceSeconds > 0) rec.graceUntil = Date.now() + state.config.refreshGraceSeconds * 1000;
+      }
       const tokens = state.issueTokens(grant, { withRefresh: rotate });
       state.stats.token.refresh_token++;
       tokenResponse(res, state, grant, tokens);

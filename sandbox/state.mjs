@@ -92,7 +92,7 @@ export function applyClientPatch(client, patch) {
 export function normalizeSettings(base, patch) {
   const s = { ...base };
   if (!isObj(patch)) throw new ConfigError('settings must be an object');
-  for (const k of ['accessTokenTtlSeconds', 'codeTtlSeconds']) {
+  for (const k of ['accessTokenTtlSeconds', 'codeTtlSeconds', 'refreshGraceSeconds']) {
     if (patch[k] !== undefined) {
       if (typeof patch[k] !== 'number' || !Number.isFinite(patch[k]) || patch[k] < 0) throw new ConfigError(`${k} must be a non-negative number`);
       s[k] = patch[k];
@@ -127,11 +127,12 @@ export function normalizeConfig(config) {
     return applyClientPatch(base, c);
   });
   const settings = normalizeSettings(
-    { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 60 },
+    { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 60, refreshGraceSeconds: 0 },
     {
       accessTokenTtlSeconds: cfg.accessTokenTtlSeconds,
       rotateRefreshTokens: cfg.rotateRefreshTokens,
       codeTtlSeconds: cfg.codeTtlSeconds,
+      refreshGraceSeconds: cfg.refreshGraceSeconds,
     },
   );
   return { clients, orgs, ...settings };

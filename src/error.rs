@@ -80,6 +80,10 @@ codes! {
     NotSignedIn => "not_signed_in",
     CrossSiteRequest => "cross_site_request",
     NotConnected => "not_connected",
+    // Raised by the JS host's connection store (js/store/): hints in js/store/errors.js.
+    StoreUnavailable => "store_unavailable",
+    ConnectionNotFound => "connection_not_found",
+    DecryptionFailed => "decryption_failed",
 }
 
 impl serde::Serialize for ErrorCode {

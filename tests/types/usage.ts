@@ -24,3 +24,17 @@ async function flow(conn: Connection) {
   return [n, batches.batches.length, r.url, all.length, challenge];
 }
 void flow;
+// The connection store: ids everywhere, listing, ownership.
+import { memoryStore, type ConnectionStore, type ConnectionStatus } from "datadog-oauth-wasm";
+const store: ConnectionStore = memoryStore({ maxConnections: 1000 });
+const shared = new DatadogClient({ clientId: "c", clientSecret: "s", redirectUri: "https://p.example/cb", store, leaseMs: 10_000 });
+async function byId(id: string) {
+  const c: Connection | null = await shared.getConnection(id);
+  const page = await shared.listConnections({ site: "eu1", status: "connected", owner: "user-1", limit: 50, cursor: null });
+  const s: ConnectionStatus | undefined = page.connections[0]?.status;
+  await shared.request(id, { method: "GET", path: "/api/v2/incidents" });
+  const { deleted } = await shared.deleteConnection(id);
+  const conn = await shared.exchangeCode({ ...cb, codeVerifier: pair.verifier, state: kept.state, owner: "user-1" });
+  return [c, s, deleted, conn.owner, page.cursor];
+}
+void byId;
