@@ -76,7 +76,7 @@ function browser(base) {
 }
 
 /** The whole flow on `siteId` for `user` against a partner at `base`; returns what the test checks. */
-async function flow(base, siteId, user) {
+async function flow(base, siteId, user, { expectError } = {}) {
   const b = browser(base);
   // Anonymous → login → back to onboarding → Datadog.
   let res = await b.get(`/datadog/onboarding?site=sandbox-${siteId}`);
@@ -98,6 +98,12 @@ async function flow(base, siteId, user) {
   assert.ok(auth.redirect, `consent: ${auth.status}`);
   const callback = auth.redirect.pathname + auth.redirect.search;
   res = await b.get(callback);
+  if (expectError) {
+    assert.equal(res.status, expectError.status);
+    const page = await res.text();
+    assert.match(page, new RegExp(`id="error-code">${expectError.code}<`));
+    return { b, callback, page };
+  }
   assert.equal(res.status, 303, await res.clone().text());
   assert.equal(res.headers.get("location"), "/connected?reloaded=false");
   // Reload: the result again, no second exchange.
@@ -145,7 +151,7 @@ async function registerRedirect(base) {
 }
 
 /** Run the flow for one framework: `mount(app parts)` gives { base, close }. */
-async function runFramework(siteId, mount) {
+async function runFramework(siteId, mount, more) {
   const sessions = partnerSessions();
   let p;
   const { base, close } = await mount({
@@ -157,6 +163,7 @@ async function runFramework(siteId, mount) {
     await registerRedirect(base);
     const { b } = await flow(base, siteId, "alice");
     await useAndDisconnect(p.client, b, siteId, "alice");
+    if (more) await more(base, p);
   } finally {
     await close();
   }
@@ -232,6 +239,16 @@ test("node:http: http.createServer(toNodeHandler(routes)) — the whole flow on 
       toNodeHandler(routes())(req, res);
     });
     return { base: await listen(server), close: closeNode(server) };
+  }, async (base, p) => {
+    // bob, on the org alice connected: Datadog refuses a second key and alice's is not his to reuse.
+    const { page } = await flow(base, "us1-fed", "bob", { expectError: { status: 409, code: "api_key_exists" } });
+    assert.match(page, /id="error-hint">[^<]{20,}/, "Datadog's recovery steps");
+    assert.deepEqual((await p.client.listConnections({ owner: "bob" })).connections, [], "bob's keyless grant is not kept");
+    // alice again (her disconnected connection was kept, revoked): her own key is reused.
+    await flow(base, "us1-fed", "alice");
+    const { connections } = await p.client.listConnections({ owner: "alice", status: "connected" });
+    assert.equal(connections.length, 1);
+    assert.ok(connections[0].apiKey);
   });
   assert.ok(h.check().texts > 0, "no secret in any error, report or log line");
 });
