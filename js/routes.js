@@ -481,6 +481,8 @@ export function toNodeHandler(routes, { origin } = {}) {
     try {
       const base = origin ?? `${req.socket && req.socket.encrypted ? "https" : "http"}://${req.headers.host || "localhost"}`;
       const url = new URL(req.originalUrl ?? req.url, base);
+      // Before anything reads the body: a request for another route keeps its stream for the next handler.
+      if (!routes.handles(new Request(url)) && typeof next === "function") return next();
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) {
         if (Array.isArray(v)) for (const x of v) headers.append(k, x);
@@ -501,7 +503,6 @@ export function toNodeHandler(routes, { origin } = {}) {
         }
       }
       const request = new Request(url, { method: req.method, headers, body });
-      if (!routes.handles(request) && typeof next === "function") return next();
       const response = await routes.fetch(request);
       res.statusCode = response.status;
       for (const [k, v] of response.headers) if (k !== "set-cookie") res.setHeader(k, v);

@@ -175,10 +175,10 @@ export function connectedPage(ctx, view) {
     <dt>API key</dt><dd id="conn-api-key" data-state="${esc(view.apiKey)}">${esc(keyText)}</dd>
   </dl>
   <form class="actions" method="post" action="/datadog/disconnect">
-    <input type="hidden" name="connection" value="${esc(view.id)}">
     <input type="hidden" name="csrf" value="${esc(view.csrf)}">
     <input type="hidden" name="returnTo" value="/?disconnected=1">
     <button id="disconnect" class="btn danger" type="submit">Disconnect</button>
+    <a id="add-connection" class="btn" href="/?add=1">Connect another organization</a>
   </form>
 </section>
 <section class="card" aria-labelledby="send-title">

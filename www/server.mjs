@@ -1,7 +1,8 @@
-// The demo partner backend ("Pipewave"), built on the package's drop-in routes: the routes do onboarding,
+// The demo partner backend ("Pipewave"), on Express and the package's drop-in routes: the routes do onboarding,
 // callback (code exchange, API key) and disconnect; this file keeps only what is Pipewave's own — its sign-in and
 // sessions, its pages, and the buttons that send data. Connections belong to the signed-in Pipewave user.
 import http from "node:http";
+import express from "express";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import * as dd from "datadog-oauth-wasm";
@@ -62,15 +63,18 @@ export async function startPartner({
   const sessions = new Map();
   const ctxBase = () => ({ sandboxUrl, tiles });
 
-  let routes = null;
-  const nodeRoutes = (req, res, next) => toNodeHandler(routes)(req, res, next);
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      console.error(`[partner] ${req.method} ${req.url && req.url.split("?")[0]}: ${err && err.stack}`);
-      if (!res.headersSent) send(res, 500, pages.errorPage(ctxBase(), errorInfo(err)), "text/html; charset=utf-8");
-      else res.destroy();
-    });
+  // Express: the routes first (app.use(toNodeHandler(routes))), then Pipewave's own pages.
+  let nodeRoutes = null;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((req, res, next) => nodeRoutes(req, res, next));
+  app.use((req, res, next) => handle(req, res).catch(next));
+  app.use((err, req, res, next) => {
+    console.error(`[partner] ${req.method} ${req.url && req.url.split("?")[0]}: ${err && err.stack}`);
+    if (!res.headersSent) send(res, 500, pages.errorPage(ctxBase(), errorInfo(err)), "text/html; charset=utf-8");
+    else res.destroy();
   });
+  const server = http.createServer(app);
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => { server.off("error", reject); resolve(); });
@@ -133,7 +137,7 @@ export async function startPartner({
   const pageResponse = (html, status = 200) =>
     new Response(html, { status, headers: { ...SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } });
 
-  routes = datadogRoutes({
+  const routes = datadogRoutes({
     client, clientId, redirectUri, sites, origin,
     cookieSecret: randomBytes(32),
     currentUser: (request) => sessionOf(request.headers.get("cookie"))?.user ?? null,
@@ -146,7 +150,7 @@ export async function startPartner({
         s.connectionId = connection.id;
         s.keyNote = apiKey;
       }
-      return "/";
+      // Nothing returned: the routes go to the onboarding's same-origin `returnTo`, or "/".
     },
     errorPage: async ({ error, status, request }) => {
       const s = sessionOf(request.headers.get("cookie"));
@@ -155,6 +159,7 @@ export async function startPartner({
     },
     onError: ({ error }) => console.error(`[partner] ${error && error.stack}`),
   });
+  nodeRoutes = toNodeHandler(routes);
 
   // ---- routing ------------------------------------------------------------------------------------------
   async function handle(req, res) {
@@ -164,7 +169,6 @@ export async function startPartner({
     const method = req.method === "HEAD" ? "GET" : req.method;
 
     if (method === "GET" && STATIC[path]) return serveStatic(res, ...STATIC[path]);
-    if (path.startsWith("/datadog/")) return nodeRoutes(req, res, () => send(res, 404, pages.notFoundPage(ctxBase()), "text/html; charset=utf-8"));
 
     if (path === "/login") {
       const next = sameOriginPath(url.searchParams.get("next"), origin) || "/";
@@ -193,7 +197,7 @@ export async function startPartner({
       if (!session) return redirect(res, "/login?next=%2F");
       const conn = await connectionOf(session);
       const ctx = { ...ctxBase(), user: session.user };
-      const html = conn
+      const html = conn && !url.searchParams.has("add")
         ? pages.connectedPage(ctx, { ...connectionView(session, conn), csrf: await routes.csrfToken(session.user) })
         : pages.homePage(ctx, { notice: url.searchParams.get("disconnected") ? "Datadog was disconnected." : null });
       return send(res, 200, html, "text/html; charset=utf-8");
