@@ -66,8 +66,10 @@ export interface DatadogRoutes {
 export declare function datadogRoutes(options: DatadogRoutesOptions): DatadogRoutes;
 
 /** node:http and Express: `app.use(toNodeHandler(routes))`; other paths go to `next()` (or a 404). */
+// `req`/`res` are node:http's IncomingMessage/ServerResponse (or Express's); typed loosely so that these
+// declarations do not need @types/node.
 export declare function toNodeHandler(routes: DatadogRoutes, options?: { origin?: string }):
-  (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, next?: (err?: unknown) => void) => Promise<void>;
+  (req: any, res: any, next?: (err?: unknown) => void) => Promise<void>;
 
 /** `value` when it is a same-origin relative path, else null. */
 export declare function sameOriginPath(value: unknown, origin: string): string | null;
