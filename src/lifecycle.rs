@@ -160,8 +160,8 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
         "retryDecision" => input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?)),
         // A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
         "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| out(classify_network_error(&a.message))),
-        // Likewise: a route failure's typed error with its hint (null when the code is unknown to this core).
-        "hostError" => input::<crate::routes::HostErrorArgs>(op, args).and_then(|a| out(crate::routes::host_error(&a))),
+        // Likewise: a host-raised (route) error with its hint from the core.
+        "hostError" => input::<crate::routes::HostErrorArgs>(op, args).and_then(crate::routes::host_error).and_then(out),
         _ => return None,
     };
     Some(r)
