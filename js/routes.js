@@ -437,8 +437,9 @@ export function datadogRoutes(options) {
   }
 
   const table = [
-    [paths.onboarding, ["GET", "HEAD"], onboarding],
-    [paths.callback, ["GET", "HEAD"], callback],
+    // GET only: a HEAD from a link scanner must not start an authorization, let alone spend one.
+    [paths.onboarding, ["GET"], onboarding],
+    [paths.callback, ["GET"], callback],
     [paths.disconnect, ["POST"], disconnect],
   ];
 

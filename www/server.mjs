@@ -53,9 +53,11 @@ const SECURITY_HEADERS = {
  * @param {string} [o.sandboxUrl]  the sandbox control server, to show what it received
  * @param {object[]} [o.tiles]     sandbox tiles to link from the home page: { name, site, tileUrl }
  * @param {number} [o.port] @param {string} [o.host]
+ * @param {number} [o.maxSessions]  signed-in sessions kept at most (default 10 000)
  */
 export async function startPartner({
   clientId, clientSecret, sites = [], sandboxUrl = null, tiles = [], port = 0, host = "127.0.0.1", fetch: fetchImpl,
+  maxSessions = MAX_SESSIONS,
 } = {}) {
   if (!clientId || !clientSecret) throw new Error("startPartner needs clientId and clientSecret");
   // sid -> { user, created, connectionId, keyNote }. Created only by signing in (never by an anonymous request),
@@ -102,15 +104,15 @@ export async function startPartner({
   function signIn(req, user) {
     const old = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     if (old) sessions.delete(old);
-    if (sessions.size >= MAX_SESSIONS) {
+    if (sessions.size >= maxSessions) {
       const now = Date.now();
       for (const [k, v] of sessions) if (now - v.created > SESSION_TTL_MS) sessions.delete(k);
       for (const [k, v] of sessions) {
-        if (sessions.size < MAX_SESSIONS) break;
+        if (sessions.size < maxSessions) break;
         if (!v.connectionId) sessions.delete(k);
       }
       // Every slot holds a connected session: refuse the newcomer rather than sign anyone out.
-      if (sessions.size >= MAX_SESSIONS) return null;
+      if (sessions.size >= maxSessions) return null;
     }
     const id = randomBytes(32).toString("base64url");
     const s = { id, user, created: Date.now(), connectionId: null, keyNote: null };

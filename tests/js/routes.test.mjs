@@ -321,6 +321,10 @@ test("errors: a small escaped HTML page with code and hint, or JSON when asked",
   const wrongMethod = await routes.fetch(req("/datadog/disconnect", { user: "alice" }));
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.headers.get("allow"), "POST");
+  // A HEAD (a link scanner) neither starts nor spends an authorization.
+  const head = await routes.fetch(req(s.callback, { user: "alice", cookie: s.cookie, method: "HEAD" }));
+  assert.equal(head.status, 405);
+  assert.deepEqual(setCookie(head), []);
 });
 
 async function connectedAs(routes, user, query) {
