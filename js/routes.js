@@ -287,7 +287,7 @@ export function datadogRoutes(options) {
       // A reloaded (or reopened) callback page: show the result again; the code is never sent twice.
       if (bound.s !== stateHash) return fail(request, url, routeError("no_pending_authorization", "this callback does not belong to the authorization this browser completed"), spent);
       const connection = bound.c && typeof client.getConnection === "function" ? await client.getConnection(bound.c).catch(() => null) : null;
-      if (!connection || (connection.owner !== undefined && connection.owner !== user)) {
+      if (!connection || connection.status === "revoked" || (connection.owner !== undefined && connection.owner !== user)) {
         return fail(request, url, routeError("authorization_used", "this authorization already completed; its code is not sent again"), spent);
       }
       return connected({ connection, user, request, url, returnTo: bound.r, apiKey: bound.a, reloaded: true }, [await doneCookie(url, bound)]);
@@ -385,7 +385,7 @@ export function datadogRoutes(options) {
     if (origin && origin !== "null") return origin !== originOf(url);
     // An old browser: neither header, so the form must carry the token only our own page could render.
     const token = form.get("csrf") ?? request.headers.get("x-csrf-token");
-    return !(token && user && token === (await csrfToken(user)));
+    return !(token && user && (await seal.verifyMac(`disconnect\n${user}`, token)));
   }
 
   async function disconnect(request, url) {
@@ -405,8 +405,9 @@ export function datadogRoutes(options) {
       targets = [];
       let cursor;
       do {
-        const page = await client.listConnections({ owner: user, status: "connected", limit: 100, cursor });
-        for (const c of page.connections || []) if (c.owner === user) targets.push(c);
+        // Every connection of the user's that is not revoked yet (connected or needs_reauth).
+        const page = await client.listConnections({ owner: user, limit: 100, cursor });
+        for (const c of page.connections || []) if (c.owner === user && c.status !== "revoked") targets.push(c);
         cursor = page.cursor;
       } while (cursor);
     }

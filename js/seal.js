@@ -62,6 +62,12 @@ export function sealer(secret) {
       if (!value || typeof value !== "object" || typeof value.exp !== "number" || value.exp <= now) return null;
       return value;
     },
+    /** Whether `token` is the HMAC of `text` (compared by WebCrypto, in constant time). */
+    async verifyMac(text, token) {
+      const sig = typeof token === "string" && token.length <= 100 ? unb64url(token) : null;
+      if (!sig) return false;
+      return crypto.subtle.verify("HMAC", (await keys).hmac, sig, utf8.encode(text));
+    },
     /** HMAC-SHA-256 of `text`, base64url. */
     async mac(text) {
       return b64url(new Uint8Array(await crypto.subtle.sign("HMAC", (await keys).hmac, utf8.encode(text))));

@@ -410,3 +410,15 @@ test("toNodeHandler: node:http requests become Requests (cookies, form bodies), 
     server.closeAllConnections();
   }
 });
+
+test("a reloaded callback after disconnect does not show a revoked connection as connected", async () => {
+  const { routes } = make();
+  const s = await start(routes, "alice");
+  const first = await routes.fetch(req(s.callback, { user: "alice", cookie: s.cookie }));
+  const doneCookie = cookiePair(first);
+  const dis = await routes.fetch(req("/datadog/disconnect", { method: "POST", user: "alice", headers: { "sec-fetch-site": "same-origin" } }));
+  assert.equal(dis.status, 303);
+  const again = await routes.fetch(req(s.callback, { user: "alice", cookie: doneCookie, headers: { accept: "application/json" } }));
+  assert.equal(again.status, 409);
+  assert.equal((await again.json()).error.code, "authorization_used");
+});
