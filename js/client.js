@@ -7,6 +7,7 @@ import { Transport } from "./transport.js";
 import { ConnectionCache, DEFAULT_MAX_CONNECTIONS } from "./connections.js";
 import { deliver } from "./deliver.js";
 import { memoryStore } from "./store/memory.js";
+import { sha256Hex } from "./digest.js";
 import { storeUnavailable, connectionNotFound } from "./store/errors.js";
 
 export { memoryStore };
@@ -75,11 +76,6 @@ function authorizationUsed() {
     message: "this authorization (its `state`) was already exchanged for a connection; the code was not sent again",
     hint: "A reloaded or replayed callback. Use the connection the first exchange stored, or start the authorization again.",
   });
-}
-
-async function sha256Hex(text) {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const randomHolder = () => {
@@ -292,9 +288,11 @@ export class DatadogClient {
       await run;
     }
     const caller = typeof ref === "object" ? l.latest : null;
+    const seen = l.version > 0;
     const rec = await this.#read(l);
     if (!rec) {
-      const conn = caller ?? l.latest;
+      // Deleted (on any instance) once it was in the store, or only an id: not brought back.
+      const conn = seen ? null : caller;
       if (conn === null) {
         this.#cache.forget(l);
         throw connectionNotFound(l.id);

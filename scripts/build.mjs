@@ -55,10 +55,15 @@ for (const [entry, out] of [["entry-node.js", "node"], ["entry-node-auth.js", "n
 for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
   await build({ ...common, entryPoints: [`${root}js/routes.js`], outfile: `${root}dist/routes.${ext}`, format, platform: "neutral", external: ["datadog-oauth-wasm"] });
 }
+// The PostgreSQL store (`datadog-oauth-wasm/postgres`): no wasm; `pg` stays an import of the user's own copy.
+for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
+  await build({ ...common, entryPoints: [`${root}js/entry-postgres.js`], outfile: `${root}dist/postgres.${ext}`, format, platform: "node", external: ["pg"] });
+}
 // Types: the auth entry's file, and the full entry's (auth + client) as one file, each for ESM and CommonJS.
 const authTypes = readFileSync(`${root}js/auth.d.ts`, "utf8");
 const fullTypes = [authTypes, readFileSync(`${root}js/client.d.ts`, "utf8"), readFileSync(`${root}js/sansio.d.ts`, "utf8")].join("\n");
 for (const ext of ["d.ts", "d.cts"]) {
+  writeFileSync(`${root}dist/postgres.${ext}`, readFileSync(`${root}js/postgres.d.ts`, "utf8"));
   writeFileSync(`${root}dist/auth.${ext}`, authTypes);
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);
   writeFileSync(`${root}dist/routes.${ext}`, readFileSync(`${root}js/routes.d.ts`, "utf8"));

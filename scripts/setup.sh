@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a brand-new machine lacks, and nothing it already has: the wasm target, the wasm-bindgen
-# CLI at exactly the version in Cargo.lock, Debian's Chromium and chromedriver, and the npm packages.
+# CLI at exactly the version in Cargo.lock, Debian's Chromium and chromedriver, PostgreSQL 15, and the npm packages.
 # `--no-browser` skips Chromium (the demo needs only what builds the package).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,13 @@ if [ "$browser" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromed
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# The store tests start a throwaway PostgreSQL 15 of their own (tests/js/support/pg.mjs); the server comes from Debian.
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql >/dev/null
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

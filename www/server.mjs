@@ -54,9 +54,10 @@ const SECURITY_HEADERS = {
  * @param {object[]} [o.tiles]     sandbox tiles to link from the home page: { name, site, tileUrl }
  * @param {number} [o.port] @param {string} [o.host]
  * @param {number} [o.maxSessions]  signed-in sessions kept at most (default 10 000)
+ * @param {object} [o.store]       the connection store (default: the client's memoryStore; `npm run demo -- --store postgres`)
  */
 export async function startPartner({
-  clientId, clientSecret, sites = [], sandboxUrl = null, tiles = [], port = 0, host = "127.0.0.1", fetch: fetchImpl,
+  clientId, clientSecret, sites = [], sandboxUrl = null, tiles = [], port = 0, host = "127.0.0.1", fetch: fetchImpl, store,
   maxSessions = MAX_SESSIONS,
 } = {}) {
   if (!clientId || !clientSecret) throw new Error("startPartner needs clientId and clientSecret");
@@ -86,7 +87,7 @@ export async function startPartner({
   const redirectUri = `${origin}/datadog/callback`;
   const onboardingUrl = `${origin}/datadog/onboarding`;
 
-  const client = new dd.DatadogClient({ clientId, clientSecret, redirectUri, sites, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+  const client = new dd.DatadogClient({ clientId, clientSecret, redirectUri, sites, ...(fetchImpl ? { fetch: fetchImpl } : {}), ...(store ? { store } : {}) });
 
   // ---- sessions -----------------------------------------------------------------------------------------
   function sessionOf(cookieHeader) {

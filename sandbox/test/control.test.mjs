@@ -79,7 +79,7 @@ test('reset with a config replaces clients, orgs and settings; bad config is 400
 test('settings merge and validate', async () => {
   sb.reset();
   let r = await control(sb, 'POST', '/_sandbox/settings', { codeTtlSeconds: 10 });
-  assert.deepEqual(r.body, { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 10 });
+  assert.deepEqual(r.body, { accessTokenTtlSeconds: 3600, rotateRefreshTokens: true, codeTtlSeconds: 10, refreshGraceSeconds: 0 });
   r = await control(sb, 'POST', '/_sandbox/settings', { rotateRefreshTokens: 'no' });
   assert.equal(r.status, 400);
   r = await control(sb, 'GET', '/_sandbox/settings');

@@ -322,7 +322,7 @@ test('refresh: rotation on issues a new refresh token and retires the old one', 
 
 test('refresh: rotation off omits refresh_token and keeps the old one valid', async () => {
   const s = await control(sb, 'POST', '/_sandbox/settings', { rotateRefreshTokens: false, accessTokenTtlSeconds: 120 });
-  assert.deepEqual(s.body, { accessTokenTtlSeconds: 120, rotateRefreshTokens: false, codeTtlSeconds: 60 });
+  assert.deepEqual(s.body, { accessTokenTtlSeconds: 120, rotateRefreshTokens: false, codeTtlSeconds: 60, refreshGraceSeconds: 0 });
   const a = await codeFor('us2-fed');
   const t = (await exchange('us2-fed', a.code, a.verifier)).body;
   assert.equal(t.expires_in, 120);
@@ -331,6 +331,28 @@ test('refresh: rotation off omits refresh_token and keeps the old one valid', as
     assert.equal(r.status, 200);
     assert.equal('refresh_token' in r.body, false);
     assert.equal(r.body.expires_in, 120);
+  }
+});
+
+test('refresh: rotation with a grace period keeps a rotated-out token usable for refreshGraceSeconds, then refuses it', async () => {
+  await control(sb, 'POST', '/_sandbox/settings', { rotateRefreshTokens: true, refreshGraceSeconds: 1 });
+  try {
+    const a = await codeFor('eu1');
+    const t = (await exchange('eu1', a.code, a.verifier)).body;
+    const r1 = await refresh('eu1', t.refresh_token);
+    assert.equal(r1.status, 200);
+    // The answer was lost, say: the old token still works once more within the grace period, and rotates again.
+    const again = await refresh('eu1', t.refresh_token);
+    assert.equal(again.status, 200);
+    assert.notEqual(again.body.refresh_token, r1.body.refresh_token);
+    assert.equal((await refresh('eu1', r1.body.refresh_token)).status, 200, 'the first successor is not retired by the grace use');
+    await new Promise((r) => setTimeout(r, 1100));
+    const late = await refresh('eu1', t.refresh_token);
+    assert.deepEqual([late.status, late.body.error], [400, 'invalid_grant']);
+    const bad = await control(sb, 'POST', '/_sandbox/settings', { refreshGraceSeconds: -1 });
+    assert.equal(bad.status, 400);
+  } finally {
+    await control(sb, 'POST', '/_sandbox/settings', { rotateRefreshTokens: true, refreshGraceSeconds: 0 });
   }
 });
 

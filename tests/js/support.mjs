@@ -64,6 +64,10 @@ export function hygiene() {
       }
       assert.fail(`expected a rejection with ${code}`);
     },
+    /** Every secret recorded so far. */
+    secretsSeen() {
+      return [...secrets];
+    },
     check() {
       assert.ok(texts.length > 0);
       for (const s of secrets) {

@@ -41,7 +41,7 @@ export function getGc() {
   }
 }
 
-function heapAfterGc(gc) {
+export function heapAfterGc(gc) {
   if (gc) {
     gc();
     gc();
@@ -50,7 +50,7 @@ function heapAfterGc(gc) {
 }
 
 /** Other engineers may be rebuilding dist/: wait until the package files exist and stopped changing. */
-async function importPackage() {
+export async function importPackage() {
   const files = ["dist/node.mjs", "dist/datadog_oauth_wasm_bg.wasm"].map((f) => ROOT + f);
   const deadline = Date.now() + 120_000;
   let last = "";
@@ -72,7 +72,7 @@ async function importPackage() {
 }
 
 /** The sandbox in its own process (its records grow; the soak's heap must not count them). */
-async function startSandboxProcess() {
+export async function startSandboxProcess() {
   const child = spawn(process.execPath, [ROOT + "sandbox/cli.mjs", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"], env: process.env });
   let out = "";
   let err = "";
@@ -105,11 +105,11 @@ async function startSandboxProcess() {
 }
 
 /** A `sandbox` object the testkit helpers accept, for a sandbox in another process. */
-function remote(url, doc) {
+export function remote(url, doc) {
   return { url, sites: doc.sites, wellKnown: () => doc };
 }
 
-function idOf(kind, item) {
+export function idOf(kind, item) {
   let tag;
   if (kind === "logs") tag = item && item.soak_id;
   else if (kind === "incidents") tag = /soak_id:(\d+)/.exec(item?.attributes?.title ?? "")?.[1];
