@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { serve } from "@hono/node-server";
 import { DatadogClient } from "datadog-oauth-wasm";
 import { datadogRoutes, toNodeHandler } from "datadog-oauth-wasm/routes";
-import { authorizeAs, control, received } from "../../sandbox/testkit.mjs";
+import { authorizeAs, control, orgOn, received } from "../../sandbox/testkit.mjs";
 import { sandbox as startSandbox, CLIENT_ID, CLIENT_SECRET, hygiene } from "./support.mjs";
 
 let sb;
@@ -251,4 +251,45 @@ test("node:http: http.createServer(toNodeHandler(routes)) — the whole flow on 
     assert.ok(connections[0].apiKey);
   });
   assert.ok(h.check().texts > 0, "no secret in any error, report or log line");
+});
+
+test("two instances (one shared store, one cookieSecret): the callback lands on the other one; a replay on the first is authorization_used", async () => {
+  const { memoryStore } = await import("datadog-oauth-wasm");
+  const store = memoryStore();
+  const secret = randomBytes(32);
+  const sessions = partnerSessions();
+  const base = "http://127.0.0.1:7999"; // the support sandbox's registered redirect URI's origin; no server needed
+  await registerRedirect(base);
+  // The eu1 org's key from the Express test lives in another store: its admin deletes it, so a new one is issued.
+  assert.equal((await control(sb, "DELETE", `/_sandbox/api-keys?org=${orgOn(sb, "eu1").id}`)).status, 200);
+  const instance = () => {
+    const client = new DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${base}/datadog/callback`, sites, store });
+    return { client, routes: datadogRoutes({ client, clientId: CLIENT_ID, sites, cookieSecret: secret, currentUser: sessions.currentUser, origin: base }) };
+  };
+  const a = instance();
+  const b = instance();
+  const { cookie: sid } = sessions.login(new URL(`${base}/login?as=alice`));
+  const sidPair = sid.split(";")[0];
+  const onb = await a.routes.fetch(new Request(`${base}/datadog/onboarding?site=sandbox-eu1`, { headers: { cookie: sidPair } }));
+  assert.equal(onb.status, 303);
+  const binding = onb.headers.getSetCookie()[0].split(";")[0];
+  const authorize = new URL(onb.headers.get("location"));
+  const auth = await authorizeAs(sb, "eu1", { redirectUri: `${base}/datadog/callback`, state: authorize.searchParams.get("state"), challenge: authorize.searchParams.get("code_challenge") });
+  const cbUrl = auth.redirect.href;
+  const cookie = `${sidPair}; ${binding}`;
+  const tokens = await tokenCount("eu1");
+  // A third instance with another secret cannot open the binding.
+  const stranger = datadogRoutes({ client: a.client, clientId: CLIENT_ID, sites, cookieSecret: randomBytes(32), currentUser: sessions.currentUser, origin: base });
+  const refused = await stranger.fetch(new Request(cbUrl, { headers: { cookie, accept: "application/json" } }));
+  assert.equal((await refused.json()).error.code, "no_pending_authorization");
+  const done = await b.routes.fetch(new Request(cbUrl, { headers: { cookie } }));
+  assert.equal(done.status, 303, await done.clone().text());
+  assert.equal(await tokenCount("eu1"), tokens + 1);
+  const { connections } = await a.client.listConnections({ owner: "alice", status: "connected" });
+  assert.equal(connections.length, 1, "instance A sees the connection B stored");
+  // The old binding replayed on A, which never saw this callback: the store's claim stops it before any exchange.
+  const replay = await a.routes.fetch(new Request(cbUrl, { headers: { cookie, accept: "application/json" } }));
+  assert.equal(replay.status, 409);
+  assert.equal((await replay.json()).error.code, "authorization_used");
+  assert.equal(await tokenCount("eu1"), tokens + 1, "nothing sent for the replay");
 });
