@@ -422,3 +422,13 @@ test("a reloaded callback after disconnect does not show a revoked connection as
   assert.equal(again.status, 409);
   assert.equal((await again.json()).error.code, "authorization_used");
 });
+
+test("CommonJS: require('datadog-oauth-wasm/routes') works beside require('datadog-oauth-wasm')", async () => {
+  const { createRequire } = await import("node:module");
+  const require = createRequire(import.meta.url);
+  const cjs = require("datadog-oauth-wasm/routes");
+  const r = cjs.datadogRoutes({ client: fakeClient(), clientId: "cid", cookieSecret: SECRET, currentUser: () => "alice" });
+  const res = await r.fetch(req("/datadog/onboarding?site=eu1"));
+  assert.equal(res.status, 303);
+  assert.equal(new URL(res.headers.get("location")).origin, "https://app.datadoghq.eu");
+});
