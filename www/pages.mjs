@@ -169,7 +169,7 @@ export function connectedPage(ctx, view) {
   <h2 id="conn-title">Connection</h2>
   <dl class="facts">
     <dt>Datadog site</dt><dd><span id="conn-site">${esc(view.site.name)}</span> <span class="muted">${esc(view.site.site)}</span></dd>
-    <dt>Organization</dt><dd><span id="conn-org-name">${esc(view.org.name || "—")}</span><br><code class="small" id="conn-org-id">${esc(view.org.id || "—")}</code></dd>
+    <dt>Organization</dt><dd><span id="conn-org-name">${esc(view.org.name || "—")}</span><br><code class="small" id="conn-org-id">${esc(view.org.id || "—")}</code> <span class="muted small" id="conn-org-verified" data-verified="${view.org.verified ? "true" : "false"}">${view.org.verified ? "verified with Datadog" : "as the callback said (unverified)"}</span></dd>
     <dt>Scopes</dt><dd><ul class="chips" id="conn-scopes">${scopes}</ul></dd>
     <dt>Access token</dt><dd><span id="conn-expiry" data-expires="${esc(view.expiresAt || "")}">${view.expiresAt ? `expires ${esc(view.expiresAt)}` : "no expiry reported"}</span><br><span class="muted small">Refreshed automatically on the server</span></dd>
     <dt>API key</dt><dd id="conn-api-key" data-state="${esc(view.apiKey)}">${esc(keyText)}</dd>

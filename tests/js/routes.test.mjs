@@ -432,3 +432,16 @@ test("CommonJS: require('datadog-oauth-wasm/routes') works beside require('datad
   assert.equal(res.status, 303);
   assert.equal(new URL(res.headers.get("location")).origin, "https://app.datadoghq.eu");
 });
+
+test("hostile inputs from the partner side and the browser: a non-string user id, a broken JSON body", async () => {
+  const { routes } = make({ routes: { currentUser: () => ({ id: "alice" }) } });
+  const res = await routes.fetch(req("/datadog/onboarding?site=eu1", { headers: { accept: "application/json" } }));
+  assert.equal(res.status, 400);
+  const { error } = await res.json();
+  assert.equal(error.code, "invalid_input");
+  assert.equal(setCookie(res).length, 0);
+  const ok = make();
+  const bad = await ok.routes.fetch(req("/datadog/disconnect", { method: "POST", user: "alice", body: "{not json", headers: { "sec-fetch-site": "same-origin", "content-type": "application/json", accept: "application/json" } }));
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.code, "invalid_input");
+});
