@@ -319,6 +319,8 @@ export declare class DatadogClient {
   revoke(conn: ConnectionRef, opts?: { token?: "refresh" | "access" }): Promise<{ revoked: boolean }>;
   /** The marketplace API key; never retried automatically; stored via onConnectionChange before resolving. */
   createApiKey(conn: ConnectionRef): Promise<Connection>;
+  /** Give `conn` the API key of `from` (same site), e.g. the same user's earlier connection after api_key_exists. Nothing is sent. */
+  attachApiKey(conn: ConnectionRef, from: ConnectionRef): Promise<Connection>;
   /** Any API call with the bearer token, refreshed when due and once after a 401. */
   request<T = unknown>(conn: ConnectionRef, req: ApiRequest): Promise<ApiResult<T>>;
   /** The stored connection with this id, or null. */

@@ -525,6 +525,22 @@ export class DatadogClient {
       (cur) => (cur.status === "revoked" ? null : { status: cur.status, connection: withKey(cur.connection) }));
   }
 
+  /**
+   * Give `conn` the marketplace key of `from` (a connection or its id, on the same site): when Datadog answers
+   * `api_key_exists` (it shows a key once), the key stored with the same user's earlier connection is the one to
+   * use. Nothing is sent. The caller decides whose key may be reused (the routes: the same owner's only).
+   */
+  async attachApiKey(conn, from) {
+    const l = await this.#use(conn);
+    const src = typeof from === "string" ? await this.getConnection(from) : from;
+    if (!src || typeof src.apiKey !== "string" || siteId(src) !== siteId(l.latest)) {
+      throw optionError("from", "`from` must be a stored connection with an API key on the same site", "Pass the earlier connection whose key Datadog already issued.");
+    }
+    const withKey = (latest) => ({ ...latest, apiKey: src.apiKey, apiKeyInfo: src.apiKeyInfo, updatedAt: Math.max(this.#now(), latest.updatedAt ?? 0) });
+    return this.#commit(l, (latest) => ({ status: "connected", connection: withKey(latest) }), "api_key",
+      (cur) => (cur.status === "revoked" ? null : { status: cur.status, connection: withKey(cur.connection) }));
+  }
+
   /** Any Datadog API call with the bearer token: `{ status, body, rateLimit }`. */
   async request(conn, { method, path, query, body } = {}) {
     const l = await this.#use(conn);

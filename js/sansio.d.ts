@@ -66,3 +66,4 @@ export declare function encodeIncident(connection: Connection, incident: Record<
 export declare function encodeTraces(connection: Connection, traces: Record<string, unknown>[][], opts?: { format?: "otlp" | "agent"; agentUrl?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
 export declare function splitSelection(op: "encodeMetrics" | "encodeLogs" | "encodeEvents" | "encodeServiceChecks" | "encodeTraces", items: unknown[], select: SelectEntry[]): [SelectEntry[], SelectEntry[]] | null;
 export declare function parseIntakeResponse(args: { response: ResponseDescription; kind?: string }): { accepted: true; status: number };
+export declare function hostError(code: string, message: string): DatadogError;

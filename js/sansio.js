@@ -1,7 +1,7 @@
 // The sans-IO building blocks, public for users who bring their own HTTP stack: each `...Request` returns a
 // request description `{ method, url, headers, body?, compress?, replay }`, each `parse...` takes the response
 // `{ status, headers, body }`. `now` defaults to the current time; pass it to make calls deterministic.
-import { call } from "./core.js";
+import { call, DatadogError } from "./core.js";
 
 const withNow = (args) => ({ ...args, now: args && args.now != null ? args.now : Date.now() });
 
@@ -62,3 +62,17 @@ export const encodeTraces = (connection, traces, opts) => call("encodeTraces", w
 export const splitSelection = (op, items, select) => call("splitSelection", { op, items, select });
 /** { accepted: true, status } for a 2xx intake answer, else throws the typed error. */
 export const parseIntakeResponse = (args) => call("parseIntakeResponse", args);
+
+/**
+ * The typed error for a code the host raises (the routes' `not_signed_in`, `session_mismatch`, ...), with its hint
+ * from the core's table. A code this core does not know yet still becomes a DatadogError, with a generic hint.
+ */
+export function hostError(code, message) {
+  let info = null;
+  try {
+    info = call("hostError", { code, message });
+  } catch {
+    info = null;
+  }
+  return new DatadogError(info ?? { code, message, hint: "Start the Datadog connection again; see the README's troubleshooting table for this code." });
+}

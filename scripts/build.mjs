@@ -69,6 +69,11 @@ for (const [entry, out] of [["entry-node.js", "node"], ["entry-node-auth.js", "n
     banner: { js: 'const __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
 }
+// The drop-in routes (`datadog-oauth-wasm/routes`): plain JS over the package's own entry, which stays external so
+// the routes share the one core instance (and DatadogError) the partner's client uses, on every runtime.
+for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
+  await build({ ...common, entryPoints: [`${root}js/routes.js`], outfile: `${root}dist/routes.${ext}`, format, platform: "neutral", external: ["datadog-oauth-wasm"] });
+}
 // The PostgreSQL store (`datadog-oauth-wasm/postgres`): no wasm; `pg` stays an import of the user's own copy.
 for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
   await build({ ...common, entryPoints: [`${root}js/entry-postgres.js`], outfile: `${root}dist/postgres.${ext}`, format, platform: "node", external: ["pg"] });
@@ -80,5 +85,6 @@ for (const ext of ["d.ts", "d.cts"]) {
   writeFileSync(`${root}dist/postgres.${ext}`, readFileSync(`${root}js/postgres.d.ts`, "utf8"));
   writeFileSync(`${root}dist/auth.${ext}`, authTypes);
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);
+  writeFileSync(`${root}dist/routes.${ext}`, readFileSync(`${root}js/routes.d.ts`, "utf8"));
 }
 console.log(`built dist/ (wasm: full ${statSync(`${root}dist/datadog_oauth_wasm_bg.wasm`).size} bytes, auth ${statSync(`${root}dist/datadog_oauth_wasm_auth_bg.wasm`).size} bytes)`);

@@ -11,7 +11,7 @@ import { startSandbox } from "../sandbox/index.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLIENT_ID = "sandbox-client-id";
 const CLIENT_SECRET = "sandbox-client-secret";
-const NEEDED = ["node.mjs", "auth.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
+const NEEDED = ["node.mjs", "auth.mjs", "routes.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
 
 export function ensureBuilt({ quiet = false } = {}) {
   if (NEEDED.every((f) => existsSync(`${ROOT}dist/${f}`))) return false;
@@ -26,7 +26,7 @@ export function ensureBuilt({ quiet = false } = {}) {
   return true;
 }
 
-export async function startDemo({ port = 0, host = "127.0.0.1", sandboxPort = 0, log = false, store } = {}) {
+export async function startDemo({ port = 0, host = "127.0.0.1", sandboxPort = 0, log = false, maxSessions, store } = {}) {
   ensureBuilt({ quiet: true });
   // Imported only now: the package must exist before the partner backend loads it.
   const [{ customSite }, { startPartner }] = await Promise.all([
@@ -41,7 +41,7 @@ export async function startDemo({ port = 0, host = "127.0.0.1", sandboxPort = 0,
       customSite({ id, name, site, appOrigin, apiOrigin, logsOrigin, eventIntakeOrigin, otlpOrigin }));
     const siteName = Object.fromEntries(doc.sites.map((s) => [s.id, s.name]));
     const tiles = doc.orgs.map((o) => ({ name: o.name, site: o.site, siteName: siteName[o.site], tileUrl: `${o.tileUrl}&client=${CLIENT_ID}` }));
-    partner = await startPartner({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, sites, sandboxUrl: sandbox.url, tiles, port, host, store });
+    partner = await startPartner({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, sites, sandboxUrl: sandbox.url, tiles, port, host, maxSessions, store });
     // What a partner enters in Datadog's Developer Platform: redirect URI and onboarding URL.
     const res = await fetch(`${sandbox.url}/_sandbox/clients/${CLIENT_ID}`, {
       method: "PUT",

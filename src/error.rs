@@ -86,6 +86,11 @@ codes! {
     InternalError => "internal_error",
     // The single-use authorization-code exchange got no usable answer (`retry::decide`, Replay::Once).
     ExchangeInterrupted => "exchange_interrupted",
+    // Raised by the drop-in routes (js/routes.js); hints in `routes`.
+    SessionMismatch => "session_mismatch",
+    NotSignedIn => "not_signed_in",
+    CrossSiteRequest => "cross_site_request",
+    NotConnected => "not_connected",
     // Raised by the JS host's connection store (js/store/): hints in js/store/errors.js.
     StoreUnavailable => "store_unavailable",
     ConnectionNotFound => "connection_not_found",
@@ -174,6 +179,10 @@ pub fn host_hint(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::AuthorizationUsed => "The authorization already completed (a reloaded or replayed callback page). Start again from the integration tile or your Connect button.",
         ErrorCode::NoPendingAuthorization => "No pending authorization was found for this browser session (expired, already used, or another browser). Start the authorization again.",
         ErrorCode::SecretInBrowser => "Exchange the code on your backend (DatadogClient on Node with clientSecret) and keep the secret there. If this really is a trusted, non-public context, pass allowSecretInBrowser: true.",
+        // The drop-in routes' own codes (browser binding, the partner's user, cross-site checks).
+        #[cfg(feature = "client")]
+        _ => return crate::routes::hint(code),
+        #[cfg(not(feature = "client"))]
         _ => return None,
     })
 }

@@ -31,6 +31,9 @@ pub mod redact;
 pub mod response;
 #[cfg(feature = "client")]
 pub mod retry;
+#[cfg(feature = "client")]
+#[cfg(feature = "client")]
+pub mod routes;
 pub mod secret;
 pub mod site;
 pub mod state;

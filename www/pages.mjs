@@ -30,7 +30,7 @@ ${scripts ? '<script type="module" src="/assets/app.js"></script>' : ""}
     <a href="/" aria-current="page">Integrations</a>
     <a href="/">Settings</a>
   </nav>
-  <div class="user" title="Signed in to Pipewave (demo account)"><span class="avatar" aria-hidden="true">DU</span><span class="user-name">demo@pipewave.example</span></div>
+  ${ctx.user ? `<form class="user" method="post" action="/logout" title="Signed in to Pipewave"><span class="avatar" aria-hidden="true">${esc(initials(ctx.user))}</span><span class="user-name" id="user-name">${esc(ctx.user)}</span> <button class="btn link small" id="sign-out" type="submit">Sign out</button></form>` : ""}
 </header>
 <main class="page">
 <p class="crumbs"><a href="/">Integrations</a> <span aria-hidden="true">/</span> Datadog</p>
@@ -44,6 +44,30 @@ ${body}
 </body>
 </html>
 `;
+}
+
+function initials(user) {
+  return String(user).replace(/@.*/, "").slice(0, 2).toUpperCase();
+}
+
+/** Pipewave's own sign-in (a demo: any email address is an account). `next` is a same-origin path. */
+export function loginPage(ctx, { next, error }) {
+  return layout({
+    title: "Sign in",
+    ctx,
+    scripts: false,
+    body: `<section class="card narrow" aria-labelledby="login-title">
+  <h2 id="login-title">Sign in to Pipewave</h2>
+  ${error ? `<div class="banner error" role="alert">${esc(error)}</div>` : ""}
+  <form id="login-form" method="post" action="/login">
+    <input type="hidden" name="next" value="${esc(next)}">
+    <label for="email">Email</label>
+    <input id="email" name="email" type="email" autocomplete="username" value="demo@pipewave.example" required>
+    <p class="muted small">A demo: any address is an account. Each Pipewave user has their own Datadog connections.</p>
+    <div class="actions"><button id="sign-in" class="btn primary" type="submit">Sign in</button></div>
+  </form>
+</section>`,
+  });
 }
 
 function tileList(ctx) {
@@ -70,8 +94,7 @@ export function homePage(ctx, { notice } = {}) {
 <section class="card" aria-labelledby="connect-title">
   <h2 id="connect-title">Connect your Datadog account</h2>
   <p>Pick the Datadog site your organization lives on. You will be asked to authorize Pipewave in Datadog, then come back here.</p>
-  <form id="connect-form" method="post" action="/datadog/connect">
-    <input type="hidden" name="flow" value="site">
+  <form id="connect-form" method="get" action="/datadog/onboarding">
     <label for="site-select">Datadog site</label>
     <select id="site-select" name="site" required disabled>
       <option value="">Loading sites…</option>
@@ -83,8 +106,7 @@ export function homePage(ctx, { notice } = {}) {
       <button id="connect" class="btn primary" type="submit" disabled>Connect Datadog</button>
     </div>
   </form>
-  <form id="pick-form" method="post" action="/datadog/connect" class="pick">
-    <input type="hidden" name="flow" value="datadog">
+  <form id="pick-form" method="get" action="/datadog/onboarding" class="pick">
     <button id="pick-on-datadog" class="btn link" type="submit">Let me pick my site on Datadog →</button>
     <p class="muted small">Opens Datadog's US1 sign-in, where you can choose your region.</p>
   </form>
@@ -94,7 +116,7 @@ ${tileList(ctx)}
   });
 }
 
-export function onboardingPage(ctx, { site }) {
+export function onboardingPage(ctx, { site, continueUrl }) {
   const where = site
     ? `<p>Datadog sent you here from the Pipewave tile of an organization on <strong id="onboarding-site">${esc(site.name)}</strong> <span class="muted">(${esc(site.site)})</span>.</p>`
     : `<p id="onboarding-site">Datadog did not say which site you use; you can pick it on Datadog.</p>`;
@@ -105,15 +127,12 @@ export function onboardingPage(ctx, { site }) {
     body: `<section class="card narrow" aria-labelledby="onb-title">
   <h2 id="onb-title">Connect Pipewave to Datadog</h2>
   ${where}
-  <div class="signed-in"><span class="avatar" aria-hidden="true">DU</span><div><strong>demo@pipewave.example</strong><br><span class="muted small">Signed in to Pipewave</span></div></div>
+  <div class="signed-in"><span class="avatar" aria-hidden="true">${esc(initials(ctx.user || ""))}</span><div><strong id="onboarding-user">${esc(ctx.user)}</strong><br><span class="muted small">Signed in to Pipewave</span></div></div>
   <p>Next, Datadog asks you to authorize Pipewave for your organization. Pipewave will then create an API key for the data it sends.</p>
-  <form method="post" action="/datadog/connect">
-    <input type="hidden" name="flow" value="${site ? "tile" : "datadog"}">
-    <div class="actions">
-      <button id="continue" class="btn primary" type="submit">Continue to Datadog</button>
-      <a class="btn" href="/">Cancel</a>
-    </div>
-  </form>
+  <div class="actions">
+    <a id="continue" class="btn primary" href="${esc(continueUrl)}">Continue to Datadog</a>
+    <a class="btn" href="/">Cancel</a>
+  </div>
 </section>`,
   });
 }
@@ -130,7 +149,7 @@ export function connectedPage(ctx, view) {
     ? view.scopes.map((s) => `<li><code>${esc(s)}</code></li>`).join("")
     : '<li class="muted">none reported</li>';
   const keyText = view.apiKey === "reused"
-    ? "Stored when this organization first connected (Datadog shows a key once)"
+    ? "Stored when you first connected this organization (Datadog shows a key once)"
     : view.apiKey === "created" ? "Created for this organization, stored on the Pipewave server" : "Missing";
   const sends = SEND_BUTTONS.map(([k, label, desc]) => `<div class="send" id="send-${k}">
     <div class="send-head">
@@ -150,14 +169,17 @@ export function connectedPage(ctx, view) {
   <h2 id="conn-title">Connection</h2>
   <dl class="facts">
     <dt>Datadog site</dt><dd><span id="conn-site">${esc(view.site.name)}</span> <span class="muted">${esc(view.site.site)}</span></dd>
-    <dt>Organization</dt><dd><span id="conn-org-name">${esc(view.org.name || "—")}</span><br><code class="small" id="conn-org-id">${esc(view.org.id || "—")}</code></dd>
+    <dt>Organization</dt><dd><span id="conn-org-name">${esc(view.org.name || "—")}</span><br><code class="small" id="conn-org-id">${esc(view.org.id || "—")}</code> <span class="muted small" id="conn-org-verified" data-verified="${view.org.verified ? "true" : "false"}">${view.org.verified ? "verified with Datadog" : "as the callback said (unverified)"}</span></dd>
     <dt>Scopes</dt><dd><ul class="chips" id="conn-scopes">${scopes}</ul></dd>
     <dt>Access token</dt><dd><span id="conn-expiry" data-expires="${esc(view.expiresAt || "")}">${view.expiresAt ? `expires ${esc(view.expiresAt)}` : "no expiry reported"}</span><br><span class="muted small">Refreshed automatically on the server</span></dd>
     <dt>API key</dt><dd id="conn-api-key" data-state="${esc(view.apiKey)}">${esc(keyText)}</dd>
   </dl>
-  <div class="actions">
-    <button id="disconnect" class="btn danger" type="button">Disconnect</button>
-  </div>
+  <form class="actions" method="post" action="/datadog/disconnect">
+    <input type="hidden" name="csrf" value="${esc(view.csrf)}">
+    <input type="hidden" name="returnTo" value="/?disconnected=1">
+    <button id="disconnect" class="btn danger" type="submit">Disconnect</button>
+    <a id="add-connection" class="btn" href="/?add=1">Connect another organization</a>
+  </form>
 </section>
 <section class="card" aria-labelledby="send-title">
   <h2 id="send-title">Send test data</h2>
@@ -176,6 +198,11 @@ const ERROR_TITLES = {
   site_mismatch: "Datadog answered from a different site",
   invalid_grant: "Datadog refused the authorization code",
   api_key_exists: "Datadog already has an API key for this organization",
+  no_pending_authorization: "This sign-in link does not belong to this browser",
+  session_mismatch: "This Datadog authorization was started by another user",
+  authorization_used: "This authorization was already used",
+  not_signed_in: "Sign in to Pipewave first",
+  cross_site_request: "That request did not come from Pipewave",
   invalid_site: "That is not a Datadog site we know",
   authorization_expired: "The authorization took too long",
 };

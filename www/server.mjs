@@ -1,10 +1,12 @@
-// The demo partner backend ("Pipewave"): serves the partner pages, keeps each browser's pending authorization
-// and Datadog connection server-side (keyed by an HttpOnly session cookie), exchanges the code with the client
-// secret, creates the marketplace API key and sends data. Node standard library plus the package only.
+// The demo partner backend ("Pipewave"), on Express and the package's drop-in routes: the routes do onboarding,
+// callback (code exchange, API key) and disconnect; this file keeps only what is Pipewave's own — its sign-in and
+// sessions, its pages, and the buttons that send data. Connections belong to the signed-in Pipewave user.
 import http from "node:http";
+import express from "express";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import * as dd from "datadog-oauth-wasm";
+import { datadogRoutes, sameOriginPath, toNodeHandler } from "datadog-oauth-wasm/routes";
 import * as pages from "./pages.mjs";
 
 const HERE = new URL("./", import.meta.url);
@@ -37,7 +39,6 @@ const SECURITY_HEADERS = {
   "Content-Security-Policy":
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-  // The callback URL carries the authorization code: never send it to another origin in a Referer.
   "Referrer-Policy": "same-origin",
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
@@ -52,86 +53,116 @@ const SECURITY_HEADERS = {
  * @param {string} [o.sandboxUrl]  the sandbox control server, to show what it received
  * @param {object[]} [o.tiles]     sandbox tiles to link from the home page: { name, site, tileUrl }
  * @param {number} [o.port] @param {string} [o.host]
+ * @param {number} [o.maxSessions]  signed-in sessions kept at most (default 10 000)
  * @param {object} [o.store]       the connection store (default: the client's memoryStore; `npm run demo -- --store postgres`)
  */
 export async function startPartner({
   clientId, clientSecret, sites = [], sandboxUrl = null, tiles = [], port = 0, host = "127.0.0.1", fetch: fetchImpl, store,
+  maxSessions = MAX_SESSIONS,
 } = {}) {
   if (!clientId || !clientSecret) throw new Error("startPartner needs clientId and clientSecret");
-  const opts = { sites };
-  const sessions = new Map(); // sid -> { pending, onboardingSite, orgKey, keyNote, created }
-  // The partner's "database", keyed by Datadog org. Connections are saved whenever the client hands out a new one
-  // (exchange, refresh, API key). API keys are kept apart too: Datadog shows a key once and refuses a second one
-  // for the same org (409), so when an org connects again the stored key is reused.
-  const connections = new Map();
-  const keysByOrg = new Map();
+  // sid -> { user, created, connectionId, keyNote }. Created only by signing in (never by an anonymous request),
+  // and a new id at every sign-in (no fixation).
+  const sessions = new Map();
+  const ctxBase = () => ({ sandboxUrl, tiles });
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => {
-      console.error(`[partner] ${req.method} ${req.url && req.url.split("?")[0]}: ${err && err.stack}`);
-      if (!res.headersSent) send(res, 500, pages.errorPage(ctxBase(), errorInfo(err)), "text/html; charset=utf-8");
-      else res.destroy();
-    });
+  // Express: the routes first (app.use(toNodeHandler(routes))), then Pipewave's own pages.
+  let nodeRoutes = null;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((req, res, next) => nodeRoutes(req, res, next));
+  app.use((req, res, next) => handle(req, res).catch(next));
+  app.use((err, req, res, next) => {
+    console.error(`[partner] ${req.method} ${req.url && req.url.split("?")[0]}: ${err && err.stack}`);
+    if (!res.headersSent) send(res, 500, pages.errorPage(ctxBase(), errorInfo(err)), "text/html; charset=utf-8");
+    else res.destroy();
   });
+  const server = http.createServer(app);
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => { server.off("error", reject); resolve(); });
   });
   const addr = server.address();
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}`;
-  const redirectUri = `${origin}/oauth/callback`;
+  const redirectUri = `${origin}/datadog/callback`;
   const onboardingUrl = `${origin}/datadog/onboarding`;
 
-  let client = null;
-  function getClient() {
-    if (client) return client;
-    if (typeof dd.DatadogClient !== "function") {
-      throw new dd.DatadogError({
-        code: "not_ready", message: "this build of datadog-oauth-wasm has no DatadogClient",
-        hint: "Rebuild the package (node scripts/build.mjs) once js/client.js exists.",
-      });
-    }
-    client = new dd.DatadogClient({
-      clientId, clientSecret, redirectUri, sites,
-      ...(fetchImpl ? { fetch: fetchImpl } : {}),
-      ...(store ? { store } : {}),
-      // The persistence hook: every new connection (exchange, refresh, rotation, API key) is saved before use.
-      onConnectionChange: (conn) => saveConnection(conn),
-    });
-    return client;
-  }
-
-  const ctxBase = () => ({ sandboxUrl, tiles });
-  const connOf = (session) => (session && session.orgKey ? connections.get(session.orgKey) || null : null);
-
-  function saveConnection(conn) {
-    if (!conn) return;
-    const key = orgKeyOf(conn);
-    connections.set(key, conn);
-    if (conn.apiKey) keysByOrg.set(key, conn.apiKey);
-  }
-
-  function siteById(id) {
-    // Custom (sandbox) sites first: they are what this server talks to.
-    return dd.resolveSite(id, opts);
-  }
+  const client = new dd.DatadogClient({ clientId, clientSecret, redirectUri, sites, ...(fetchImpl ? { fetch: fetchImpl } : {}), ...(store ? { store } : {}) });
 
   // ---- sessions -----------------------------------------------------------------------------------------
-  function getSession(req, res, create) {
-    const sid = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-    const now = Date.now();
-    let s = sid && sessions.get(sid);
-    if (s && now - s.created > SESSION_TTL_MS) { sessions.delete(sid); s = null; }
-    if (s || !create) return s || null;
-    if (sessions.size >= MAX_SESSIONS) {
-      for (const [k, v] of sessions) if (now - v.created > SESSION_TTL_MS || sessions.size >= MAX_SESSIONS) sessions.delete(k);
+  function sessionOf(cookieHeader) {
+    const sid = parseCookies(cookieHeader)[SESSION_COOKIE];
+    const s = sid && sessions.get(sid);
+    if (!s) return null;
+    if (Date.now() - s.created > SESSION_TTL_MS) {
+      sessions.delete(sid);
+      return null;
     }
-    const id = randomBytes(32).toString("base64url");
-    s = { id, created: now, pending: null, onboardingSite: null, orgKey: null, keyNote: null };
-    sessions.set(id, s);
-    res.setHeader("Set-Cookie", `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_TTL_MS / 1000}`);
     return s;
   }
+
+  /** A new session for `user`; the old one (if any) ends. Full: expired ones go first, then unconnected ones. */
+  function signIn(req, user) {
+    const old = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    if (old) sessions.delete(old);
+    if (sessions.size >= maxSessions) {
+      const now = Date.now();
+      for (const [k, v] of sessions) if (now - v.created > SESSION_TTL_MS) sessions.delete(k);
+      for (const [k, v] of sessions) {
+        if (sessions.size < maxSessions) break;
+        if (!v.connectionId) sessions.delete(k);
+      }
+      // Every slot holds a connected session: refuse the newcomer rather than sign anyone out.
+      if (sessions.size >= maxSessions) return null;
+    }
+    const id = randomBytes(32).toString("base64url");
+    const s = { id, user, created: Date.now(), connectionId: null, keyNote: null };
+    sessions.set(id, s);
+    return s;
+  }
+
+  const sessionCookie = (s) => `${SESSION_COOKIE}=${s ? s.id : ""}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${s ? SESSION_TTL_MS / 1000 : 0}`;
+
+  /** The session's connection: the one it connected last, or the user's newest connected one. */
+  async function connectionOf(session) {
+    if (!session) return null;
+    if (session.connectionId) {
+      const c = await client.getConnection(session.connectionId).catch(() => null);
+      if (c && c.owner === session.user && c.status === "connected") return c;
+      session.connectionId = null;
+    }
+    const { connections } = await client.listConnections({ owner: session.user, status: "connected", limit: 100 });
+    const newest = connections.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0))[0] ?? null;
+    if (newest) session.connectionId = newest.id;
+    return newest;
+  }
+
+  const pageResponse = (html, status = 200) =>
+    new Response(html, { status, headers: { ...SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } });
+
+  const routes = datadogRoutes({
+    client, clientId, redirectUri, sites, origin,
+    cookieSecret: randomBytes(32),
+    currentUser: (request) => sessionOf(request.headers.get("cookie"))?.user ?? null,
+    loginUrl: "/login?next=",
+    // Datadog's tile lands here first: Pipewave shows who is connecting before sending the user to consent.
+    onboardingPage: ({ site, user, continueUrl }) => pageResponse(pages.onboardingPage({ ...ctxBase(), user }, { site, continueUrl })),
+    onConnected: ({ connection, request, apiKey }) => {
+      const s = sessionOf(request.headers.get("cookie"));
+      if (s) {
+        s.connectionId = connection.id;
+        s.keyNote = apiKey;
+      }
+      // Nothing returned: the routes go to the onboarding's same-origin `returnTo`, or "/".
+    },
+    errorPage: async ({ error, status, request }) => {
+      const s = sessionOf(request.headers.get("cookie"));
+      const current = await connectionOf(s).catch(() => null);
+      return pageResponse(pages.errorPage(ctxBase(), { ...error, stillConnected: current ? siteOfConn(current).name : null }), status);
+    },
+    onError: ({ error }) => console.error(`[partner] ${error && error.stack}`),
+  });
+  nodeRoutes = toNodeHandler(routes);
 
   // ---- routing ------------------------------------------------------------------------------------------
   async function handle(req, res) {
@@ -142,167 +173,87 @@ export async function startPartner({
 
     if (method === "GET" && STATIC[path]) return serveStatic(res, ...STATIC[path]);
 
-    if (method === "GET" && path === "/") {
-      const session = getSession(req, res, false);
-      const html = connOf(session)
-        ? pages.connectedPage(ctxBase(session), connectionView(session))
-        : pages.homePage(ctxBase(session), { notice: url.searchParams.get("disconnected") ? "Datadog was disconnected." : null });
-      return send(res, 200, html, "text/html; charset=utf-8");
-    }
-
-    // The onboarding URL registered with Datadog: the tile's "Connect Accounts" lands here with site and domain.
-    if (method === "GET" && path === "/datadog/onboarding") {
-      let onboarding;
-      try {
-        onboarding = dd.parseOnboardingUrl(url.href, opts);
-      } catch (err) {
-        return send(res, 400, pages.errorPage(ctxBase(), errorInfo(err)), "text/html; charset=utf-8");
+    if (path === "/login") {
+      const next = sameOriginPath(url.searchParams.get("next"), origin) || "/";
+      if (method === "GET") return send(res, 200, pages.loginPage(ctxBase(), { next }), "text/html; charset=utf-8");
+      if (method === "POST") {
+        if (!sameOrigin(req, origin)) return send(res, 403, pages.errorPage(ctxBase(), forbiddenOrigin()), "text/html; charset=utf-8");
+        const form = new URLSearchParams(await readBody(req, 16 * 1024));
+        const email = (form.get("email") || "").trim().toLowerCase();
+        if (!/^[^\s@]{1,64}@[^\s@]{1,190}$/.test(email)) {
+          return send(res, 400, pages.loginPage(ctxBase(), { next, error: "Enter an email address." }), "text/html; charset=utf-8");
+        }
+        const s = signIn(req, email);
+        if (!s) return send(res, 503, pages.errorPage(ctxBase(), { code: "busy", message: "too many signed-in sessions", hint: "Try again later." }), "text/html; charset=utf-8");
+        return redirect(res, sameOriginPath(form.get("next"), origin) || "/", sessionCookie(s));
       }
-      const session = getSession(req, res, true);
-      session.onboardingSite = onboarding.site; // null when the flow did not start at a tile
-      return send(res, 200, pages.onboardingPage(ctxBase(session), { site: onboarding.site }), "text/html; charset=utf-8");
     }
-
-    // Start the authorization: from the onboarding page (tile site), the site picker, or "pick on Datadog".
-    if (method === "POST" && path === "/datadog/connect") {
+    if (method === "POST" && path === "/logout") {
       if (!sameOrigin(req, origin)) return send(res, 403, pages.errorPage(ctxBase(), forbiddenOrigin()), "text/html; charset=utf-8");
-      const form = new URLSearchParams(await readBody(req, 16 * 1024));
-      const session = getSession(req, res, true);
-      let site = null;
-      try {
-        const flow = form.get("flow");
-        if (flow === "tile") {
-          site = session.onboardingSite;
-          if (!site) throw new dd.DatadogError({ code: "invalid_site", message: "no site from the Datadog tile in this session", hint: "Start again from the integration tile in Datadog, or pick your site on this page." });
-        } else if (flow === "site") {
-          const picked = (form.get("site") || "").trim();
-          if (!picked) throw new dd.DatadogError({ code: "invalid_site", message: "no Datadog site was picked", hint: "Pick your Datadog site, or choose to pick it on Datadog." });
-          site = siteById(picked);
-        } else if (flow !== "datadog") {
-          throw new dd.DatadogError({ code: "invalid_input", message: "unknown connect flow", hint: "Use the buttons on the Datadog integration page." });
-        }
-        const auth = dd.startAuthorization({ clientId, redirectUri, site, sites });
-        session.pending = auth.pending;
-        return redirect(res, auth.url);
-      } catch (err) {
-        return send(res, 400, pages.errorPage(ctxBase(session), errorInfo(err)), "text/html; charset=utf-8");
-      }
+      const sid = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      if (sid) sessions.delete(sid);
+      return redirect(res, "/", sessionCookie(null));
     }
 
-    // The redirect URI: check the callback against this browser's pending authorization, then exchange the code.
-    if (method === "GET" && path === "/oauth/callback") {
-      const session = getSession(req, res, false);
-      try {
-        if (!session || !session.pending) {
-          throw new dd.DatadogError({
-            code: "state_mismatch", message: "there is no authorization in progress in this browser session",
-            hint: "The callback does not belong to this browser session (a replay, a second tab, or a forged link). Start the authorization again.",
-          });
-        }
-        // The pending authorization stays until it expires or a new one starts: the code itself is single-use at
-        // Datadog, and a replayed callback must surface Datadog's answer (invalid_grant), not hide it.
-        const cb = dd.parseCallback(url.href, session.pending, opts);
-        const c = getClient();
-        // The whole callback result goes in: org id and name end up on the connection.
-        const conn = await c.exchangeCode({ ...cb, codeVerifier: session.pending.codeVerifier });
-        const { keyNote } = await ensureApiKey(c, conn);
-        session.orgKey = orgKeyOf(conn);
-        session.keyNote = keyNote;
-        session.onboardingSite = null;
-        return redirect(res, "/");
-      } catch (err) {
-        const info = errorInfo(err);
-        const current = connOf(session);
-        info.stillConnected = current ? siteOfConn(current).name : null;
-        return send(res, 400, pages.errorPage(ctxBase(session), info), "text/html; charset=utf-8");
-      }
+    if (method === "GET" && path === "/") {
+      const session = sessionOf(req.headers.cookie);
+      if (!session) return redirect(res, "/login?next=%2F");
+      const conn = await connectionOf(session);
+      const ctx = { ...ctxBase(), user: session.user };
+      const html = conn && !url.searchParams.has("add")
+        ? pages.connectedPage(ctx, { ...connectionView(session, conn), csrf: await routes.csrfToken(session.user) })
+        : pages.homePage(ctx, { notice: url.searchParams.get("disconnected") ? "Datadog was disconnected." : null });
+      return send(res, 200, html, "text/html; charset=utf-8");
     }
 
     // ---- JSON API used by the connected page ---------------------------------------------------------------
     if (path.startsWith("/api/")) {
-      const session = getSession(req, res, false);
+      const session = sessionOf(req.headers.cookie);
       if (method !== "GET" && !sameOrigin(req, origin)) return json(res, 403, { error: forbiddenOrigin() });
-      if (!connOf(session)) {
-        return json(res, 401, { error: { code: "not_connected", message: "this browser has no Datadog connection", hint: "Connect Datadog first." } });
+      const conn = await connectionOf(session);
+      if (!conn) {
+        return json(res, 401, { error: { code: "not_connected", message: "this user has no Datadog connection", hint: "Connect Datadog first." } });
       }
-      if (method === "GET" && path === "/api/connection") return json(res, 200, connectionView(session));
-
+      if (method === "GET" && path === "/api/connection") return json(res, 200, connectionView(session, conn));
       const sendMatch = /^\/api\/send\/(metric|log|event|check)$/.exec(path);
       if (method === "POST" && sendMatch) {
         const what = sendMatch[1];
         try {
-          const report = await submit(getClient(), session, what);
-          const received = await receivedFor(session, what);
-          return json(res, 200, { what, report: reportView(report), received });
+          const report = await submit(conn, what);
+          return json(res, 200, { what, report: reportView(report), received: await receivedFor(conn, what) });
         } catch (err) {
           return json(res, errorStatus(err), { what, error: errorInfo(err) });
         }
       }
       const recMatch = /^\/api\/received\/(metric|log|event|check)$/.exec(path);
-      if (method === "GET" && recMatch) return json(res, 200, await receivedFor(session, recMatch[1]));
-
-      if (method === "POST" && path === "/api/disconnect") {
-        // Revoke the grant at Datadog, then forget the tokens. The API key stays valid in Datadog until the user
-        // deletes it there, so it stays stored for this org (the next connection of the org reuses it).
-        const key = session.orgKey;
-        const conn = connections.get(key);
-        session.orgKey = null;
-        session.pending = null;
-        connections.delete(key);
-        try {
-          await getClient().revoke(conn);
-          getClient().forget(conn);
-        } catch (err) {
-          return json(res, 200, { disconnected: true, revoked: false, error: errorInfo(err) });
-        }
-        return json(res, 200, { disconnected: true, revoked: true });
-      }
+      if (method === "GET" && recMatch) return json(res, 200, await receivedFor(conn, recMatch[1]));
       return json(res, 404, { error: { code: "not_found", message: "no such API route", hint: "" } });
     }
 
     return send(res, 404, pages.notFoundPage(ctxBase()), "text/html; charset=utf-8");
   }
 
-  async function ensureApiKey(c, conn) {
-    const key = orgKeyOf(conn);
-    try {
-      await c.createApiKey(conn); // saved through onConnectionChange before it resolves
-      return { keyNote: "created" };
-    } catch (err) {
-      // Datadog keeps one marketplace key per org and shows it once: reuse the one stored when this org first
-      // connected. Without one, the user must delete the key in Datadog and connect again (the error's hint).
-      if (dd.DatadogError.is(err, "api_key_exists") && keysByOrg.has(key)) {
-        const withKey = { ...c.latest(conn), apiKey: keysByOrg.get(key) };
-        c.forget(conn); // the client adopts our copy (with the key) on its next use
-        saveConnection(withKey);
-        return { keyNote: "reused" };
-      }
-      throw err;
-    }
-  }
-
-  async function submit(c, session, what) {
-    const conn = connOf(session);
+  async function submit(conn, what) {
     const now = Math.floor(Date.now() / 1000);
     const tags = ["source:pipewave", "env:demo", `pipeline:checkout-service`];
     switch (what) {
       case "metric":
-        return c.submitMetrics(conn, [{
+        return client.submitMetrics(conn, [{
           metric: "pipewave.pipeline.duration", type: 3, unit: "second",
           points: [{ timestamp: now, value: Math.round((40 + Math.random() * 80) * 10) / 10 }], tags,
         }]);
       case "log":
-        return c.submitLogs(conn, [{
+        return client.submitLogs(conn, [{
           message: `Pipeline checkout-service #${1000 + Math.floor(Math.random() * 9000)} finished in 73s`,
           hostname: "pipewave-runner-1", status: "info", ddtags: tags.join(","),
         }], { source: "pipewave", service: "pipewave" });
       case "event":
-        return c.submitEvents(conn, [{
+        return client.submitEvents(conn, [{
           title: "Deployment of checkout-service succeeded", text: "Pipewave deployed checkout-service to production.",
           alert_type: "success", tags, source_type_name: "pipewave", date_happened: now,
         }]);
       case "check":
-        return c.submitServiceChecks(conn, [{
+        return client.submitServiceChecks(conn, [{
           check: "pipewave.runner.can_connect", host_name: "pipewave-runner-1", status: 0,
           message: "Runner reached the build queue", tags, timestamp: now,
         }]);
@@ -311,13 +262,12 @@ export async function startPartner({
     }
   }
 
-  async function receivedFor(session, what) {
+  async function receivedFor(conn, what) {
     if (!sandboxUrl) return { available: false, count: 0, items: [] };
-    const orgId = connOf(session).orgId;
     const items = [];
     for (const kind of SENDS[what].kinds) {
       const q = new URLSearchParams({ kind });
-      if (orgId) q.set("org", orgId);
+      if (conn.orgId) q.set("org", conn.orgId);
       const r = await fetch(`${sandboxUrl}/_sandbox/received?${q}`);
       if (!r.ok) continue;
       const body = await r.json();
@@ -327,15 +277,15 @@ export async function startPartner({
   }
 
   // What the page may show: never a token or a key.
-  function connectionView(session) {
-    const conn = connOf(session);
+  function connectionView(session, conn) {
     const site = siteOfConn(conn);
     const scopes = Array.isArray(conn.scopes) ? conn.scopes
       : typeof conn.scope === "string" ? conn.scope.split(/\s+/).filter(Boolean) : [];
     const exp = conn.expiresAt ?? null;
     return {
+      id: conn.id,
       site: { id: site.id, name: site.name, site: site.site },
-      org: { id: conn.orgId || null, name: conn.orgName || null },
+      org: { id: conn.orgId || null, name: conn.orgName || null, verified: conn.orgVerified === true },
       scopes,
       expiresAt: typeof exp === "number" ? new Date(exp).toISOString() : exp,
       apiKey: conn.apiKey ? session.keyNote || "created" : "missing",
@@ -349,6 +299,7 @@ export async function startPartner({
     redirectUri,
     onboardingUrl,
     sessions,
+    client,
     close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }
@@ -357,10 +308,6 @@ export async function startPartner({
 
 function siteOfConn(conn) {
   return conn.site && typeof conn.site === "object" ? conn.site : { id: String(conn.site || conn.domain || ""), name: String(conn.domain || ""), site: String(conn.domain || "") };
-}
-
-function orgKeyOf(conn) {
-  return `${siteOfConn(conn).id}:${conn.orgId ?? conn.domain}`;
 }
 
 // The delivery report as the page shows it (failed items carry index, code, message, hint).
@@ -376,17 +323,16 @@ export function errorInfo(err) {
   if (err && typeof err.code === "string" && typeof err.message === "string") {
     return { code: err.code, message: err.message, hint: err.hint || "", ...(err.status ? { status: err.status } : {}) };
   }
-  return { code: "internal_error", message: String((err && err.message) || err), hint: "See the partner server's log." };
+  return { code: "internal_error", message: "something failed on the Pipewave server", hint: "See the partner server's log." };
 }
 
 function errorStatus(err) {
   if (!err || typeof err.code !== "string") return 500;
-  if (err.code === "not_ready") return 503;
   return err.status && err.status >= 400 && err.status < 500 ? 400 : 502;
 }
 
 function forbiddenOrigin() {
-  return { code: "forbidden", message: "the request did not come from this site", hint: "Use the buttons on this page." };
+  return { code: "cross_site_request", message: "the request did not come from this site", hint: "Use the buttons on this page." };
 }
 
 // Requests that change state must come from our own pages (the session cookie is SameSite=Lax too).
@@ -432,8 +378,8 @@ function json(res, status, body) {
   send(res, status, JSON.stringify(body), "application/json; charset=utf-8");
 }
 
-function redirect(res, location) {
-  res.writeHead(303, { ...SECURITY_HEADERS, Location: location, "Cache-Control": "no-store", "Content-Length": 0 });
+function redirect(res, location, cookie) {
+  res.writeHead(303, { ...SECURITY_HEADERS, Location: location, "Cache-Control": "no-store", "Content-Length": 0, ...(cookie ? { "Set-Cookie": cookie } : {}) });
   res.end();
 }
 

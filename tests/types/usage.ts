@@ -55,3 +55,17 @@ async function rotate() {
   return [reencrypted, postgresSchema({ schema: "public" }).length, c];
 }
 void rotate;
+
+// The drop-in routes.
+import { datadogRoutes, toNodeHandler } from "datadog-oauth-wasm/routes";
+import { DatadogClient as RoutesClient } from "datadog-oauth-wasm";
+const routesClient = new RoutesClient({ clientId: "cid", clientSecret: "secret", redirectUri: "https://p.example/datadog/callback" });
+const ddRoutes = datadogRoutes({
+  client: routesClient, clientId: "cid", basePath: "/datadog", cookieSecret: "x".repeat(32), scopes: ["api_keys_write"],
+  currentUser: async (request: Request) => request.headers.get("x-user"), loginUrl: "/login?next=",
+  onConnected: async ({ connection, user }) => `/settings/datadog?c=${String(connection.id)}&u=${user}`,
+});
+const routeResponse: Promise<Response> = ddRoutes.fetch(new Request("https://p.example/datadog/onboarding"));
+const nodeHandler = toNodeHandler(ddRoutes);
+void routeResponse;
+void nodeHandler;

@@ -123,14 +123,6 @@ function setUpSends() {
       }
     });
   }
-  const disconnect = $("#disconnect");
-  if (disconnect) {
-    disconnect.addEventListener("click", async () => {
-      disconnect.disabled = true;
-      await fetch("/api/disconnect", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => {});
-      location.assign("/?disconnected=1");
-    });
-  }
 }
 
 function relative(ms) {
