@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as dd from "datadog-oauth-wasm";
-import { authorizeAs } from "../../sandbox/testkit.mjs";
+import { authorizeAs, control } from "../../sandbox/testkit.mjs";
 import { CLIENT_ID, REDIRECT, sandbox, makeClient } from "./support.mjs";
 
 const V = JSON.parse(readFileSync(new URL("../vectors/hostile.json", import.meta.url), "utf8"));
@@ -210,7 +210,7 @@ after(async () => {
   await sb?.close();
 });
 
-test("code replay: parsing a callback twice is fine, Datadog (the sandbox) refuses the second exchange", async () => {
+test("code replay: parsing a callback twice is fine; the client refuses the second exchange (authorization_used), and Datadog (the sandbox) refuses a code sent twice", async () => {
   const site = siteOf("eu1");
   const { client } = makeClient(sites);
   const { url, pending } = dd.startAuthorization({ clientId: CLIENT_ID, redirectUri: REDIRECT, site, sites: [site] });
@@ -219,12 +219,23 @@ test("code replay: parsing a callback twice is fine, Datadog (the sandbox) refus
   assert.ok(auth.redirect, `consent failed with ${auth.status}`);
   const first = dd.parseCallback(auth.redirect.href, pending, { sites: [site] });
   const again = dd.parseCallback(auth.redirect.href, pending, { sites: [site] });
-  assert.deepEqual(again, first, "the parser is pure; replay protection is the code's single use");
+  assert.deepEqual(again, first, "the parser is pure; replay protection is the exchange's");
   const conn = await client.exchangeCode({ ...first, codeVerifier: pending.codeVerifier });
   assert.ok(conn.accessToken);
+  const noEcho = (e) => assert.ok(!String(e.message).includes(first.code) && !String(e.hint).includes(first.code), "the code is not echoed");
+  // With the callback's `state`, the authorization was claimed: the second exchange sends nothing (policy 19).
+  const sent = (await control(sb, "GET", "/_sandbox/stats")).body.token.authorization_code;
   await assert.rejects(client.exchangeCode({ ...again, codeVerifier: pending.codeVerifier }), (e) => {
+    assert.ok(dd.DatadogError.is(e, "authorization_used"), `${e.code}: ${e.message}`);
+    noEcho(e);
+    return true;
+  });
+  assert.equal((await control(sb, "GET", "/_sandbox/stats")).body.token.authorization_code, sent, "the code was not sent again");
+  // Without the state (a caller that drops it), the code goes out again and Datadog's single use refuses it.
+  const { state: _dropped, ...stateless } = again;
+  await assert.rejects(client.exchangeCode({ ...stateless, codeVerifier: pending.codeVerifier }), (e) => {
     assert.ok(dd.DatadogError.is(e, "invalid_grant"), `${e.code}: ${e.message}`);
-    assert.ok(!String(e.message).includes(first.code) && !String(e.hint).includes(first.code), "the code is not echoed");
+    noEcho(e);
     return true;
   });
 });
