@@ -286,6 +286,12 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
             return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
         }
     }
+    // The code table itself, so that a JS test checks the TypeScript `ErrorCode` union against the source.
+    #[cfg(feature = "client")]
+    if op == "errorCodes" {
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        return Some(Ok(ok_text(&serde_json::to_string(&codes).unwrap_or_default())));
+    }
     #[cfg(any(feature = "client", feature = "intake"))]
     {
         let args: Value = match serde_json::from_str(json) {

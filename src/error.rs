@@ -80,6 +80,8 @@ codes! {
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
     NotDelivered => "not_delivered",
+    // Raised by js/core.js before the wasm core is loaded, so its hint is necessarily written there.
+    NotReady => "not_ready",
     // Raised by the host's transport and core doorway (issue 11); messages and hints from `host_error`.
     UnexpectedRedirect => "unexpected_redirect",
     ResponseTooLarge => "response_too_large",
