@@ -93,7 +93,7 @@ codes! {
     NotSignedIn => "not_signed_in",
     CrossSiteRequest => "cross_site_request",
     NotConnected => "not_connected",
-    // Raised by the JS host's connection store (js/store/): hints in js/store/errors.js.
+    // Raised by the JS host's connection store (js/store/): hints in `host_hint`.
     StoreUnavailable => "store_unavailable",
     ConnectionNotFound => "connection_not_found",
     DecryptionFailed => "decryption_failed",
@@ -181,6 +181,13 @@ pub fn host_hint(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::AuthorizationUsed => "The authorization already completed (a reloaded or replayed callback page). Start again from the integration tile or your Connect button.",
         ErrorCode::NoPendingAuthorization => "No pending authorization was found for this browser session (expired, already used, or another browser). Start the authorization again.",
         ErrorCode::SecretInBrowser => "Exchange the code on your backend (DatadogClient on Node with clientSecret) and keep the secret there. If this really is a trusted, non-public context, pass allowSecretInBrowser: true.",
+        // The connection store's codes (js/store/errors.js words the message, with the id or the failed step).
+        #[cfg(feature = "client")]
+        ErrorCode::StoreUnavailable => "Check that the database is reachable; the call can be retried. New tokens a failed write could not save are kept in this process and written before they are used.",
+        #[cfg(feature = "client")]
+        ErrorCode::ConnectionNotFound => "It was deleted, revoked and forgotten, or never stored (a memory store forgets connections past its size and on restart: pass the stored Connection object instead of its id, or use a shared store such as postgresStore).",
+        #[cfg(feature = "client")]
+        ErrorCode::DecryptionFailed => "The row was sealed with a key that is neither `encryptionKey` nor in `previousEncryptionKeys`, or it was altered or copied from another connection's row. Restore the right key, or have the user authorize again.",
         // The drop-in routes' own codes (browser binding, the partner's user, cross-site checks).
         #[cfg(feature = "client")]
         _ => return crate::routes::hint(code),

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { errorCodes } from "datadog-oauth-wasm";
+import { errorCodes, hostError } from "datadog-oauth-wasm";
 
 const js = new URL("../../js/", import.meta.url);
 
@@ -50,4 +50,13 @@ test("every code the JS host raises is in the core's code table", () => {
   }
   assert.ok(raised.size >= 10, `found ${raised.size} raised codes`);
   assert.deepEqual([...raised].filter(([c]) => !table.has(c)), [], "raised by the host, missing from src/error.rs");
+});
+
+test("the hints of the codes the host raises are the core's, not written again in js/", () => {
+  const sources = jsFiles(js).map((f) => readFileSync(f, "utf8")).join("\n");
+  for (const code of ["secret_in_browser", "authorization_used", "store_unavailable", "connection_not_found", "decryption_failed"]) {
+    const { hint } = hostError(code, "m");
+    assert.ok(hint.length > 40 && !hint.startsWith("Start the Datadog connection again; see the README"), `${code} has its own hint in the core`);
+    assert.ok(!sources.includes(hint.slice(0, 40)), `${code}'s hint is also written in js/`);
+  }
 });
