@@ -133,17 +133,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            hint: hint.into(),
-            status: None,
-            field: None,
-            body: None,
-            retry_after_ms: None,
-            rate_limit: None,
-            index: None,
-        }
+        Error { code, message: message.into(), hint: hint.into(), status: None, field: None, body: None, retry_after_ms: None, rate_limit: None, index: None }
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);

@@ -16,9 +16,9 @@ pub mod current_user;
 pub mod endpoints;
 pub mod error;
 pub mod http;
-pub mod json;
 #[cfg(feature = "intake")]
 pub mod intake;
+pub mod json;
 #[cfg(feature = "client")]
 pub mod lifecycle;
 pub mod oauth_error;

@@ -42,7 +42,11 @@ pub struct Pkce {
 }
 
 fn invalid(message: String) -> Error {
-    Error::new(ErrorCode::InvalidVerifier, message, "A code verifier is 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1); use createPkce() to make one.")
+    Error::new(
+        ErrorCode::InvalidVerifier,
+        message,
+        "A code verifier is 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1); use createPkce() to make one.",
+    )
 }
 
 /// The S256 challenge of a verifier; rejects anything RFC 7636 §4.1 does not allow.
