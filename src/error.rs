@@ -16,6 +16,8 @@ macro_rules! codes {
             pub fn as_str(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $text,)* }
             }
+            // A lookup in the table (`None` for a code it does not hold), not a parse with an error: not `FromStr`.
+            #[allow(clippy::should_implement_trait)]
             pub fn from_str(s: &str) -> Option<ErrorCode> {
                 match s { $($text => Some(ErrorCode::$variant),)* _ => None }
             }

@@ -154,10 +154,7 @@ fn read_points<'a>(src: PointsSrc<'a>, points_field: &dyn std::fmt::Display, now
 fn parse<'a>(val: &'a Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'a>> {
     let field = Index("series", i);
     let o = object(val, &field, "a metric series")?;
-    let points = match o.get("points") {
-        Some(p) => Some(PointsSrc::Value(p)),
-        None => None,
-    };
+    let points = o.get("points").map(PointsSrc::Value);
     parse_fields(o, points, i, v1, now_ms)
 }
 
