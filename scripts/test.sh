@@ -19,6 +19,9 @@ cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --quiet --no-default-features -- -D warnings
 cargo clippy --lib --quiet --target wasm32-unknown-unknown -- -D warnings
 
+echo "== JavaScript lints (ESLint, eslint.config.js)"
+npx eslint js sandbox www scripts bin
+
 echo "== Rust, native (full, then the authorization-only flavour the browser entry ships)"
 $SCAN cargo test --quiet -- --show-output
 $SCAN cargo test --quiet --no-default-features -- --show-output
