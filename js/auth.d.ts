@@ -116,6 +116,7 @@ export type ErrorCode =
   | "secret_in_browser" | "network_error" | "not_delivered" | "not_ready"
   | "issuer_mismatch" | "no_pending_authorization" | "authorization_used" | "unsupported_on_site" | "traces_not_enabled"
   | "unexpected_redirect" | "response_too_large" | "internal_error" | "exchange_interrupted"
+  | "session_mismatch" | "not_signed_in" | "cross_site_request" | "not_connected"
   | "store_unavailable" | "connection_not_found" | "decryption_failed";
 
 export declare class DatadogError extends Error {

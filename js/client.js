@@ -113,12 +113,9 @@ export class DatadogClient {
       throw optionError("clientSecret", "`clientSecret` must be a string", "Pass the OAuth client's secret from your server's configuration.");
     }
     if (o.clientSecret && !o.allowSecretInBrowser && inBrowser()) {
-      throw new DatadogError({
-        code: "secret_in_browser",
-        message: "a client secret was given to DatadogClient in a browser context, where any visitor can read it",
-        hint: "Exchange the code on your backend (DatadogClient on Node with clientSecret) and keep the secret there. " +
-          "If this really is a trusted, non-public context, pass allowSecretInBrowser: true.",
-      });
+      // The message as worded here, the hint from the core's table (src/error.rs `host_hint`).
+      const { hint } = call("hostError", { code: "secret_in_browser" });
+      throw new DatadogError({ code: "secret_in_browser", message: "a client secret was given to DatadogClient in a browser context, where any visitor can read it", hint });
     }
     for (const k of ["fetch", "onConnectionChange", "now", "sleep", "random"]) {
       if (o[k] !== undefined && o[k] !== null && typeof o[k] !== "function") throw optionError(k, `\`${k}\` must be a function`, "See the DatadogClient options in the API reference.");

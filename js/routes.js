@@ -35,6 +35,7 @@ function byteLength(secret) {
 /** `value` when it is a path on this origin ("/settings?x=1"), else null: never "//host", "/\host", or a URL. */
 export function sameOriginPath(value, origin) {
   if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return null;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what a redirect path must not hold
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return null;
   try {
     const u = new URL(value, origin);
@@ -359,7 +360,7 @@ export function datadogRoutes(options) {
     if (typeof client.deleteConnection === "function") await client.deleteConnection(connection.id ?? connection).catch(() => {});
   }
 
-  async function connected({ connection, user, request, url, returnTo, apiKey, reloaded }, cookies) {
+  async function connected({ connection, user, request, returnTo, apiKey, reloaded }, cookies) {
     let out;
     if (o.onConnected) out = await o.onConnected({ connection, user, request, apiKey, reloaded });
     if (out instanceof Response) return withCookies(out, cookies);

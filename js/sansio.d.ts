@@ -67,3 +67,5 @@ export declare function encodeTraces(connection: Connection, traces: Record<stri
 export declare function splitSelection(op: "encodeMetrics" | "encodeLogs" | "encodeEvents" | "encodeServiceChecks" | "encodeTraces", items: unknown[], select: SelectEntry[]): [SelectEntry[], SelectEntry[]] | null;
 export declare function parseIntakeResponse(args: { response: ResponseDescription; kind?: string }): { accepted: true; status: number };
 export declare function hostError(code: string, message: string): DatadogError;
+/** Every error code this core knows (its one code table): the `ErrorCode` union is checked against it. */
+export declare function errorCodes(): ErrorCode[];

@@ -76,3 +76,6 @@ export function hostError(code, message) {
   }
   return new DatadogError(info ?? { code, message, hint: "Start the Datadog connection again; see the README's troubleshooting table for this code." });
 }
+
+/** Every error code this core knows (its one code table, src/error.rs), for exhaustive matching and tests. */
+export const errorCodes = () => call("errorCodes", {});

@@ -74,9 +74,16 @@ for (const [entry, out] of [["entry-node.js", "node"], ["entry-node-auth.js", "n
 for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
   await build({ ...common, entryPoints: [`${root}js/routes.js`], outfile: `${root}dist/routes.${ext}`, format, platform: "neutral", external: ["datadog-oauth-wasm"] });
 }
-// The PostgreSQL store (`datadog-oauth-wasm/postgres`): no wasm; `pg` stays an import of the user's own copy.
+// The PostgreSQL store (`datadog-oauth-wasm/postgres`): `pg` stays an import of the user's own copy; the core (for
+// DatadogError and the store codes' hints) is the package's own entry, external like the routes', never a second copy.
+const coreFromPackage = {
+  name: "core-from-package",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/(core|sansio)\.js$/ }, () => ({ path: "datadog-oauth-wasm", external: true }));
+  },
+};
 for (const [format, ext] of [["esm", "mjs"], ["cjs", "cjs"]]) {
-  await build({ ...common, entryPoints: [`${root}js/entry-postgres.js`], outfile: `${root}dist/postgres.${ext}`, format, platform: "node", external: ["pg"] });
+  await build({ ...common, entryPoints: [`${root}js/entry-postgres.js`], outfile: `${root}dist/postgres.${ext}`, format, platform: "node", external: ["pg"], plugins: [coreFromPackage] });
 }
 // Types: the auth entry's file, and the full entry's (auth + client) as one file, each for ESM and CommonJS.
 const authTypes = readFileSync(`${root}js/auth.d.ts`, "utf8");

@@ -13,6 +13,15 @@ export DD_SECRET_LOG="$(mktemp)"
 trap 'rm -f "$DD_SECRET_LOG"' EXIT
 SCAN="node scripts/secret-scan.mjs --"
 
+echo "== Rust formatting and lints (both feature sets, and the wasm boundary)"
+cargo fmt --check
+cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --quiet --no-default-features -- -D warnings
+cargo clippy --lib --quiet --target wasm32-unknown-unknown -- -D warnings
+
+echo "== JavaScript lints (ESLint, eslint.config.js)"
+npx eslint js sandbox www scripts bin
+
 echo "== Rust, native (full, then the authorization-only flavour the browser entry ships)"
 $SCAN cargo test --quiet -- --show-output
 $SCAN cargo test --quiet --no-default-features -- --show-output

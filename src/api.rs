@@ -2,7 +2,7 @@
 //! `{"error": {code, message, hint, ...}}`. The wasm boundary forwards to `call` unchanged, so the
 //! JavaScript API and the native tests exercise exactly the same code. Operation names are the JS names.
 
-use crate::authorize::{AuthorizationParams, Authorization, Onboarding, Pending};
+use crate::authorize::{Authorization, AuthorizationParams, Onboarding, Pending};
 use crate::callback::Callback;
 use crate::endpoints::Endpoints;
 use crate::error::{Error, ErrorCode, Result};
@@ -254,7 +254,11 @@ pub fn read_output(text: &str) -> Result<Value> {
     let head = parts.next().unwrap_or_default();
     let bodies: Vec<&str> = parts.collect();
     let mut v: Value = serde_json::from_str(head).map_err(|e| {
-        Error::new(ErrorCode::InvalidResponse, format!("the result cannot be read back: {e}"), "The response is nested too deeply; read it with call() and your own JSON parser.")
+        Error::new(
+            ErrorCode::InvalidResponse,
+            format!("the result cannot be read back: {e}"),
+            "The response is nested too deeply; read it with call() and your own JSON parser.",
+        )
     })?;
     if let Some(batches) = v.get_mut("ok").and_then(|ok| ok.get_mut("batches")).and_then(Value::as_array_mut) {
         for b in batches {
@@ -286,6 +290,12 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
             return Some(r.map(|v| with_bodies(ok_text(&v.to_string()), bodies)));
         }
     }
+    // The code table itself, so that a JS test checks the TypeScript `ErrorCode` union against the source.
+    #[cfg(feature = "client")]
+    if op == "errorCodes" {
+        let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        return Some(Ok(ok_text(&serde_json::to_string(&codes).unwrap_or_default())));
+    }
     #[cfg(any(feature = "client", feature = "intake"))]
     {
         let args: Value = match serde_json::from_str(json) {
@@ -313,10 +323,26 @@ fn sub_dispatch(op: &str, json: &str) -> Option<Result<String>> {
 
 /// Run one operation on JSON arguments, giving `{"ok": ...}` as JSON text. Unknown operations are an error.
 fn run(op: &str, json: &str) -> Result<String> {
-    const AUTH_OPS: &[&str] = &["sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback", "hostError"];
+    const AUTH_OPS: &[&str] = &[
+        "sites",
+        "resolveSite",
+        "customSite",
+        "endpoints",
+        "createPkce",
+        "pkceChallenge",
+        "createState",
+        "parseOnboardingUrl",
+        "startAuthorization",
+        "parseCallback",
+        "hostError",
+    ];
     if !AUTH_OPS.contains(&op) {
         return sub_dispatch(op, json).unwrap_or_else(|| {
-            Err(Error::new(ErrorCode::InvalidInput, format!("unknown operation {}", crate::error::quote(op)), "The JS host and the wasm core are from different versions; reinstall the package."))
+            Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("unknown operation {}", crate::error::quote(op)),
+                "The JS host and the wasm core are from different versions; reinstall the package.",
+            ))
         });
     }
     let args = crate::json::parse(json)?;
@@ -375,7 +401,9 @@ pub fn call(op: &str, json: &str) -> String {
 pub fn call_utf8(op: &str, json: &[u8]) -> String {
     match std::str::from_utf8(json) {
         Ok(text) => call(op, text),
-        Err(_) => answer(Err(Error::new(ErrorCode::InvalidInput, format!("{op}: the arguments are not UTF-8"), "Pass the JSON text as TextEncoder encodes it."))),
+        Err(_) => {
+            answer(Err(Error::new(ErrorCode::InvalidInput, format!("{op}: the arguments are not UTF-8"), "Pass the JSON text as TextEncoder encodes it.")))
+        }
     }
 }
 
@@ -397,4 +425,3 @@ pub fn dispatch(op: &str, args: Value) -> Result<Value> {
     let mut v = read_output(&text)?;
     Ok(v["ok"].take())
 }
-

@@ -95,14 +95,18 @@ mod tests {
     #[test]
     fn request_is_never_replayed() {
         let r = api_key_request(&conn()).unwrap();
-        assert_eq!((r.method.as_str(), r.url.as_str(), r.replay, r.body.is_none()), ("POST", "https://api.datadoghq.com/api/v2/api_keys/marketplace", Replay::Never, true));
+        assert_eq!(
+            (r.method.as_str(), r.url.as_str(), r.replay, r.body.is_none()),
+            ("POST", "https://api.datadoghq.com/api/v2/api_keys/marketplace", Replay::Never, true)
+        );
         assert_eq!(r.headers["authorization"], "Bearer at-abc");
         assert!(!r.headers.contains_key("content-type"));
     }
 
     #[test]
     fn key_is_stored_and_conflict_is_typed() {
-        let c = parse_api_key_response(&resp(201, r#"{"data":{"id":"k1","attributes":{"key":"0123456789abcdef0123456789abcdef","name":"n"}}}"#), &conn(), 7).unwrap();
+        let c = parse_api_key_response(&resp(201, r#"{"data":{"id":"k1","attributes":{"key":"0123456789abcdef0123456789abcdef","name":"n"}}}"#), &conn(), 7)
+            .unwrap();
         assert_eq!(c.api_key_info.as_ref().unwrap().last4.as_deref(), Some("cdef"));
         assert!(!format!("{c:?}").contains("0123456789abcdef"));
         let e = parse_api_key_response(&resp(409, r#"{"errors":["An API key with this name already exists"]}"#), &conn(), 7).unwrap_err();

@@ -6,8 +6,8 @@ use crate::error::{quote, Error, ErrorCode, Result};
 use crate::pkce;
 use crate::secret::Secret;
 use crate::site::{self, Site, SiteInput};
-use serde::{Deserialize, Serialize};
 use crate::uri::Uri;
+use serde::{Deserialize, Serialize};
 
 /// Datadog defines under a hundred OAuth scopes; more than this is a mistake or an attack.
 pub const MAX_SCOPES: usize = 256;
@@ -26,8 +26,12 @@ pub struct RedirectUri {
 impl RedirectUri {
     pub fn parse(text: &str) -> Result<RedirectUri> {
         let bad = |why: &str| {
-            Error::new(ErrorCode::InvalidRedirectUri, format!("redirect URI {} {why}", quote(text)), "Use the absolute https URL registered on your OAuth client (http only for localhost), without a #fragment.")
-                .with_field("redirectUri")
+            Error::new(
+                ErrorCode::InvalidRedirectUri,
+                format!("redirect URI {} {why}", quote(text)),
+                "Use the absolute https URL registered on your OAuth client (http only for localhost), without a #fragment.",
+            )
+            .with_field("redirectUri")
         };
         if text.len() > MAX_PARAM_LEN {
             return Err(bad("is too long"));
@@ -67,7 +71,12 @@ impl Scope {
         if ok {
             Ok(Scope(text.to_string()))
         } else {
-            Err(Error::new(ErrorCode::InvalidScope, format!("{} is not a valid scope name", quote(text)), "Pass scopes as an array of names such as [\"metrics_read\", \"api_keys_write\"].").with_field("scopes"))
+            Err(Error::new(
+                ErrorCode::InvalidScope,
+                format!("{} is not a valid scope name", quote(text)),
+                "Pass scopes as an array of names such as [\"metrics_read\", \"api_keys_write\"].",
+            )
+            .with_field("scopes"))
         }
     }
     pub fn as_str(&self) -> &str {
@@ -78,7 +87,12 @@ impl Scope {
 /// A client ID as Datadog issues it: printable ASCII without spaces. Shared by every request that names the client.
 pub(crate) fn check_client_id(text: &str) -> Result<&str> {
     if text.is_empty() || text.len() > 256 || !text.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(Error::new(ErrorCode::InvalidClientId, format!("client ID {} is empty or has characters a client ID cannot have", quote(text)), "Copy the client ID from your OAuth client in Datadog's Developer Platform.").with_field("clientId"));
+        return Err(Error::new(
+            ErrorCode::InvalidClientId,
+            format!("client ID {} is empty or has characters a client ID cannot have", quote(text)),
+            "Copy the client ID from your OAuth client in Datadog's Developer Platform.",
+        )
+        .with_field("clientId"));
     }
     Ok(text)
 }
@@ -141,7 +155,12 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
     let site = p.site.as_ref().map(|s| s.resolve(&p.sites)).transpose()?;
     let requested = p.scopes.as_deref().unwrap_or_default();
     if requested.len() > MAX_SCOPES {
-        return Err(Error::new(ErrorCode::InvalidScope, format!("{} scopes were requested; at most {MAX_SCOPES} are accepted", requested.len()), "Datadog has fewer than a hundred OAuth scopes; request only those configured on your client.").with_field("scopes"));
+        return Err(Error::new(
+            ErrorCode::InvalidScope,
+            format!("{} scopes were requested; at most {MAX_SCOPES} are accepted", requested.len()),
+            "Datadog has fewer than a hundred OAuth scopes; request only those configured on your client.",
+        )
+        .with_field("scopes"));
     }
     let scopes = requested.iter().map(|s| Scope::parse(s)).collect::<Result<Vec<_>>>()?;
     let org = p.org_id.as_deref().map(org_id).transpose()?;
@@ -180,7 +199,14 @@ pub fn authorization_with(p: &AuthorizationParams, state_bytes: &[u8; 32], verif
     let url = format!("{}?{}", target.authorize_url(), q.finish());
     Ok(Authorization {
         url,
-        pending: Pending { state, code_verifier: pkce.verifier, site, redirect_uri: redirect.as_str().to_string(), client_id: client_id.to_string(), created_at: now_ms },
+        pending: Pending {
+            state,
+            code_verifier: pkce.verifier,
+            site,
+            redirect_uri: redirect.as_str().to_string(),
+            client_id: client_id.to_string(),
+            created_at: now_ms,
+        },
     })
 }
 

@@ -50,7 +50,8 @@ pub fn issuer(site: &Site) -> &str {
 
 pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &CallbackOptions) -> Result<Callback> {
     let redirect = RedirectUri::parse(&pending.redirect_uri)?;
-    let (url, [code, state, error, error_description, domain, site_param, org_id, org_name, iss]) = parse_params(text, Some(redirect.url()), NAMES, "callback")?;
+    let (url, [code, state, error, error_description, domain, site_param, org_id, org_name, iss]) =
+        parse_params(text, Some(redirect.url()), NAMES, "callback")?;
     if !redirect.matches(&url) {
         return Err(Error::new(
             ErrorCode::RedirectUriMismatch,
@@ -82,7 +83,13 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
     if now_ms.saturating_sub(pending.created_at) > max_age {
         return Err(Error::new(ErrorCode::AuthorizationExpired, "this authorization was started too long ago", "Start the authorization again."));
     }
-    let code = code.ok_or_else(|| Error::new(ErrorCode::MissingCode, "the callback carries no authorization code", "Start the authorization again; if it repeats, check the OAuth client's redirect URI."))?;
+    let code = code.ok_or_else(|| {
+        Error::new(
+            ErrorCode::MissingCode,
+            "the callback carries no authorization code",
+            "Start the authorization again; if it repeats, check the OAuth client's redirect URI.",
+        )
+    })?;
 
     // Only the caller's allowlist: a custom site in the pending object counts only if it is listed there too.
     let custom = &opts.sites;
@@ -100,7 +107,11 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
         (_, Some(c)) => c,
         (Some(p), None) => p,
         (None, None) => {
-            return Err(Error::new(ErrorCode::InvalidCallback, "the callback names no Datadog site (no `domain`)", "Pass the full callback URL, unmodified; or start the flow with a site."))
+            return Err(Error::new(
+                ErrorCode::InvalidCallback,
+                "the callback names no Datadog site (no `domain`)",
+                "Pass the full callback URL, unmodified; or start the flow with a site.",
+            ))
         }
     };
     check_issuer(&iss, &site)?;
@@ -111,7 +122,9 @@ pub fn parse_callback(text: &str, pending: &Pending, now_ms: u64, opts: &Callbac
 #[inline(never)]
 fn check_issuer(iss: &Option<String>, site: &Site) -> Result<()> {
     match iss {
-        Some(i) if i != issuer(site) => Err(Error::new(ErrorCode::IssuerMismatch, "`iss` is not this site's issuer (a mix-up?)", "Start the authorization again.")),
+        Some(i) if i != issuer(site) => {
+            Err(Error::new(ErrorCode::IssuerMismatch, "`iss` is not this site's issuer (a mix-up?)", "Start the authorization again."))
+        }
         _ => Ok(()),
     }
 }

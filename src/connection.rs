@@ -3,9 +3,9 @@
 //! back in, so loading it re-validates the site: a tampered record cannot send the token to a foreign host.
 
 use crate::error::{quote, Error, ErrorCode, Result};
+use crate::http::{HttpRequest, HttpResponse, RateLimit, Replay};
 use crate::secret::Secret;
 use crate::site::{Site, SiteInput};
-use crate::http::{HttpRequest, HttpResponse, RateLimit, Replay};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -243,7 +243,9 @@ fn query_value(key: &str, v: &Value, out: &mut Vec<(String, String)>) -> Result<
                 query_value(key, item, out)?;
             }
         }
-        Value::Object(_) => return Err(Error::invalid_input("query", format!("query parameter {} is an object; give a string, number, boolean or list", quote(key)))),
+        Value::Object(_) => {
+            return Err(Error::invalid_input("query", format!("query parameter {} is an object; give a string, number, boolean or list", quote(key))))
+        }
     }
     Ok(())
 }
@@ -368,7 +370,12 @@ mod tests {
         let c: Connection = serde_json::from_value(stored()).unwrap();
         let call = |m: &str, p: &str| c.api_request(&ApiCall { method: m.into(), path: p.into(), query: None, body: None });
         let r = c
-            .api_request(&ApiCall { method: "get".into(), path: "/api/v1/query".into(), query: Some(serde_json::from_value(json!({"q": "avg:x{*}", "from": 1, "tags": ["a", "b"], "x": null})).unwrap()), body: None })
+            .api_request(&ApiCall {
+                method: "get".into(),
+                path: "/api/v1/query".into(),
+                query: Some(serde_json::from_value(json!({"q": "avg:x{*}", "from": 1, "tags": ["a", "b"], "x": null})).unwrap()),
+                body: None,
+            })
             .unwrap();
         assert_eq!(r.url, "https://api.datadoghq.eu/api/v1/query?from=1&q=avg%3Ax%7B*%7D&tags=a&tags=b");
         assert_eq!(r.replay, Replay::Retry);

@@ -3,13 +3,15 @@
 //! callback's `dd_oid`, a query parameter the user can edit. Any other outcome leaves the org unverified.
 
 use crate::connection::Connection;
-use crate::http::{HttpRequest, HttpResponse, Replay};
 use crate::error::Result;
+use crate::http::{HttpRequest, HttpResponse, Replay};
 use serde_json::Value;
 
 /// The request, with the connection's bearer token. A read: safe to resend.
 pub fn current_user_request(conn: &Connection) -> Result<HttpRequest> {
-    Ok(HttpRequest::new("GET", conn.site.api_url("/api/v2/current_user"), Replay::Retry).header("authorization", conn.bearer()?).header("accept", "application/json"))
+    Ok(HttpRequest::new("GET", conn.site.api_url("/api/v2/current_user"), Replay::Retry)
+        .header("authorization", conn.bearer()?)
+        .header("accept", "application/json"))
 }
 
 /// An org id as Datadog writes them (a UUID; letters, digits and dashes), bounded.

@@ -16,6 +16,8 @@ macro_rules! codes {
             pub fn as_str(self) -> &'static str {
                 match self { $(ErrorCode::$variant => $text,)* }
             }
+            // A lookup in the table (`None` for a code it does not hold), not a parse with an error: not `FromStr`.
+            #[allow(clippy::should_implement_trait)]
             pub fn from_str(s: &str) -> Option<ErrorCode> {
                 match s { $($text => Some(ErrorCode::$variant),)* _ => None }
             }
@@ -80,6 +82,8 @@ codes! {
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
     NotDelivered => "not_delivered",
+    // Raised by js/core.js before the wasm core is loaded, so its hint is necessarily written there.
+    NotReady => "not_ready",
     // Raised by the host's transport and core doorway (issue 11); messages and hints from `host_error`.
     UnexpectedRedirect => "unexpected_redirect",
     ResponseTooLarge => "response_too_large",
@@ -91,7 +95,7 @@ codes! {
     NotSignedIn => "not_signed_in",
     CrossSiteRequest => "cross_site_request",
     NotConnected => "not_connected",
-    // Raised by the JS host's connection store (js/store/): hints in js/store/errors.js.
+    // Raised by the JS host's connection store (js/store/): hints in `host_hint`.
     StoreUnavailable => "store_unavailable",
     ConnectionNotFound => "connection_not_found",
     DecryptionFailed => "decryption_failed",
@@ -131,17 +135,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            hint: hint.into(),
-            status: None,
-            field: None,
-            body: None,
-            retry_after_ms: None,
-            rate_limit: None,
-            index: None,
-        }
+        Error { code, message: message.into(), hint: hint.into(), status: None, field: None, body: None, retry_after_ms: None, rate_limit: None, index: None }
     }
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
@@ -179,6 +173,13 @@ pub fn host_hint(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::AuthorizationUsed => "The authorization already completed (a reloaded or replayed callback page). Start again from the integration tile or your Connect button.",
         ErrorCode::NoPendingAuthorization => "No pending authorization was found for this browser session (expired, already used, or another browser). Start the authorization again.",
         ErrorCode::SecretInBrowser => "Exchange the code on your backend (DatadogClient on Node with clientSecret) and keep the secret there. If this really is a trusted, non-public context, pass allowSecretInBrowser: true.",
+        // The connection store's codes (js/store/errors.js words the message, with the id or the failed step).
+        #[cfg(feature = "client")]
+        ErrorCode::StoreUnavailable => "Check that the database is reachable; the call can be retried. New tokens a failed write could not save are kept in this process and written before they are used.",
+        #[cfg(feature = "client")]
+        ErrorCode::ConnectionNotFound => "It was deleted, revoked and forgotten, or never stored (a memory store forgets connections past its size and on restart: pass the stored Connection object instead of its id, or use a shared store such as postgresStore).",
+        #[cfg(feature = "client")]
+        ErrorCode::DecryptionFailed => "The row was sealed with a key that is neither `encryptionKey` nor in `previousEncryptionKeys`, or it was altered or copied from another connection's row. Restore the right key, or have the user authorize again.",
         // The drop-in routes' own codes (browser binding, the partner's user, cross-site checks).
         #[cfg(feature = "client")]
         _ => return crate::routes::hint(code),

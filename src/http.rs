@@ -100,7 +100,11 @@ impl std::fmt::Debug for HttpRequest {
 
 impl std::fmt::Debug for HttpResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpResponse").field("status", &self.status).field("headers", &redacted_headers(&self.headers)).field("body", &format!("<{} bytes>", self.body.len())).finish()
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &redacted_headers(&self.headers))
+            .field("body", &format!("<{} bytes>", self.body.len()))
+            .finish()
     }
 }
 

@@ -318,14 +318,19 @@ pub struct Fields<'a> {
 
 fn wrong(op: &str, path: &str, key: &str, want: &str) -> Error {
     let field = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
-    Error::new(ErrorCode::InvalidInput, format!("{op}: `{field}` must be {want}"), format!("Check the arguments of {op}() against the API reference.")).with_field(field)
+    Error::new(ErrorCode::InvalidInput, format!("{op}: `{field}` must be {want}"), format!("Check the arguments of {op}() against the API reference."))
+        .with_field(field)
 }
 
 impl<'a> Fields<'a> {
     pub fn of(op: &'a str, path: &str, v: &'a Json) -> Result<Fields<'a>> {
         match v {
             Json::Obj(o) => Ok(Fields { op, path: path.to_string(), obj: o }),
-            _ => Err(Error::new(ErrorCode::InvalidInput, format!("{op}: {} must be an object", if path.is_empty() { "the argument" } else { path }), format!("Check the arguments of {op}() against the API reference."))),
+            _ => Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("{op}: {} must be an object", if path.is_empty() { "the argument" } else { path }),
+                format!("Check the arguments of {op}() against the API reference."),
+            )),
         }
     }
     /// The value of a key; JSON `null` counts as absent (JS callers pass `undefined` and `null` alike).
@@ -365,7 +370,11 @@ impl<'a> Fields<'a> {
     pub fn opt_str_list(&self, key: &str) -> Result<Option<Vec<&'a str>>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Arr(items)) => items.iter().map(|v| if let Json::Str(s) = v { Ok(s.as_str()) } else { Err(self.err(key, "an array of strings")) }).collect::<Result<Vec<_>>>().map(Some),
+            Some(Json::Arr(items)) => items
+                .iter()
+                .map(|v| if let Json::Str(s) = v { Ok(s.as_str()) } else { Err(self.err(key, "an array of strings")) })
+                .collect::<Result<Vec<_>>>()
+                .map(Some),
             Some(_) => Err(self.err(key, "an array of strings")),
         }
     }

@@ -4,6 +4,10 @@
 //! Features: `client` (token lifecycle, marketplace key, retry) and `intake` (payloads), both default; the
 //! browser build leaves them out, since a frontend only needs the authorization half.
 
+// `Error` is deliberately rich (code, message, hint, HTTP status, field, redacted body excerpt, rate limit): it is what
+// every call answers across the wasm boundary, and boxing it would only add an allocation to each failure.
+#![allow(clippy::result_large_err)]
+
 pub mod api;
 #[cfg(feature = "client")]
 pub mod api_key;
@@ -16,9 +20,9 @@ pub mod current_user;
 pub mod endpoints;
 pub mod error;
 pub mod http;
-pub mod json;
 #[cfg(feature = "intake")]
 pub mod intake;
+pub mod json;
 #[cfg(feature = "client")]
 pub mod lifecycle;
 pub mod oauth_error;

@@ -20,7 +20,9 @@ use serde_json::Value;
 pub enum Received {
     Response(HttpResponse),
     #[serde(rename_all = "camelCase")]
-    Network { network_error: String },
+    Network {
+        network_error: String,
+    },
 }
 
 impl Received {
@@ -53,7 +55,11 @@ pub fn classify_network_error_at(message: &str, host: Option<&str>) -> Error {
         return Error::new(code, format!("the TLS certificate does not match the host{at}: {said}"), hint);
     }
     if lower.contains("err_tls_cert_altname_invalid") || lower.contains("err_cert_common_name_invalid") {
-        return Error::new(ErrorCode::CertificateMismatch, format!("the TLS certificate does not match the host{at}: {said}"), documented("does not match certificate's altnames").map_or("", |d| d.1));
+        return Error::new(
+            ErrorCode::CertificateMismatch,
+            format!("the TLS certificate does not match the host{at}: {said}"),
+            documented("does not match certificate's altnames").map_or("", |d| d.1),
+        );
     }
     Error::new(
         ErrorCode::NetworkError,
@@ -185,8 +191,20 @@ fn host_of(url: &str) -> Option<String> {
 pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
     // Connection-free operations never read `sites`, and other modules' operations are not ours to judge.
     const WITH_SITES: &[&str] = &[
-        "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
-        "currentUserRequest", "parseCurrentUserResponse", "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse",
+        "parseConnection",
+        "refreshDue",
+        "tokenRequest",
+        "parseTokenResponse",
+        "refreshRequest",
+        "parseRefreshResponse",
+        "revokeRequest",
+        "parseRevokeResponse",
+        "currentUserRequest",
+        "parseCurrentUserResponse",
+        "apiKeyRequest",
+        "parseApiKeyResponse",
+        "apiRequest",
+        "parseApiResponse",
     ];
     let sites = match if WITH_SITES.contains(&op) { allowed_sites(args) } else { Ok(Vec::new()) } {
         Ok(s) => s,
@@ -202,8 +220,9 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
             out(token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
         }),
         "refreshRequest" => input::<ClientConnArgs>(op, args).and_then(|a| out(token::refresh_request(&a.client, &conn(a.connection)?)?)),
-        "parseRefreshResponse" => input::<ConnResponseArgs>(op, args)
-            .and_then(|a| scrub_secret(a.response.response().and_then(|r| token::parse_refresh_response(r, &conn(a.connection)?, a.now)).and_then(out), &a.client_secret)),
+        "parseRefreshResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| {
+            scrub_secret(a.response.response().and_then(|r| token::parse_refresh_response(r, &conn(a.connection)?, a.now)).and_then(out), &a.client_secret)
+        }),
         "revokeRequest" => input::<ClientConnArgs>(op, args).and_then(|a| {
             let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
             out(token::revoke_request(&a.client, &conn(a.connection)?, kind, a.bearer)?)
@@ -224,7 +243,9 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
             out(crate::current_user::apply_current_user(resp, &conn(a.connection)?, previous.as_ref()))
         }),
         "apiKeyRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&conn(a.connection)?)?)),
-        "parseApiKeyResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &conn(a.connection)?, a.now)?)),
+        "parseApiKeyResponse" => {
+            input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &conn(a.connection)?, a.now)?))
+        }
         "apiRequest" => input::<ApiArgs>(op, args).and_then(|a| out(conn(a.connection)?.api_request(&a.call)?)),
         "parseApiResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
             let c = a.connection.map(conn).transpose()?;
@@ -260,7 +281,8 @@ mod tests {
     #[test]
     fn host_raised_codes_take_their_hint_from_the_core() {
         // Through the one `hostError` operation (api.rs), as the host calls it.
-        let v: Value = serde_json::from_str(&crate::api::call("hostError", r#"{"code":"authorization_used","message":"the authorization already completed"}"#)).unwrap();
+        let v: Value =
+            serde_json::from_str(&crate::api::call("hostError", r#"{"code":"authorization_used","message":"the authorization already completed"}"#)).unwrap();
         assert_eq!((v["ok"]["code"].as_str(), v["ok"]["message"].as_str()), (Some("authorization_used"), Some("the authorization already completed")));
         assert!(v["ok"]["hint"].as_str().unwrap().contains("Start again from the integration tile or your Connect button"), "{v}");
         let v: Value = serde_json::from_str(&crate::api::call("hostError", r#"{"code":"invalid_grant"}"#)).unwrap();

@@ -42,7 +42,11 @@ pub struct Pkce {
 }
 
 fn invalid(message: String) -> Error {
-    Error::new(ErrorCode::InvalidVerifier, message, "A code verifier is 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1); use createPkce() to make one.")
+    Error::new(
+        ErrorCode::InvalidVerifier,
+        message,
+        "A code verifier is 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_' and '~' (RFC 7636 §4.1); use createPkce() to make one.",
+    )
 }
 
 /// The S256 challenge of a verifier; rejects anything RFC 7636 §4.1 does not allow.
@@ -63,7 +67,7 @@ pub fn from_random(random: &[u8], len: usize) -> Result<Pkce> {
     if !(MIN_LEN..=MAX_LEN).contains(&len) {
         return Err(invalid(format!("a code verifier of {len} characters was requested; it must have 43 to 128")));
     }
-    let mut verifier = base64url(&random);
+    let mut verifier = base64url(random);
     if verifier.len() < len {
         return Err(Error::new(ErrorCode::InvalidInput, "not enough random bytes for the verifier length", "Internal: pass ceil(len*6/8) bytes."));
     }

@@ -14,7 +14,8 @@ const SECRET_FIELDS: &[&str] = &["clientSecret", "code", "codeVerifier", "applic
 /// Request headers that carry a credential (the scheme word of `Authorization` is not a secret).
 const SECRET_HEADERS: &[&str] = &["authorization", "dd-api-key", "dd-application-key"];
 /// Form and query parameters that carry a credential.
-const SECRET_PARAMS: &[&str] = &["client_secret", "code", "code_verifier", "refresh_token", "token", "access_token", "api_key", "application_key", "client_assertion"];
+const SECRET_PARAMS: &[&str] =
+    &["client_secret", "code", "code_verifier", "refresh_token", "token", "access_token", "api_key", "application_key", "client_assertion"];
 
 fn push(out: &mut Vec<String>, v: Option<&str>) {
     if let Some(v) = v.map(str::trim).filter(|v| v.len() >= MIN_LEN) {

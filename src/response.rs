@@ -114,7 +114,8 @@ pub fn http_error(resp: &HttpResponse) -> Error {
     err.status = Some(resp.status);
     err.rate_limit = resp.rate_limit();
     // A 429 without Retry-After still says when its quota window resets (policy 11: the caller schedules from it).
-    err.retry_after_ms = retry_after_ms(resp).or_else(|| err.rate_limit.as_ref().and_then(|r| r.reset).filter(|_| resp.status == 429).map(|s| s.saturating_mul(1000)));
+    err.retry_after_ms =
+        retry_after_ms(resp).or_else(|| err.rate_limit.as_ref().and_then(|r| r.reset).filter(|_| resp.status == 429).map(|s| s.saturating_mul(1000)));
     if !resp.body.is_empty() {
         err.body = Some(redacted_excerpt(&resp.body));
     }
@@ -153,7 +154,10 @@ mod tests {
         assert_eq!(http_error(&resp(400, "error=invalid_request&error_description=Mismatching+redirect+URI")).code, ErrorCode::RedirectUriMismatch);
         assert_eq!(http_error(&resp(400, "invalid_request - Invalid client_id parameter value")).code, ErrorCode::InvalidClient);
         assert_eq!(http_error(&resp(502, "Bad gateway")).code, ErrorCode::ServerError);
-        assert_eq!(http_error(&resp(400, r#"{"errors":[{"status":"400","title":"Bad Request","detail":"bad ddtags"}]}"#)).message, "Datadog answered HTTP 400: \"Bad Request: bad ddtags\"");
+        assert_eq!(
+            http_error(&resp(400, r#"{"errors":[{"status":"400","title":"Bad Request","detail":"bad ddtags"}]}"#)).message,
+            "Datadog answered HTTP 400: \"Bad Request: bad ddtags\""
+        );
         assert_eq!(http_error(&resp(401, "")).code, ErrorCode::Unauthorized);
     }
     #[test]

@@ -259,9 +259,13 @@ mod tests {
     #[test]
     fn the_deadline_bounds_every_wait() {
         // 120 s is under the 5-minute cap but past a 60 s deadline: fails at once, saying how long to wait.
-        let d = decide_json(json!({"status": 429, "attempt": 1, "replay": "retry", "random": 0.1, "headers": {"retry-after": "120"}, "now": 1000, "deadline": 61_000}));
+        let d = decide_json(
+            json!({"status": 429, "attempt": 1, "replay": "retry", "random": 0.1, "headers": {"retry-after": "120"}, "now": 1000, "deadline": 61_000}),
+        );
         assert_eq!((d.retry, d.reason, d.delay_ms), (false, Reason::DelayTooLong, 120_000));
-        let d = decide_json(json!({"status": 429, "attempt": 1, "replay": "retry", "random": 0.1, "headers": {"retry-after": "59"}, "now": 1000, "deadline": 61_000}));
+        let d = decide_json(
+            json!({"status": 429, "attempt": 1, "replay": "retry", "random": 0.1, "headers": {"retry-after": "59"}, "now": 1000, "deadline": 61_000}),
+        );
         assert!(d.retry);
         // Backoff that would end after the deadline stops instead.
         let d = decide_json(json!({"status": 503, "attempt": 3, "replay": "retry", "random": 0.9, "now": 60_000, "deadline": 61_000}));

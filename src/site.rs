@@ -27,7 +27,14 @@ pub const SITES: [SiteInfo; 9] = [
     SiteInfo { id: "ap2", name: "AP2", site: "ap2.datadoghq.com", app_host: "ap2.datadoghq.com", location: "Australia", aliases: &[] },
     SiteInfo { id: "uk1", name: "UK1", site: "uk1.datadoghq.com", app_host: "uk1.datadoghq.com", location: "UK", aliases: &["uk"] },
     SiteInfo { id: "us1-fed", name: "US1-FED", site: "ddog-gov.com", app_host: "app.ddog-gov.com", location: "US (GovCloud)", aliases: &["gov", "us1fed"] },
-    SiteInfo { id: "us2-fed", name: "US2-FED", site: "us2.ddog-gov.com", app_host: "us2.ddog-gov.com", location: "US (GovCloud)", aliases: &["us2fed", "gov2"] },
+    SiteInfo {
+        id: "us2-fed",
+        name: "US2-FED",
+        site: "us2.ddog-gov.com",
+        app_host: "us2.ddog-gov.com",
+        location: "US (GovCloud)",
+        aliases: &["us2fed", "gov2"],
+    },
 ];
 
 /// A resolved site: the descriptor the JS API hands out. API hosts always come from `site` (the canonical
@@ -98,7 +105,12 @@ impl Site {
 pub fn mismatch_error(a: &Site, b: &Site, what: &str) -> Error {
     let detail = if a.site == b.site {
         let (custom, real) = if a.custom { (a, b) } else { (b, a) };
-        format!("{what}: {} is the real Datadog address for {}, but a custom site ({}) is configured for it", quote(&real.authorize_origin), quote(&real.site), quote(&custom.app_origin))
+        format!(
+            "{what}: {} is the real Datadog address for {}, but a custom site ({}) is configured for it",
+            quote(&real.authorize_origin),
+            quote(&real.site),
+            quote(&custom.app_origin)
+        )
     } else {
         format!("{what}: {} and {}", quote(&a.site), quote(&b.site))
     };
@@ -139,8 +151,7 @@ fn reserved_label(label: &str) -> bool {
     }
     // `us4`, `eu2`, `ap3`...: most likely a site newer than this library, not an org.
     let (alpha, digits) = label.split_at(label.find(|c: char| c.is_ascii_digit()).unwrap_or(label.len()));
-    matches!(alpha, "us" | "eu" | "ap" | "uk" | "ca" | "in") && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-        || label.ends_with("-fed")
+    matches!(alpha, "us" | "eu" | "ap" | "uk" | "ca" | "in") && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) || label.ends_with("-fed")
 }
 
 fn valid_hostname(host: &str) -> bool {
@@ -188,9 +199,7 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
         return Ok(s.clone());
     }
     let lower = trimmed.to_ascii_lowercase();
-    if let Some(info) = SITES.iter().find(|i| {
-        i.id == lower || i.name.eq_ignore_ascii_case(&lower) || i.aliases.contains(&lower.as_str())
-    }) {
+    if let Some(info) = SITES.iter().find(|i| i.id == lower || i.name.eq_ignore_ascii_case(&lower) || i.aliases.contains(&lower.as_str())) {
         return Ok(Site::known(info));
     }
     let rest = if let Some(r) = lower.strip_prefix("https://") {
@@ -264,8 +273,12 @@ pub struct CustomSiteSpec {
 /// An origin for a custom site: https anywhere, plain http only on loopback, nothing but scheme/host/port.
 fn custom_origin(field: &str, value: &str) -> Result<String> {
     let bad = |why: &str| {
-        Error::new(ErrorCode::InvalidSite, format!("custom site `{field}` {}: {why}", quote(value)), "Give an origin such as `http://127.0.0.1:8080` or `https://dd.example.com`.")
-            .with_field(field)
+        Error::new(
+            ErrorCode::InvalidSite,
+            format!("custom site `{field}` {}: {why}", quote(value)),
+            "Give an origin such as `http://127.0.0.1:8080` or `https://dd.example.com`.",
+        )
+        .with_field(field)
     };
     let url = crate::uri::Uri::parse(value).map_err(bad)?;
     if url.scheme == "http" && !url.host.is_loopback() {
@@ -281,7 +294,12 @@ fn custom_origin(field: &str, value: &str) -> Result<String> {
 pub fn custom_site(spec: &CustomSiteSpec) -> Result<Site> {
     let site = spec.site.trim().to_ascii_lowercase();
     if !valid_hostname(&site) {
-        return Err(Error::new(ErrorCode::InvalidSite, format!("custom site parameter {} is not a host name", quote(&spec.site)), "Use a host name such as `datadoghq.eu`.").with_field("site"));
+        return Err(Error::new(
+            ErrorCode::InvalidSite,
+            format!("custom site parameter {} is not a host name", quote(&spec.site)),
+            "Use a host name such as `datadoghq.eu`.",
+        )
+        .with_field("site"));
     }
     let app = custom_origin("appOrigin", &spec.app_origin)?;
     let api = custom_origin("apiOrigin", &spec.api_origin)?;
@@ -325,10 +343,7 @@ pub fn rebuild_custom(d: &Site) -> Result<Site> {
 
 /// The caller's allowlist of custom sites (`sites: [...]`, from customSite()), each rebuilt through the custom-site rules.
 pub fn allowlist(sites: &[Site]) -> Result<Vec<Site>> {
-    sites
-        .iter()
-        .map(|d| if d.custom { rebuild_custom(d) } else { Err(invalid(&d.site, "not a custom site")) })
-        .collect()
+    sites.iter().map(|d| if d.custom { rebuild_custom(d) } else { Err(invalid(&d.site, "not a custom site")) }).collect()
 }
 
 /// A site given back to us as a descriptor (from `sites()`, `resolveSite()`, a pending authorization or a stored
@@ -347,11 +362,7 @@ pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
         }
         return Ok(rebuilt);
     }
-    let base = SITES
-        .iter()
-        .find(|i| i.site == d.site)
-        .map(Site::known)
-        .ok_or_else(|| invalid(&d.site, "unknown site parameter in descriptor"))?;
+    let base = SITES.iter().find(|i| i.site == d.site).map(Site::known).ok_or_else(|| invalid(&d.site, "unknown site parameter in descriptor"))?;
     if let Some(v) = &d.vanity {
         let with = resolve_site_strict(v, &[])?;
         if with.site != base.site {
@@ -434,7 +445,12 @@ mod tests {
     }
     #[test]
     fn custom_requires_loopback_for_http() {
-        let spec = CustomSiteSpec { site: "datadoghq.eu".into(), app_origin: "http://127.0.0.1:9000".into(), api_origin: "http://localhost:9001".into(), ..Default::default() };
+        let spec = CustomSiteSpec {
+            site: "datadoghq.eu".into(),
+            app_origin: "http://127.0.0.1:9000".into(),
+            api_origin: "http://localhost:9001".into(),
+            ..Default::default()
+        };
         let s = custom_site(&spec).unwrap();
         assert!(s.custom);
         assert_eq!(s.logs_origin, "http://localhost:9001");

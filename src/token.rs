@@ -128,11 +128,21 @@ pub fn revoke_request(client: &ClientParams, conn: &Connection, kind: Option<Tok
     let (token, hint) = match kind {
         TokenKind::Refresh => match conn.refresh_token.as_ref().filter(|_| has_refresh) {
             Some(t) => (t.expose(), "refresh_token"),
-            None => return Err(Error::new(ErrorCode::MissingRefreshToken, "the connection has no refresh token to revoke", "Revoke the access token instead (token: \"access\").")),
+            None => {
+                return Err(Error::new(
+                    ErrorCode::MissingRefreshToken,
+                    "the connection has no refresh token to revoke",
+                    "Revoke the access token instead (token: \"access\").",
+                ))
+            }
         },
         TokenKind::Access => {
             if conn.access_token.is_empty() {
-                return Err(Error::new(ErrorCode::MissingAccessToken, "the connection has no access token to revoke", "There is nothing to revoke; forget the connection."));
+                return Err(Error::new(
+                    ErrorCode::MissingAccessToken,
+                    "the connection has no access token to revoke",
+                    "There is nothing to revoke; forget the connection.",
+                ));
             }
             (conn.access_token.expose(), "access_token")
         }
@@ -183,8 +193,12 @@ fn token_fields(resp: &HttpResponse) -> Result<Map<String, Value>> {
 
 /// A 2xx that is not a usable token response. The body may hold tokens, so only a redacted excerpt is kept.
 fn invalid_response(what: &str, resp: &HttpResponse) -> Error {
-    let mut e = Error::new(ErrorCode::InvalidResponse, what.to_string(), "Check that the request went to Datadog's token endpoint (api.<domain>/oauth2/v1/token) and not through a proxy that rewrites answers.")
-        .with_status(resp.status);
+    let mut e = Error::new(
+        ErrorCode::InvalidResponse,
+        what.to_string(),
+        "Check that the request went to Datadog's token endpoint (api.<domain>/oauth2/v1/token) and not through a proxy that rewrites answers.",
+    )
+    .with_status(resp.status);
     if !resp.body.is_empty() {
         e.body = Some(redacted_excerpt(&resp.body));
     }
@@ -250,7 +264,12 @@ fn read_grant(resp: &HttpResponse, now: u64) -> Result<Grant> {
         check_token_type(&t)?;
     }
     let ms = (expires_in_s(&fields) * 1000.0) as u64;
-    Ok(Grant { access_token: Secret::new(access), refresh_token: string_field(&fields, "refresh_token").map(Secret::new), expires_at: now.saturating_add(ms), scopes: scopes_of(&fields) })
+    Ok(Grant {
+        access_token: Secret::new(access),
+        refresh_token: string_field(&fields, "refresh_token").map(Secret::new),
+        expires_at: now.saturating_add(ms),
+        scopes: scopes_of(&fields),
+    })
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -341,7 +360,8 @@ pub struct Revoked {
 /// authorization (Datadog's example sends `Authorization: Bearer`; RFC 7009 servers do not need it).
 fn asks_for_bearer(resp: &HttpResponse) -> bool {
     let eb = parse_error_body(&resp.body);
-    let said = format!("{} {} {}", eb.error.as_deref().unwrap_or_default(), eb.description.as_deref().unwrap_or_default(), eb.errors.join(" ")).to_ascii_lowercase();
+    let said =
+        format!("{} {} {}", eb.error.as_deref().unwrap_or_default(), eb.description.as_deref().unwrap_or_default(), eb.errors.join(" ")).to_ascii_lowercase();
     resp.status == 401 || (resp.status == 400 && eb.error.as_deref() == Some("invalid_request") && (said.contains("authoriz") || said.contains("bearer")))
 }
 

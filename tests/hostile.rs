@@ -97,7 +97,8 @@ fn site_spoofing() {
                 assert_eq!(code_of(&out), Some(code.as_str()), "resolveSite({label:?}) gave {out}");
                 assert_eq!(native.unwrap_err().code.as_str(), code);
                 // Nor does it reach an authorization URL, or API endpoints.
-                let a = run("startAuthorization", &json!({ "clientId": "c", "redirectUri": "https://partner.example/cb", "site": input, "now": 1 }).to_string());
+                let a =
+                    run("startAuthorization", &json!({ "clientId": "c", "redirectUri": "https://partner.example/cb", "site": input, "now": 1 }).to_string());
                 assert_eq!(code_of(&a), Some(code.as_str()), "startAuthorization(site: {label:?})");
                 assert_eq!(code_of(&run("endpoints", &json!({ "site": input }).to_string())), Some(code.as_str()));
             }
@@ -107,7 +108,8 @@ fn site_spoofing() {
                 assert_eq!(got["id"], want["id"], "{label:?}");
                 assert_eq!(got["authorizeOrigin"], want["authorizeOrigin"], "{label:?}");
                 assert_eq!(native.unwrap().authorize_origin, want["authorizeOrigin"].as_str().unwrap());
-                let a = run("startAuthorization", &json!({ "clientId": "c", "redirectUri": "https://partner.example/cb", "site": input, "now": 1 }).to_string());
+                let a =
+                    run("startAuthorization", &json!({ "clientId": "c", "redirectUri": "https://partner.example/cb", "site": input, "now": 1 }).to_string());
                 let url = a["ok"]["url"].as_str().unwrap();
                 assert!(url.starts_with(&format!("{}/oauth2/v1/authorize?", want["authorizeOrigin"].as_str().unwrap())), "{url}");
             }
@@ -229,7 +231,22 @@ fn onboarding_urls() {
 }
 
 fn available(op: &str) -> bool {
-    const CLIENT: &[&str] = &["parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse", "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse", "retryDecision", "classifyNetworkError"];
+    const CLIENT: &[&str] = &[
+        "parseConnection",
+        "refreshDue",
+        "tokenRequest",
+        "parseTokenResponse",
+        "refreshRequest",
+        "parseRefreshResponse",
+        "revokeRequest",
+        "parseRevokeResponse",
+        "apiKeyRequest",
+        "parseApiKeyResponse",
+        "apiRequest",
+        "parseApiResponse",
+        "retryDecision",
+        "classifyNetworkError",
+    ];
     if CLIENT.contains(&op) {
         return cfg!(feature = "client");
     }
@@ -260,10 +277,41 @@ fn calls_with_megabyte_values_and_nested_bodies() {
 }
 
 const ALL_OPS: &[&str] = &[
-    "sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback", "hostError",
-    "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
-    "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse", "retryDecision", "classifyNetworkError",
-    "encodeMetrics", "encodeLogs", "encodeEvents", "encodeServiceChecks", "encodeIncident", "encodeTraces", "parseIntakeResponse", "splitSelection", "nope", "",
+    "sites",
+    "resolveSite",
+    "customSite",
+    "endpoints",
+    "createPkce",
+    "pkceChallenge",
+    "createState",
+    "parseOnboardingUrl",
+    "startAuthorization",
+    "parseCallback",
+    "hostError",
+    "parseConnection",
+    "refreshDue",
+    "tokenRequest",
+    "parseTokenResponse",
+    "refreshRequest",
+    "parseRefreshResponse",
+    "revokeRequest",
+    "parseRevokeResponse",
+    "apiKeyRequest",
+    "parseApiKeyResponse",
+    "apiRequest",
+    "parseApiResponse",
+    "retryDecision",
+    "classifyNetworkError",
+    "encodeMetrics",
+    "encodeLogs",
+    "encodeEvents",
+    "encodeServiceChecks",
+    "encodeIncident",
+    "encodeTraces",
+    "parseIntakeResponse",
+    "splitSelection",
+    "nope",
+    "",
 ];
 
 #[test]

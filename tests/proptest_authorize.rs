@@ -69,7 +69,17 @@ fn scopes() -> impl Strategy<Value = Vec<String>> {
 
 fn site() -> impl Strategy<Value = Option<String>> {
     proptest::option::of(proptest::sample::select(vec![
-        "us1", "EU", "eu1", "datadoghq.eu", "https://app.datadoghq.eu", "acme.datadoghq.com", "https://acme.us3.datadoghq.com/", "ap2.datadoghq.com", "us1-fed", "US2-FED", "uk1",
+        "us1",
+        "EU",
+        "eu1",
+        "datadoghq.eu",
+        "https://app.datadoghq.eu",
+        "acme.datadoghq.com",
+        "https://acme.us3.datadoghq.com/",
+        "ap2.datadoghq.com",
+        "us1-fed",
+        "US2-FED",
+        "uk1",
     ]))
     .prop_map(|s| s.map(str::to_string))
 }

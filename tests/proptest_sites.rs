@@ -19,9 +19,50 @@ fn spoof() -> impl Strategy<Value = String> {
     let table: Vec<&'static str> = datadog_oauth_wasm::site::SITES.iter().flat_map(|s| [s.site, s.app_host, s.id, s.name]).collect();
     let scheme = proptest::sample::select(vec!["", "https://", "HTTPS://", "http://", "hTTps://", "ftp://", "//", "https:/", "javascript:"]);
     let userinfo = proptest::sample::select(vec!["", "", "", "user@", "app.datadoghq.com@", "a:b@", "%40"]);
-    let prefix = proptest::sample::select(vec!["", "", "", "acme.", "api.", "app.", "evil-", "evil.", "www.", "us4.", "a.b.", "xn--dtdg-sqa.", "-x.", "otlp.", "ACME.", "аcme."]);
+    let prefix = proptest::sample::select(vec![
+        "",
+        "",
+        "",
+        "acme.",
+        "api.",
+        "app.",
+        "evil-",
+        "evil.",
+        "www.",
+        "us4.",
+        "a.b.",
+        "xn--dtdg-sqa.",
+        "-x.",
+        "otlp.",
+        "ACME.",
+        "аcme.",
+    ]);
     let host = proptest::sample::select(table);
-    let suffix = proptest::sample::select(vec!["", "", "", ".", "..", ":443", ":8080", ":", ".evil.com", "evil.com", "/", "/x", "?site=x", "#", "%2e", "%00", "\u{3002}", "\u{ff0e}com", " ", "\t", "\u{200b}", "@evil.com", ".localhost"]);
+    let suffix = proptest::sample::select(vec![
+        "",
+        "",
+        "",
+        ".",
+        "..",
+        ":443",
+        ":8080",
+        ":",
+        ".evil.com",
+        "evil.com",
+        "/",
+        "/x",
+        "?site=x",
+        "#",
+        "%2e",
+        "%00",
+        "\u{3002}",
+        "\u{ff0e}com",
+        " ",
+        "\t",
+        "\u{200b}",
+        "@evil.com",
+        ".localhost",
+    ]);
     let ip = proptest::sample::select(vec!["", "", "", "", "127.0.0.1", "[::1]", "0x7f.1", "2130706433", "169.254.169.254"]);
     (scheme, userinfo, prefix, host, suffix, ip, any::<bool>(), any::<u8>()).prop_map(|(scheme, userinfo, prefix, host, suffix, ip, upper, flip)| {
         let mut s = format!("{scheme}{userinfo}{prefix}{host}{suffix}");
@@ -34,7 +75,24 @@ fn spoof() -> impl Strategy<Value = String> {
         if flip % 5 == 0 && !s.is_empty() {
             // A look-alike: one character swapped for a confusable one.
             let i = (flip as usize / 5) % s.chars().count();
-            s = s.chars().enumerate().map(|(k, c)| if k == i { match c { 'o' => '0', 'a' => 'а', 'l' => '1', 'e' => 'е', '.' => '。', c => c } } else { c }).collect();
+            s = s
+                .chars()
+                .enumerate()
+                .map(|(k, c)| {
+                    if k == i {
+                        match c {
+                            'o' => '0',
+                            'a' => 'а',
+                            'l' => '1',
+                            'e' => 'е',
+                            '.' => '。',
+                            c => c,
+                        }
+                    } else {
+                        c
+                    }
+                })
+                .collect();
         }
         s
     })
@@ -54,7 +112,8 @@ fn check_builtin(input: &str, s: &Site) -> Result<(), TestCaseError> {
 }
 
 fn local() -> Value {
-    dispatch("customSite", json!({ "id": "sandbox", "site": "datadoghq.eu", "appOrigin": "http://127.0.0.1:9001", "apiOrigin": "http://127.0.0.1:9002" })).unwrap()
+    dispatch("customSite", json!({ "id": "sandbox", "site": "datadoghq.eu", "appOrigin": "http://127.0.0.1:9001", "apiOrigin": "http://127.0.0.1:9002" }))
+        .unwrap()
 }
 
 proptest! {

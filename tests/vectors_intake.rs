@@ -206,8 +206,12 @@ fn run_file(text: &str) -> usize {
         if let Some(max) = want.get("maxBodyBytes").and_then(Value::as_u64) {
             assert!(sizes.iter().all(|s| *s <= max), "{name}: a body is over {max} bytes: {sizes:?}");
         }
-        let rejected: Vec<Value> =
-            out["rejected"].as_array().unwrap().iter().map(|r| json!({"index": r["index"], "code": r["error"]["code"], "field": r["error"]["field"]})).collect();
+        let rejected: Vec<Value> = out["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| json!({"index": r["index"], "code": r["error"]["code"], "field": r["error"]["field"]}))
+            .collect();
         assert_eq!(Value::Array(rejected), want.get("rejected").cloned().unwrap_or(json!([])), "{name}: rejected");
         check_accounting(op, &args, &out, name);
         check_no_secret(&args, &serde_json::to_string(&out["rejected"]).unwrap(), name);
@@ -253,13 +257,16 @@ fn intake_responses() {
     assert_eq!(logs["accepted"], true);
     let inc = dispatch("parseIntakeResponse", json!({"kind": "incidents", "response": {"status": 201, "body": "{\"data\":{\"id\":\"00000000-0000-0000-1234-000000000000\",\"type\":\"incidents\"}}"}})).unwrap();
     assert_eq!(inc["id"], "00000000-0000-0000-1234-000000000000");
-    for (status, code) in [(413, "payload_too_large"), (403, "forbidden"), (429, "rate_limited"), (400, "bad_request"), (408, "request_timeout"), (503, "server_error")] {
+    for (status, code) in
+        [(413, "payload_too_large"), (403, "forbidden"), (429, "rate_limited"), (400, "bad_request"), (408, "request_timeout"), (503, "server_error")]
+    {
         let body = if status == 403 { "{\"errors\":[\"Forbidden\"]}" } else { "" };
         let e = dispatch("parseIntakeResponse", json!({"kind": "logs", "response": {"status": status, "body": body}})).unwrap_err();
         assert_eq!(e.code.as_str(), code, "{status}");
         assert_eq!(e.status, Some(status));
     }
-    let e = dispatch("parseIntakeResponse", json!({"kind": "metrics", "response": {"status": 429, "headers": {"X-RateLimit-Reset": "7"}, "body": ""}})).unwrap_err();
+    let e = dispatch("parseIntakeResponse", json!({"kind": "metrics", "response": {"status": 429, "headers": {"X-RateLimit-Reset": "7"}, "body": ""}}))
+        .unwrap_err();
     assert_eq!(e.rate_limit.unwrap().reset, Some(7));
     // Policy 10: the OTLP intake is gated per org; its 403 is traces_not_enabled (an Agent's 403 stays forbidden).
     let e = dispatch("parseIntakeResponse", json!({"kind": "traces", "response": {"status": 403, "body": "{\"errors\":[\"Forbidden\"]}"}})).unwrap_err();
@@ -268,7 +275,11 @@ fn intake_responses() {
     let e = dispatch("parseIntakeResponse", json!({"kind": "traces", "format": "agent", "response": {"status": 403, "body": ""}})).unwrap_err();
     assert_eq!(e.code.as_str(), "forbidden");
     // Exact redaction: a short API key or token the request carried, echoed in an error body, is removed by value.
-    let e = dispatch("parseIntakeResponse", json!({"kind": "logs", "connection": {"apiKey": "kk-short"}, "request": {"headers": {"dd-application-key": "app-9"}},
-        "response": {"status": 400, "body": "{\"errors\":[\"bad key kk-short / app-9\"]}"}})).unwrap_err();
+    let e = dispatch(
+        "parseIntakeResponse",
+        json!({"kind": "logs", "connection": {"apiKey": "kk-short"}, "request": {"headers": {"dd-application-key": "app-9"}},
+        "response": {"status": 400, "body": "{\"errors\":[\"bad key kk-short / app-9\"]}"}}),
+    )
+    .unwrap_err();
     assert!(!format!("{e:?}").contains("kk-short") && !format!("{e:?}").contains("app-9"), "{e:?}");
 }

@@ -137,14 +137,14 @@ fn token_requests_in(v: &Value) {
 #[test]
 fn token_request_errors() {
     for v in token_files() {
-    for case in v["requestErrors"].as_array().unwrap() {
-        let mut args = case["args"].clone();
-        if case["op"] != "tokenRequest" {
-            args["connection"] = connection(&v, "datadoghq.eu", &case["connectionPatch"]);
+        for case in v["requestErrors"].as_array().unwrap() {
+            let mut args = case["args"].clone();
+            if case["op"] != "tokenRequest" {
+                args["connection"] = connection(&v, "datadoghq.eu", &case["connectionPatch"]);
+            }
+            let e = err(case["op"].as_str().unwrap(), args);
+            assert_eq!(e.code.as_str(), case["code"].as_str().unwrap(), "{}: {}", case["name"], e.message);
         }
-        let e = err(case["op"].as_str().unwrap(), args);
-        assert_eq!(e.code.as_str(), case["code"].as_str().unwrap(), "{}: {}", case["name"], e.message);
-    }
     }
 }
 
@@ -333,9 +333,15 @@ fn secrets_never_reach_errors_or_debug() {
     args["now"] = json!(0);
     args["response"] = json!({ "status": 400, "body": echo });
     assert_hidden(&err("parseTokenResponse", args), &all, "token endpoint echo, with the exchange arguments");
-    let e = err("parseRefreshResponse", json!({ "now": 0, "connection": conn, "clientSecret": "s3cr3t", "response": { "status": 401, "body": "client_secret s3cr3t is wrong" } }));
+    let e = err(
+        "parseRefreshResponse",
+        json!({ "now": 0, "connection": conn, "clientSecret": "s3cr3t", "response": { "status": 401, "body": "client_secret s3cr3t is wrong" } }),
+    );
     assert_hidden(&e, &["s3cr3t"], "short client secret echoed on refresh");
-    let e = err("parseTokenResponse", json!({ "now": 0, "domain": "datadoghq.eu", "response": { "status": 200, "body": format!("{{\"refresh_token\":\"{KEY}\"}}") } }));
+    let e = err(
+        "parseTokenResponse",
+        json!({ "now": 0, "domain": "datadoghq.eu", "response": { "status": 200, "body": format!("{{\"refresh_token\":\"{KEY}\"}}") } }),
+    );
     assert_hidden(&e, &[KEY], "200 without access_token");
     let echo = format!("{{\"error\":\"invalid_grant\",\"error_description\":\"refresh token {REFRESH} revoked; access {ACCESS}\"}}");
     let e = err("parseRefreshResponse", json!({ "now": 0, "connection": conn, "response": { "status": 400, "body": echo } }));
@@ -344,11 +350,17 @@ fn secrets_never_reach_errors_or_debug() {
     let e = err("parseApiKeyResponse", json!({ "now": 0, "connection": conn, "response": { "status": 409, "body": echo } }));
     assert_eq!(e.code.as_str(), "api_key_exists");
     assert_hidden(&e, &all, "409 echo");
-    let e = err("parseRevokeResponse", json!({ "connection": conn, "response": { "status": 400, "body": format!("error=invalid_request&error_description={REFRESH}") } }));
+    let e = err(
+        "parseRevokeResponse",
+        json!({ "connection": conn, "response": { "status": 400, "body": format!("error=invalid_request&error_description={REFRESH}") } }),
+    );
     assert_hidden(&e, &all, "revoke echo");
     let e = err("parseApiResponse", json!({ "connection": conn, "response": { "status": 403, "body": format!("{{\"errors\":[\"bad token {ACCESS}\"]}}") } }));
     assert_hidden(&e, &all, "api echo");
-    let e = err("parseTokenResponse", json!({ "now": 0, "domain": "datadoghq.eu", "response": { "networkError": format!("request to https://x/?api_key={KEY} failed") } }));
+    let e = err(
+        "parseTokenResponse",
+        json!({ "now": 0, "domain": "datadoghq.eu", "response": { "networkError": format!("request to https://x/?api_key={KEY} failed") } }),
+    );
     assert_hidden(&e, &[KEY], "network error with a key in the URL");
 
     // Debug of requests and connections.

@@ -72,7 +72,8 @@ export async function startPartner({
   app.disable("x-powered-by");
   app.use((req, res, next) => nodeRoutes(req, res, next));
   app.use((req, res, next) => handle(req, res).catch(next));
-  app.use((err, req, res, next) => {
+  // Four parameters: that is how Express tells an error handler (`_next` is unused, but must be declared).
+  app.use((err, req, res, _next) => {
     console.error(`[partner] ${req.method} ${req.url && req.url.split("?")[0]}: ${err && err.stack}`);
     if (!res.headersSent) send(res, 500, pages.errorPage(ctxBase(), errorInfo(err)), "text/html; charset=utf-8");
     else res.destroy();

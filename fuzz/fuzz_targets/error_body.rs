@@ -32,8 +32,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse_error_body(body);
     let ex = redacted_excerpt(body);
     assert!(ex.chars().count() <= 301);
-    if let Some(ms) = retry_after_ms(&resp) {
-        let _ = ms;
+    // A Retry-After the response carries is the wait the typed error reports, to the millisecond; one it does not
+    // carry (or cannot be read) leaves the wait to the 429's quota reset, or to nothing.
+    match retry_after_ms(&resp) {
+        Some(ms) => assert_eq!(e.retry_after_ms, Some(ms)),
+        None if status != 429 => assert_eq!(e.retry_after_ms, None),
+        None => {}
     }
     let _ = resp.rate_limit();
 });

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     headers.insert("Retry-After".to_string(), Value::String(a.to_string()));
     headers.insert("x-ratelimit-reset".to_string(), Value::String(b.to_string()));
     for replay in [Replay::Retry, Replay::CreateOnce, Replay::Never] {
-        let input = RetryInput { status, headers: headers.clone(), attempt, replay, random: 0.5, now: Some(1_700_000_000_000), base_ms: None, cap_ms: None, max_attempts: None, max_server_delay_ms: None };
+        let input = RetryInput { status, headers: headers.clone(), attempt, replay, random: 0.5, now: Some(1_700_000_000_000), base_ms: None, cap_ms: None, max_attempts: None, max_server_delay_ms: None, deadline: None };
         if let Ok(d) = decide(&input) {
             if d.retry {
                 assert!(d.delay_ms <= 5 * 60 * 1000, "retry after {} ms", d.delay_ms);

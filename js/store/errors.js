@@ -1,38 +1,30 @@
 // Errors the connection store raises, and the record shape every store shares. Kept apart from the stores so the
-// Postgres entry (its own bundle) and the client raise the same codes with the same hints.
+// Postgres entry (its own bundle) and the client raise the same codes with the same hints: the message is worded
+// here (it names the id or the failed step), the hint comes from the core's table (src/error.rs `host_hint`). The
+// Postgres bundle reaches the core through the package's own entry (scripts/build.mjs maps these two imports).
 import { DatadogError } from "../core.js";
+import { hostError } from "../sansio.js";
+
+/** A store error: this message, the core's hint for the code. */
+function storeError(code, message, field) {
+  const { hint } = hostError(code, message);
+  return new DatadogError(field ? { code, field, message, hint } : { code, message, hint });
+}
 
 /** Store failures: the store could not be read or written (database down, timeout, a partner store that threw). */
 export function storeUnavailable(what, err) {
   if (DatadogError.is(err)) return err;
   // Only the error's class and code: drivers may quote SQL parameters (sealed secrets, ids) in their messages.
   const detail = err && typeof err === "object" ? [err.code, err.name && err.name !== "Error" ? err.name : ""].filter(Boolean).join(" ") : "";
-  return new DatadogError({
-    code: "store_unavailable",
-    message: `the connection store could not ${what}${detail ? ` (${detail})` : ""}`,
-    hint: "Check that the database is reachable; the call can be retried. New tokens a failed write could not save are kept in this " +
-      "process and written before they are used.",
-  });
+  return storeError("store_unavailable", `the connection store could not ${what}${detail ? ` (${detail})` : ""}`);
 }
 
 export function connectionNotFound(id) {
-  return new DatadogError({
-    code: "connection_not_found",
-    field: "connection",
-    message: `no connection with id ${JSON.stringify(String(id).slice(0, 80))} in the store`,
-    hint: "It was deleted, revoked and forgotten, or never stored (a memory store forgets connections past its size and on restart: " +
-      "pass the stored Connection object instead of its id, or use a shared store such as postgresStore).",
-  });
+  return storeError("connection_not_found", `no connection with id ${JSON.stringify(String(id).slice(0, 80))} in the store`, "connection");
 }
 
 export function decryptionFailed(id) {
-  return new DatadogError({
-    code: "decryption_failed",
-    field: "connection",
-    message: `the stored secrets of connection ${JSON.stringify(String(id).slice(0, 80))} cannot be decrypted`,
-    hint: "The row was sealed with a key that is neither `encryptionKey` nor in `previousEncryptionKeys`, or it was altered or copied " +
-      "from another connection's row. Restore the right key, or have the user authorize again.",
-  });
+  return storeError("decryption_failed", `the stored secrets of connection ${JSON.stringify(String(id).slice(0, 80))} cannot be decrypted`, "connection");
 }
 
 export function badInput(field, message, hint) {

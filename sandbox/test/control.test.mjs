@@ -192,16 +192,19 @@ test('close() leaves no open handles, and log: true never prints secrets', async
     import { connect } from ${JSON.stringify(here('../testkit.mjs'))};
     const sb = await startSandbox({ log: true, config: { clients: [{ redirectUris: ['https://p.example/cb'] }] } });
     const c = await connect(sb, 'us1', { redirectUri: 'https://p.example/cb' });
-    await fetch(sb.url + '/_sandbox/faults', { method: 'POST', body: JSON.stringify({ route: 'validate', sequence: [{ delayMs: 5000 }] }) });
+    await fetch(sb.url + '/_sandbox/faults', { method: 'POST', body: JSON.stringify({ route: 'validate', sequence: [{ delayMs: 600000 }] }) });
     fetch(c.site.apiOrigin + '/api/v1/validate', { headers: { 'dd-api-key': c.apiKey } }).catch(() => {});
     await new Promise((r) => setTimeout(r, 100));
     await sb.close();
+    // What still keeps the process alive once close() resolved: the pending 10-minute delay must not be among it.
+    process.stderr.write('ACTIVE ' + JSON.stringify(process.getActiveResourcesInfo()) + '\\n');
     process.stderr.write('SECRETS ' + JSON.stringify([c.tokens.access_token, c.tokens.refresh_token, c.apiKey, c.code]) + '\\n');
   `;
-  const t0 = Date.now();
   const res = await runNode(['--input-type=module', '-e', script]);
   assert.equal(res.code, 0, res.err);
-  assert.ok(Date.now() - t0 < 4000, 'process exited without waiting for the pending delay');
+  // No wall clock: close() must have cleared the fault's timer (a leaked one would keep the process up for 10 minutes).
+  const active = JSON.parse(/ACTIVE (.*)/.exec(res.err)[1]);
+  assert.ok(!active.includes('Timeout'), `close() left a pending timer: ${active}`);
   const secrets = JSON.parse(/SECRETS (.*)/.exec(res.err)[1]);
   assert.match(res.out, /\[sandbox\] us1 api POST token 200/);
   for (const s of [...secrets, 'sandbox-client-secret']) assert.ok(!res.out.includes(s), 'secret leaked to the log');

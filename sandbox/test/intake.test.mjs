@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import { startSandbox } from '../index.mjs';
-import { pkcePair, siteOf, control, received, authorizeAs, tokenRequest, connect } from '../testkit.mjs';
+import { pkcePair, siteOf, control, received, tokenRequest, connect } from '../testkit.mjs';
 
 const REDIRECT = 'https://partner.example/callback';
 let sb;

@@ -11,9 +11,10 @@ use serde_json::{Map, Value};
 
 /// The connection's site, rebuilt; a custom site must be one of `allowed` (the caller's `sites`).
 pub fn site(connection: &Map<String, Value>, allowed: &[Site]) -> Result<Site> {
-    let d = connection.get("site").filter(|v| v.is_object()).ok_or_else(|| {
-        Error::invalid_input("connection.site", "`connection.site` is missing: pass the connection exchangeCode() returned")
-    })?;
+    let d = connection
+        .get("site")
+        .filter(|v| v.is_object())
+        .ok_or_else(|| Error::invalid_input("connection.site", "`connection.site` is missing: pass the connection exchangeCode() returned"))?;
     let descriptor: Site = crate::api::input("connection.site", d)?;
     crate::site::from_descriptor(&descriptor, allowed).map_err(|e| e.with_field("connection.site"))
 }
@@ -45,8 +46,12 @@ pub fn api_key(connection: &Map<String, Value>) -> Result<Secret> {
 
 pub fn access_token(connection: &Map<String, Value>) -> Result<Secret> {
     secret(connection, "accessToken")?.ok_or_else(|| {
-        Error::new(ErrorCode::MissingAccessToken, "the connection has no access token", "Exchange the authorization code (exchangeCode) or refresh the connection first.")
-            .with_field("connection.accessToken")
+        Error::new(
+            ErrorCode::MissingAccessToken,
+            "the connection has no access token",
+            "Exchange the authorization code (exchangeCode) or refresh the connection first.",
+        )
+        .with_field("connection.accessToken")
     })
 }
 

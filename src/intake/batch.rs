@@ -150,6 +150,49 @@ pub fn split_ranges(sizes: &[usize], overhead: usize, room: usize) -> Option<Vec
     Some(out)
 }
 
+/// A JSON array of independent items (logs, service checks): each is validated by `parse`, packed while it fits,
+/// or rejected by index (invalid, or alone over the limits, worded by `too_large(index, bytes)`); each body
+/// becomes a request through `request`.
+pub(crate) fn pack_array<'a, T: Serialize>(
+    items: &'a [serde_json::Value],
+    limits: Limits,
+    parse: impl Fn(&'a serde_json::Value, usize) -> crate::error::Result<T>,
+    too_large: impl Fn(usize, usize) -> crate::error::Error,
+    request: impl Fn(String) -> crate::http::HttpRequest,
+) -> super::Encoded {
+    let push_one = |i: usize, packer: &mut Packer| {
+        let item = parse(&items[i], i)?;
+        Ok(packer.push(i, |b| {
+            let _ = serde_json::to_writer(b, &item);
+        }))
+    };
+    pack_each(items.len(), limits, push_one, too_large, request)
+}
+
+/// `pack_array` for items the caller writes itself: `push_one(index, packer)` checks item `index` and pushes it
+/// (an error rejects it); an item too large alone is rejected with `too_large(index, bytes)`.
+pub(crate) fn pack_each(
+    count: usize,
+    limits: Limits,
+    mut push_one: impl FnMut(usize, &mut Packer) -> crate::error::Result<Push>,
+    too_large: impl Fn(usize, usize) -> crate::error::Error,
+    request: impl Fn(String) -> crate::http::HttpRequest,
+) -> super::Encoded {
+    let mut packer = Packer::new("[", "]", limits);
+    let mut out = super::Encoded::default();
+    for i in 0..count {
+        match push_one(i, &mut packer) {
+            Ok(Push::Added) => {}
+            Ok(Push::TooLarge(size)) => out.reject(i, too_large(i, size)),
+            Err(e) => out.reject(i, e),
+        }
+    }
+    for p in packer.finish() {
+        out.batches.push(super::Batch { request: request(p.body), items: p.items, parts: p.parts });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,47 +260,4 @@ mod tests {
         assert_eq!(split_ranges(&[3, 30, 3], 2, 2 + 7), None);
         assert_eq!(split_ranges(&[3], 20, 10), None);
     }
-}
-
-/// A JSON array of independent items (logs, service checks): each is validated by `parse`, packed while it fits,
-/// or rejected by index (invalid, or alone over the limits, worded by `too_large(index, bytes)`); each body
-/// becomes a request through `request`.
-pub(crate) fn pack_array<'a, T: Serialize>(
-    items: &'a [serde_json::Value],
-    limits: Limits,
-    parse: impl Fn(&'a serde_json::Value, usize) -> crate::error::Result<T>,
-    too_large: impl Fn(usize, usize) -> crate::error::Error,
-    request: impl Fn(String) -> crate::http::HttpRequest,
-) -> super::Encoded {
-    let push_one = |i: usize, packer: &mut Packer| {
-        let item = parse(&items[i], i)?;
-        Ok(packer.push(i, |b| {
-            let _ = serde_json::to_writer(b, &item);
-        }))
-    };
-    pack_each(items.len(), limits, push_one, too_large, request)
-}
-
-/// `pack_array` for items the caller writes itself: `push_one(index, packer)` checks item `index` and pushes it
-/// (an error rejects it); an item too large alone is rejected with `too_large(index, bytes)`.
-pub(crate) fn pack_each(
-    count: usize,
-    limits: Limits,
-    mut push_one: impl FnMut(usize, &mut Packer) -> crate::error::Result<Push>,
-    too_large: impl Fn(usize, usize) -> crate::error::Error,
-    request: impl Fn(String) -> crate::http::HttpRequest,
-) -> super::Encoded {
-    let mut packer = Packer::new("[", "]", limits);
-    let mut out = super::Encoded::default();
-    for i in 0..count {
-        match push_one(i, &mut packer) {
-            Ok(Push::Added) => {}
-            Ok(Push::TooLarge(size)) => out.reject(i, too_large(i, size)),
-            Err(e) => out.reject(i, e),
-        }
-    }
-    for p in packer.finish() {
-        out.batches.push(super::Batch { request: request(p.body), items: p.items, parts: p.parts });
-    }
-    out
 }

@@ -17,7 +17,8 @@ const FUTURE_S: i64 = 600;
 /// a mistake (a dump in `custom`, thousands of tags) rather than an event.
 pub const MAX_BODY: usize = 512_000;
 
-const V1_KEYS: &[&str] = &["title", "text", "alert_type", "priority", "tags", "aggregation_key", "source_type_name", "date_happened", "host", "device_name", "related_event_id"];
+const V1_KEYS: &[&str] =
+    &["title", "text", "alert_type", "priority", "tags", "aggregation_key", "source_type_name", "date_happened", "host", "device_name", "related_event_id"];
 const V1_ALERT_TYPES: &[&str] = &["error", "warning", "info", "success", "user_update", "recommendation", "snapshot"];
 const V2_KEYS: &[&str] = &["title", "category", "attributes", "message", "tags", "host", "timestamp", "aggregation_key", "integration_id"];
 
@@ -92,14 +93,22 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
     opt_max(a, field, "message", 4000)?;
     // Datadog's v2 model: `message` at least one character, `tags` (when present) at least one item.
     if v::opt_str(a, field, "message")? == Some("") {
-        return Err(invalid(format!("{field}.message"), format!("{field}.message is empty; v2 events need at least one character"), "Leave `message` out, or give it text."));
+        return Err(invalid(
+            format!("{field}.message"),
+            format!("{field}.message is empty; v2 events need at least one character"),
+            "Leave `message` out, or give it text.",
+        ));
     }
     opt_max(a, field, "host", 255)?;
     opt_max(a, field, "aggregation_key", 100)?;
     v::opt_str(a, field, "integration_id")?;
     if let Some(tags) = v::opt_strings(a, field, "tags")? {
         if tags.is_empty() {
-            return Err(invalid(format!("{field}.tags"), format!("{field}.tags is an empty list; v2 events need at least one tag when `tags` is given"), "Leave `tags` out, or give at least one tag."));
+            return Err(invalid(
+                format!("{field}.tags"),
+                format!("{field}.tags is an empty list; v2 events need at least one tag when `tags` is given"),
+                "Leave `tags` out, or give at least one tag.",
+            ));
         }
         if tags.len() > 100 {
             return Err(invalid(format!("{field}.tags"), format!("{field}.tags has {} tags; v2 events take at most 100", tags.len()), "Send fewer tags."));
@@ -107,7 +116,8 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
     }
     if let Some(ts) = v::opt_str(a, field, "timestamp")? {
         let tf = format!("{field}.timestamp");
-        let ms = v::parse_rfc3339_ms(ts).ok_or_else(|| invalid(&tf, format!("{tf} must be an ISO 8601 date-time such as 2024-01-02T03:04:05Z"), "Use new Date().toISOString()."))?;
+        let ms = v::parse_rfc3339_ms(ts)
+            .ok_or_else(|| invalid(&tf, format!("{tf} must be an ISO 8601 date-time such as 2024-01-02T03:04:05Z"), "Use new Date().toISOString()."))?;
         if !v::within_secs(ms.div_euclid(1000), now_ms, PAST_S, FUTURE_S) {
             return Err(v::out_of_range(&tf, format!("{tf} is outside the accepted window (18 h ago to 10 min ahead)"), window_hint()));
         }
@@ -119,7 +129,10 @@ fn check_v2(val: &Value, i: usize, now_ms: i64) -> Result<&Map<String, Value>> {
             v::one_of(v::req_str(inner, &af, "status")?, &["warn", "error", "ok"], &format!("{af}.status"))?;
             opt_one_of(inner, &af, "priority", &["1", "2", "3", "4", "5"])?;
             if let Some(links) = inner.get("links").filter(|l| !l.is_null()) {
-                let n = links.as_array().map(Vec::len).ok_or_else(|| invalid(format!("{af}.links"), format!("{af}.links must be an array"), "Pass [{url, title}]."))?;
+                let n = links
+                    .as_array()
+                    .map(Vec::len)
+                    .ok_or_else(|| invalid(format!("{af}.links"), format!("{af}.links must be an array"), "Pass [{url, title}]."))?;
                 if n > 20 {
                     return Err(invalid(format!("{af}.links"), format!("{af}.links has {n} links; at most 20"), "Send fewer links."));
                 }
@@ -189,8 +202,12 @@ pub fn encode(args: &Value) -> Result<Encoded> {
         if let Push::TooLarge(size) = pushed {
             out.reject(
                 i,
-                Error::new(ErrorCode::ItemTooLarge, format!("events[{i}] is {size} bytes of JSON, over our {MAX_BODY}-byte cap per event"), "An event is a short notice; link to details instead of embedding them.")
-                    .with_field(format!("events[{i}]")),
+                Error::new(
+                    ErrorCode::ItemTooLarge,
+                    format!("events[{i}] is {size} bytes of JSON, over our {MAX_BODY}-byte cap per event"),
+                    "An event is a short notice; link to details instead of embedding them.",
+                )
+                .with_field(format!("events[{i}]")),
             );
         }
     }
@@ -228,7 +245,10 @@ mod tests {
         let r = &out.batches[1].request;
         assert_eq!(r.url, "https://api.ap1.datadoghq.com/api/v1/events");
         assert!(r.compress.is_none() && !r.headers.contains_key("content-encoding"));
-        assert_eq!(serde_json::from_str::<Value>(r.body.as_ref().unwrap()).unwrap(), json!({"title": "b", "text": "y", "alert_type": "error", "tags": ["t:1"]}));
+        assert_eq!(
+            serde_json::from_str::<Value>(r.body.as_ref().unwrap()).unwrap(),
+            json!({"title": "b", "text": "y", "alert_type": "error", "tags": ["t:1"]})
+        );
         assert_eq!(out.batches[1].items, vec![1]);
     }
 
@@ -255,7 +275,14 @@ mod tests {
         let codes: Vec<(usize, &str)> = out.rejected.iter().map(|r| (r.index, r.error.code.as_str())).collect();
         assert_eq!(
             codes,
-            vec![(1, "invalid_payload"), (2, "invalid_payload"), (3, "invalid_payload"), (5, "timestamp_out_of_range"), (6, "timestamp_out_of_range"), (7, "invalid_payload")]
+            vec![
+                (1, "invalid_payload"),
+                (2, "invalid_payload"),
+                (3, "invalid_payload"),
+                (5, "timestamp_out_of_range"),
+                (6, "timestamp_out_of_range"),
+                (7, "invalid_payload")
+            ]
         );
     }
 

@@ -34,7 +34,9 @@ fn check(doc: &Value, af: &str) -> Result<()> {
     let a = object(doc.pointer("/data/attributes").unwrap_or(&Value::Null), af, "the incident attributes")?;
     v::non_empty(v::req_str(a, af, "title")?, &format!("{af}.title"))?;
     let cf = format!("{af}.customer_impacted");
-    let impacted = v::required(a, af, "customer_impacted")?.as_bool().ok_or_else(|| invalid(&cf, format!("{cf} must be true or false"), "Say whether customers are impacted."))?;
+    let impacted = v::required(a, af, "customer_impacted")?
+        .as_bool()
+        .ok_or_else(|| invalid(&cf, format!("{cf} must be true or false"), "Say whether customers are impacted."))?;
     if impacted {
         let scope = v::opt_str(a, af, "customer_impact_scope")?.unwrap_or("");
         if scope.trim().is_empty() {
@@ -54,16 +56,26 @@ fn check(doc: &Value, af: &str) -> Result<()> {
             } else if LIST_FIELDS.contains(&ty) {
                 value.is_null() || value.as_array().is_some_and(|a| a.iter().all(Value::is_string))
             } else {
-                return Err(invalid(format!("{f}.type"), format!("{f}.type must be one of {}, {}", SCALAR_FIELDS.join(", "), LIST_FIELDS.join(", ")), "e.g. {\"severity\": {\"type\": \"dropdown\", \"value\": \"SEV-5\"}}"));
+                return Err(invalid(
+                    format!("{f}.type"),
+                    format!("{f}.type must be one of {}, {}", SCALAR_FIELDS.join(", "), LIST_FIELDS.join(", ")),
+                    "e.g. {\"severity\": {\"type\": \"dropdown\", \"value\": \"SEV-5\"}}",
+                ));
             };
             if !ok {
-                return Err(invalid(format!("{f}.value"), format!("{f}.value must be a string for {ty} fields, an array of strings for list fields"), "e.g. {\"type\": \"dropdown\", \"value\": \"SEV-5\"}"));
+                return Err(invalid(
+                    format!("{f}.value"),
+                    format!("{f}.value must be a string for {ty} fields, an array of strings for list fields"),
+                    "e.g. {\"type\": \"dropdown\", \"value\": \"SEV-5\"}",
+                ));
             }
         }
     }
     if let Some(handles) = a.get("notification_handles").filter(|h| !h.is_null()) {
         let hf = format!("{af}.notification_handles");
-        let arr = handles.as_array().ok_or_else(|| invalid(&hf, format!("{hf} must be an array of {{display_name, handle}}"), "e.g. [{\"handle\": \"@oncall@example.com\"}]"))?;
+        let arr = handles
+            .as_array()
+            .ok_or_else(|| invalid(&hf, format!("{hf} must be an array of {{display_name, handle}}"), "e.g. [{\"handle\": \"@oncall@example.com\"}]"))?;
         for (j, h) in arr.iter().enumerate() {
             let f = format!("{hf}[{j}]");
             let ho = object(h, &f, "{display_name, handle}")?;
@@ -101,7 +113,9 @@ mod tests {
     use serde_json::json;
 
     fn run(incident: Value, token: Value) -> Result<Encoded> {
-        encode(&json!({ "connection": { "site": crate::site::resolve_site("datadoghq.eu").unwrap(), "apiKey": "k", "accessToken": token }, "now": 1, "incident": incident, "compress": "gzip" }))
+        encode(
+            &json!({ "connection": { "site": crate::site::resolve_site("datadoghq.eu").unwrap(), "apiKey": "k", "accessToken": token }, "now": 1, "incident": incident, "compress": "gzip" }),
+        )
     }
 
     #[test]
@@ -135,7 +149,9 @@ mod tests {
             assert!(out.batches.is_empty());
             assert_eq!(out.rejected[0].error.field.as_deref(), Some(field));
         }
-        let ok = run(json!({"title": "t", "customer_impacted": false, "fields": {"teams": {"type": "multiselect", "value": ["a"]}}, "is_test": true}), json!("tok")).unwrap();
+        let ok =
+            run(json!({"title": "t", "customer_impacted": false, "fields": {"teams": {"type": "multiselect", "value": ["a"]}}, "is_test": true}), json!("tok"))
+                .unwrap();
         assert_eq!(ok.batches[0].items, vec![0]);
     }
 

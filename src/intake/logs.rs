@@ -76,7 +76,13 @@ fn parse<'a>(val: &'a Value, i: usize, now_ms: i64, source: &'a str, service: &'
             let tags = v::strings(t, &format!("{field}.ddtags"))?;
             Some(Cow::Owned(tags.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")))
         }
-        Some(_) => return Err(invalid(format!("{field}.ddtags"), format!("{field}.ddtags must be a string \"k:v,k2:v2\" or an array of tags"), "Pass tags as \"env:prod,team:a\" or [\"env:prod\", \"team:a\"].")),
+        Some(_) => {
+            return Err(invalid(
+                format!("{field}.ddtags"),
+                format!("{field}.ddtags must be a string \"k:v,k2:v2\" or an array of tags"),
+                "Pass tags as \"env:prod,team:a\" or [\"env:prod\", \"team:a\"].",
+            ))
+        }
     };
     for key in ["timestamp", "date"] {
         // Only a number is unambiguous (milliseconds); date strings are left to Datadog's parser.
@@ -96,8 +102,12 @@ fn parse<'a>(val: &'a Value, i: usize, now_ms: i64, source: &'a str, service: &'
 const LIMITS: Limits = Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: MAX_LOG };
 
 fn too_large(i: usize, size: usize) -> Error {
-    Error::new(ErrorCode::ItemTooLarge, format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"), "Datadog would truncate it; split the message into several logs.")
-        .with_field(format!("logs[{i}]"))
+    Error::new(
+        ErrorCode::ItemTooLarge,
+        format!("logs[{i}] is {size} bytes of JSON; Datadog's limit is {MAX_LOG} bytes per log"),
+        "Datadog would truncate it; split the message into several logs.",
+    )
+    .with_field(format!("logs[{i}]"))
 }
 
 /// The arguments every entry shares.

@@ -84,13 +84,25 @@ fn parse_point<'a>(p: &'a Value, field: &dyn std::fmt::Display, now_ms: i64) -> 
             (v::required(o, field, "timestamp")?, o.get("value").unwrap_or(&Value::Null))
         }
         Value::Array(a) if a.len() == 2 => (&a[0], &a[1]),
-        _ => return Err(invalid(field, format!("{field} must be {{timestamp, value}} or [timestamp, value]"), "Pass points as {timestamp: seconds, value: number}.")),
+        _ => {
+            return Err(invalid(
+                field,
+                format!("{field} must be {{timestamp, value}} or [timestamp, value]"),
+                "Pass points as {timestamp: seconds, value: number}.",
+            ))
+        }
     };
     let ts = point_time(ts, field, now_ms)?;
     // JSON cannot hold NaN or Infinity (JSON.stringify turns them into null), so any JSON number is finite.
     let value = match value {
         Value::Number(n) => n,
-        _ => return Err(invalid(format!("{field}.value"), format!("{field}.value must be a finite number"), "NaN and Infinity cannot be sent; skip such points.")),
+        _ => {
+            return Err(invalid(
+                format!("{field}.value"),
+                format!("{field}.value must be a finite number"),
+                "NaN and Infinity cannot be sent; skip such points.",
+            ))
+        }
     };
     Ok(Point { ts, value: Cow::Borrowed(value) })
 }
@@ -142,10 +154,7 @@ fn read_points<'a>(src: PointsSrc<'a>, points_field: &dyn std::fmt::Display, now
 fn parse<'a>(val: &'a Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'a>> {
     let field = Index("series", i);
     let o = object(val, &field, "a metric series")?;
-    let points = match o.get("points") {
-        Some(p) => Some(PointsSrc::Value(p)),
-        None => None,
-    };
+    let points = o.get("points").map(PointsSrc::Value);
     parse_fields(o, points, i, v1, now_ms)
 }
 
@@ -190,7 +199,9 @@ fn parse_fields<'a>(o: &'a serde_json::Map<String, Value>, points: Option<Points
     let mut resources = Vec::new();
     if let Some(rs) = o.get("resources").filter(|r| !r.is_null()) {
         let rf = format!("{field}.resources");
-        let arr = rs.as_array().ok_or_else(|| invalid(&rf, format!("{rf} must be an array of {{name, type}}"), "For a host: [{name: \"web-1\", type: \"host\"}]."))?;
+        let arr = rs
+            .as_array()
+            .ok_or_else(|| invalid(&rf, format!("{rf} must be an array of {{name, type}}"), "For a host: [{name: \"web-1\", type: \"host\"}]."))?;
         for (j, r) in arr.iter().enumerate() {
             let f = format!("{rf}[{j}]");
             let ro = object(r, &f, "{name, type}")?;
@@ -643,7 +654,10 @@ mod tests {
         const T: i64 = 1_700_000_000;
         let p = |n: usize| (0..n).map(|j| format!(r#"{{"value":{j}.5,"timestamp":{}}}"#, T - (j as i64 % 3000))).collect::<Vec<_>>().join(",");
         let series = [
-            format!(r#"{{"points":[{}],"metric":"wire.a","tags":["a:1","\u00e9\"x"],"type":3,"unit":"ms","resources":[{{"type":"host","name":"h"}}],"interval":10,"source_type_name":"s"}}"#, p(3)),
+            format!(
+                r#"{{"points":[{}],"metric":"wire.a","tags":["a:1","\u00e9\"x"],"type":3,"unit":"ms","resources":[{{"type":"host","name":"h"}}],"interval":10,"source_type_name":"s"}}"#,
+                p(3)
+            ),
             format!(r#"{{"metric":"host.goes.to.resources","host":"h","points":[{}]}}"#, p(1)),
             format!(r#"{{"metric":"too.old","points":[{{"timestamp":{},"value":1}}]}}"#, T - 7200),
             format!(r#"{{"metric":"ms","points":[{{"timestamp":{},"value":1}}]}}"#, T * 1000),
@@ -806,10 +820,8 @@ mod tests {
 
     #[test]
     fn timestamp_window_edges() {
-        let series: Vec<Value> = [T - 3600, T - 3601, T + 600, T + 601]
-            .iter()
-            .map(|ts| json!({"metric": "m", "points": [{"timestamp": ts, "value": 1}]}))
-            .collect();
+        let series: Vec<Value> =
+            [T - 3600, T - 3601, T + 600, T + 601].iter().map(|ts| json!({"metric": "m", "points": [{"timestamp": ts, "value": 1}]})).collect();
         let out = run(json!({ "series": series }));
         assert_eq!(out.batches[0].items, vec![0, 2]);
         let bad: Vec<_> = out.rejected.iter().map(|r| (r.index, r.error.code, r.error.field.clone().unwrap())).collect();

@@ -20,7 +20,10 @@ pub enum PointsIn {
 
 pub enum SeriesIn {
     /// Everything but the points, as `Value`s; the points typed (absent when the series has none).
-    Object { rest: Map<String, Value>, points: Option<PointsIn> },
+    Object {
+        rest: Map<String, Value>,
+        points: Option<PointsIn>,
+    },
     Other(Value),
 }
 

@@ -281,7 +281,8 @@ fn parse_intake_response(args: &Value) -> Result<Value> {
     let body: Value = serde_json::from_str(&response.body).unwrap_or(Value::Null);
     // 202 bodies may still carry per-item warnings (`{"errors": ["..."]}` on series); surface them, don't fail.
     if let Some(Value::Array(errs)) = body.get("errors") {
-        let warnings: Vec<Value> = errs.iter().map(|e| Value::String(crate::response::redacted_excerpt(&e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())))).collect();
+        let warnings: Vec<Value> =
+            errs.iter().map(|e| Value::String(crate::response::redacted_excerpt(&e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())))).collect();
         if !warnings.is_empty() {
             out.insert("warnings".into(), Value::Array(warnings));
         }
@@ -336,10 +337,14 @@ mod tests {
         let outs = [
             metrics::encode(&json!({ "connection": conn, "now": now, "series": [{"metric": "m", "points": [[1_700_000_000, 1]]}, {"metric": 1}] })),
             logs::encode(&json!({ "connection": conn, "now": now, "source": "acme", "logs": [{"message": "m"}, {}] })),
-            events::encode(&json!({ "connection": conn, "now": now, "version": 2, "applicationKey": app, "events": [{"title": "t", "category": "alert", "attributes": {"status": "ok"}}, {}] })),
+            events::encode(
+                &json!({ "connection": conn, "now": now, "version": 2, "applicationKey": app, "events": [{"title": "t", "category": "alert", "attributes": {"status": "ok"}}, {}] }),
+            ),
             service_checks::encode(&json!({ "connection": conn, "now": now, "checks": [{"check": "c", "host_name": "h", "status": 0}, {}] })),
             incidents::encode(&json!({ "connection": conn, "now": now, "incident": {"title": "t", "customer_impacted": false} })),
-            traces::encode(&json!({ "connection": conn, "now": now, "traces": [[{"trace_id": 1, "span_id": 1, "name": "n", "resource": "r", "service": "s", "start": "1700000000000000000", "duration": 1}], []] })),
+            traces::encode(
+                &json!({ "connection": conn, "now": now, "traces": [[{"trace_id": 1, "span_id": 1, "name": "n", "resource": "r", "service": "s", "start": "1700000000000000000", "duration": 1}], []] }),
+            ),
         ];
         for out in outs {
             let out = out.unwrap();
@@ -363,7 +368,12 @@ mod tests {
     fn parse_response_kinds() {
         let ok = dispatch("parseIntakeResponse", &json!({"kind": "metrics", "response": {"status": 202, "body": "{\"errors\":[]}"}})).unwrap().unwrap();
         assert_eq!(ok, json!({"accepted": true, "status": 202}));
-        let inc = dispatch("parseIntakeResponse", &json!({"kind": "incidents", "response": {"status": 201, "body": "{\"data\":{\"id\":\"abc\",\"type\":\"incidents\"}}"}})).unwrap().unwrap();
+        let inc = dispatch(
+            "parseIntakeResponse",
+            &json!({"kind": "incidents", "response": {"status": 201, "body": "{\"data\":{\"id\":\"abc\",\"type\":\"incidents\"}}"}}),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(inc["id"], "abc");
         let e = dispatch("parseIntakeResponse", &json!({"kind": "logs", "response": {"status": 413, "body": ""}})).unwrap().unwrap_err();
         assert_eq!(e.code, ErrorCode::PayloadTooLarge);

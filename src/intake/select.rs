@@ -59,7 +59,11 @@ fn entries<'a>(op: &str, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &
     let (key, _) = shape(op).ok_or_else(|| bad(format!("{op}() does not take `select`")))?;
     let sel: Vec<Entry> = crate::api::input(op, args.get("select").unwrap_or(&Value::Null))?;
     // `items` is the generic name the sans-IO `splitSelection()` uses.
-    let items = args.get(key).or_else(|| args.get("items")).and_then(Value::as_array).ok_or_else(|| bad(format!("`select` needs `{key}`, the full array it indexes")))?;
+    let items = args
+        .get(key)
+        .or_else(|| args.get("items"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad(format!("`select` needs `{key}`, the full array it indexes")))?;
     for e in &sel {
         let item = items.get(e.index).ok_or_else(|| bad(format!("`select` names {key}[{}], past the end of {key}", e.index)))?;
         match (e.start, e.end) {
@@ -95,7 +99,8 @@ pub fn subset_args(op: &str, args: &Value) -> Result<(Value, Vec<Entry>)> {
             _ => items[e.index].clone(),
         })
         .collect();
-    let mut out: Map<String, Value> = args.as_object().map(|o| o.iter().filter(|(k, _)| *k != key && *k != "select").map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let mut out: Map<String, Value> =
+        args.as_object().map(|o| o.iter().filter(|(k, _)| *k != key && *k != "select").map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
     out.insert(key.into(), Value::Array(subset));
     Ok((Value::Object(out), sel))
 }
@@ -127,11 +132,15 @@ fn relabel(text: &str, key: &str, piece_prefix: Option<&str>, local: usize, e: &
 pub fn remap(op: &str, mut enc: Encoded, sel: &[Entry]) -> Encoded {
     let (key, piece_prefix) = shape(op).expect("checked in subset_args");
     for b in &mut enc.batches {
-        let mut parts: Vec<Part> = b.parts.iter().map(|p| {
-            let e = sel[p.index];
-            let base = e.start.unwrap_or(0);
-            Part { index: e.caller(), start: p.start + base, end: p.end + base }
-        }).collect();
+        let mut parts: Vec<Part> = b
+            .parts
+            .iter()
+            .map(|p| {
+                let e = sel[p.index];
+                let base = e.start.unwrap_or(0);
+                Part { index: e.caller(), start: p.start + base, end: p.end + base }
+            })
+            .collect();
         for &local in &b.items {
             let e = sel[local];
             if let (Some(start), Some(end)) = (e.start, e.end) {

@@ -78,7 +78,8 @@ pub fn encode(args: &Value) -> Result<Encoded> {
         Limits { max_body: MAX_BODY, max_entries: MAX_ENTRIES, max_item: usize::MAX },
         |val, i| parse(val, i, c.now_ms),
         |i, size| {
-            Error::new(ErrorCode::ItemTooLarge, format!("checks[{i}] is {size} bytes of JSON, over the {MAX_BODY}-byte cap per request"), "Send fewer tags.").with_field(format!("checks[{i}]"))
+            Error::new(ErrorCode::ItemTooLarge, format!("checks[{i}] is {size} bytes of JSON, over the {MAX_BODY}-byte cap per request"), "Send fewer tags.")
+                .with_field(format!("checks[{i}]"))
         },
         |body| auth::api_key_request(url.clone(), &key, body, c.compress),
     ))
@@ -121,7 +122,10 @@ mod tests {
         ]));
         assert_eq!(out.batches[0].items, vec![0, 4]);
         let got: Vec<(usize, &str)> = out.rejected.iter().map(|r| (r.index, r.error.code.as_str())).collect();
-        assert_eq!(got, vec![(1, "invalid_payload"), (2, "invalid_payload"), (3, "timestamp_out_of_range"), (5, "timestamp_out_of_range"), (6, "invalid_payload")]);
+        assert_eq!(
+            got,
+            vec![(1, "invalid_payload"), (2, "invalid_payload"), (3, "timestamp_out_of_range"), (5, "timestamp_out_of_range"), (6, "invalid_payload")]
+        );
     }
 
     #[test]

@@ -86,7 +86,11 @@ fn parse_span<'a>(val: &'a Value, field: &str) -> Result<Span<'a>> {
     let start = u64_field(v::required(o, field, "start")?, &format!("{field}.start"), u64::MAX)?;
     if start < MIN_START_NS {
         let f = format!("{field}.start");
-        return Err(invalid(&f, format!("{f} must be nanoseconds since the epoch"), "Multiply milliseconds by 1,000,000 (as a decimal string to keep precision)."));
+        return Err(invalid(
+            &f,
+            format!("{f} must be nanoseconds since the epoch"),
+            "Multiply milliseconds by 1,000,000 (as a decimal string to keep precision).",
+        ));
     }
     let duration = u64_field(v::required(o, field, "duration")?, &format!("{field}.duration"), u64::MAX)?;
     if start.checked_add(duration).map_or(true, |end| end > i64::MAX as u64) {
@@ -147,7 +151,11 @@ fn parse_trace(val: &Value, i: usize) -> Result<Vec<Span<'_>>> {
         let span = parse_span(s, &sf)?;
         if let Some(first) = spans.first().map(|f: &Span| f.trace_id) {
             if span.trace_id != first {
-                return Err(invalid(format!("{sf}.trace_id"), format!("{sf}.trace_id differs from the trace's first span"), "All spans of a trace share its trace_id; put other spans in their own trace."));
+                return Err(invalid(
+                    format!("{sf}.trace_id"),
+                    format!("{sf}.trace_id differs from the trace's first span"),
+                    "All spans of a trace share its trace_id; put other spans in their own trace.",
+                ));
             }
         }
         spans.push(span);
@@ -408,8 +416,12 @@ fn split(packer: &mut Packer, spans: &[Span], i: usize, format: Format, size: us
             .sum(),
     };
     let ranges = (spans.len() > 1).then(|| split_ranges(&sizes, overhead, room)).flatten().ok_or_else(|| {
-        Error::new(ErrorCode::ItemTooLarge, format!("traces[{i}] is {size} bytes of JSON and cannot be split to fit one request ({room} bytes)"), "One of its spans is too large; trim its meta or resource.")
-            .with_field(format!("traces[{i}]"))
+        Error::new(
+            ErrorCode::ItemTooLarge,
+            format!("traces[{i}] is {size} bytes of JSON and cannot be split to fit one request ({room} bytes)"),
+            "One of its spans is too large; trim its meta or resource.",
+        )
+        .with_field(format!("traces[{i}]"))
     })?;
     for (start, end) in ranges {
         let pushed = packer.push_part(Part { index: i, start, end }, |b| write_trace(b, spans, start..end, format));
@@ -498,7 +510,8 @@ mod tests {
     }
 
     fn run(traces: Value, extra: Value) -> Result<Encoded> {
-        let mut args = json!({ "connection": { "site": crate::site::resolve_site("us3").unwrap(), "apiKey": "k" }, "now": 1_700_000_000_000u64, "traces": traces });
+        let mut args =
+            json!({ "connection": { "site": crate::site::resolve_site("us3").unwrap(), "apiKey": "k" }, "now": 1_700_000_000_000u64, "traces": traces });
         for (k, val) in extra.as_object().unwrap() {
             args[k] = val.clone();
         }
@@ -512,7 +525,9 @@ mod tests {
     #[test]
     fn agent_format_keeps_u64_ids_exact() {
         let big = "18446744073709551615";
-        let out = run(json!([[span(json!(big), json!("12345678901234567890"), json!(0), "api")]]), json!({"format": "agent", "agentUrl": "http://localhost:8126/"})).unwrap();
+        let out =
+            run(json!([[span(json!(big), json!("12345678901234567890"), json!(0), "api")]]), json!({"format": "agent", "agentUrl": "http://localhost:8126/"}))
+                .unwrap();
         let r = &out.batches[0].request;
         assert_eq!(r.method, "PUT");
         assert_eq!(r.url, "http://localhost:8126/v0.3/traces");

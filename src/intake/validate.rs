@@ -152,7 +152,11 @@ pub fn timestamp_secs<F: Display + ?Sized>(v: &Value, field: &F, now_ms: i64, pa
     let ts = int(v, field)?;
     if ts > 100_000_000_000 {
         // Almost certainly milliseconds (year 5138 in seconds): say so rather than "out of range".
-        return Err(out_of_range(field, format!("{field} looks like milliseconds; Datadog wants seconds here"), "Divide by 1000 (Math.floor(Date.now() / 1000))."));
+        return Err(out_of_range(
+            field,
+            format!("{field} looks like milliseconds; Datadog wants seconds here"),
+            "Divide by 1000 (Math.floor(Date.now() / 1000)).",
+        ));
     }
     if !within_secs(ts, now_ms, past_s, future_s) {
         return Err(out_of_range(field, format!("{field} is outside the accepted window ({} ago to {} ahead)", human(past_s), human(future_s)), why));

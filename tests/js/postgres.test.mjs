@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { control } from "../../sandbox/testkit.mjs";
-import { startAuthorization, parseCallback } from "datadog-oauth-wasm";
+import { DatadogError, hostError, startAuthorization, parseCallback } from "datadog-oauth-wasm";
 import { postgresStore, postgresSchema } from "datadog-oauth-wasm/postgres";
 import { findSecrets } from "../../scripts/secret-scan.mjs";
 import { startPostgres } from "./support/pg.mjs";
@@ -130,6 +130,8 @@ test("encrypted at rest: sealed per write, bound to the connection id, key id in
   // Row swap: conn-a's sealed secrets copied onto conn-b do not open.
   await sql(`INSERT INTO ${table} (id, version, status, owner, site, data, secrets) SELECT 'conn-b', 1, status, owner, site, data, secrets FROM ${table} WHERE id = 'conn-a'`);
   await assert.rejects(s.get("conn-b"), (e) => h.error(e) && e.code === "decryption_failed" && !e.message.includes(conn.accessToken));
+  // The Postgres entry raises the package's own DatadogError (one class, not a bundled copy), its hint the core's.
+  await assert.rejects(s.get("conn-b"), (e) => e instanceof DatadogError && e.field === "connection" && e.hint === hostError("decryption_failed", "x").hint);
   const client = makeClient(sites, h, { store: s }).client;
   await h.rejects(client.request("conn-b", incidents), "decryption_failed");
   // Altered ciphertext, unknown key id, plaintext injected into an encrypted store.
