@@ -9,18 +9,8 @@ const HELP = `usage: datadog-oauth-wasm <command>
           Datadog's pre-review checklist; --help for every option`;
 
 if (command === 'sandbox') {
-  const { main } = await import('../sandbox/cli.mjs');
-  const { code, sandbox } = await main(rest);
-  if (code !== null) process.exit(code);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await sandbox.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const { serve } = await import('../sandbox/cli.mjs');
+  await serve(rest);
 } else if (command === 'verify') {
   const { main } = await import('./verify/run.mjs');
   process.exitCode = await main(rest);

@@ -99,8 +99,9 @@ const invoked = process.argv[1] && (() => {
     return false;
   }
 })();
-if (invoked) {
-  const { code, sandbox } = await main(process.argv.slice(2));
+/** The command itself (this file, `npm run sandbox`, the package's bin): start, then stop cleanly on SIGINT/SIGTERM. */
+export async function serve(argv) {
+  const { code, sandbox } = await main(argv);
   if (code !== null) process.exit(code);
   let stopping = false;
   const stop = async () => {
@@ -112,3 +113,5 @@ if (invoked) {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
+
+if (invoked) await serve(process.argv.slice(2));
