@@ -5,6 +5,7 @@ import {
   DatadogError, hostError, parseCallback, parseOnboardingUrl, resolveSite, startAuthorization,
 } from "datadog-oauth-wasm";
 import { sealer } from "./seal.js";
+import { readTextCapped } from "./body.js";
 
 const MIN_SECRET_BYTES = 32;
 const DEFAULT_MAX_AGE_MS = 15 * 60 * 1000;
@@ -126,20 +127,8 @@ async function sha256(text) {
 async function readForm(request) {
   const type = (request.headers.get("content-type") || "").toLowerCase();
   if (!request.body) return new URLSearchParams();
-  const reader = request.body.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel().catch(() => {});
-      throw new DatadogError({ code: "invalid_input", message: "the request body is too large", hint: "Send the disconnect form as it is on the integration page." });
-    }
-    chunks.push(value);
-  }
-  const text = new TextDecoder().decode(concat(chunks, size));
+  const text = await readTextCapped(request.body, MAX_FORM_BYTES, () =>
+    new DatadogError({ code: "invalid_input", message: "the request body is too large", hint: "Send the disconnect form as it is on the integration page." }));
   if (type.startsWith("application/json")) {
     let obj;
     try {
@@ -152,16 +141,6 @@ async function readForm(request) {
     return out;
   }
   return new URLSearchParams(text);
-}
-
-function concat(chunks, size) {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /**

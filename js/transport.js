@@ -4,6 +4,7 @@
 // read up to a cap (policies 17, 20). A response is returned as plain data for the core to parse.
 import { call, DatadogError } from "./core.js";
 import { compressBody } from "./compress.js";
+import { readTextCapped } from "./body.js";
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_DEADLINE_MS = 60_000;
@@ -57,28 +58,7 @@ async function readCapped(res, cap) {
     if (text.length > cap) throw tooLarge();
     return text;
   }
-  const reader = res.body.getReader();
-  const chunks = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > cap) {
-      chunks.length = 0;
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return readTextCapped(res.body, cap, tooLarge);
 }
 
 /** A bound must be a positive number: NaN or a string would silently mean "no deadline" or "abort at once". */

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
-import pg from "pg";
 import { control, authorizeAs } from "../../sandbox/testkit.mjs";
 import { startAuthorization, parseCallback } from "datadog-oauth-wasm";
 import { postgresStore } from "datadog-oauth-wasm/postgres";
@@ -89,15 +88,7 @@ function worker(mode, extra = {}) {
   return { child, exited, next, messages };
 }
 
-const sql = async (text, params) => {
-  const c = new pg.Client({ connectionString: db.connectionString });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-};
+const sql = (text, params) => db.sql(text, params);
 
 /** Every token due: expired at the server and, in the store, past its expiry (as if time had passed). */
 async function expireAll({ server = true } = {}) {

@@ -5,7 +5,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { control } from "../../sandbox/testkit.mjs";
 import { DatadogError, hostError, startAuthorization, parseCallback } from "datadog-oauth-wasm";
 import { postgresStore, postgresSchema } from "datadog-oauth-wasm/postgres";
@@ -54,15 +53,7 @@ async function authorize(site) {
   return { ...parseCallback(auth.redirect.href, pending, { sites: [site] }), state: pending.state, codeVerifier: pending.codeVerifier };
 }
 
-async function sql(text, params) {
-  const c = new pg.Client({ connectionString: db.connectionString });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const sql = (text, params) => db.sql(text, params);
 
 test("postgresStore passes the store conformance suite", async (t) => {
   await conformance(t, () => store());

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pgDriver from "pg";
 
 const execFile = promisify(execFileCb);
 export const PG_BIN = process.env.DD_PG_BIN || "/usr/lib/postgresql/15/bin";
@@ -70,6 +71,16 @@ export async function startPostgres() {
     async restart() {
       await pg.stopServer("fast");
       await start();
+    },
+    /** One statement on its own connection (the tests' look behind the store): its rows. */
+    async sql(text, params) {
+      const c = new pgDriver.Client({ connectionString: pg.connectionString });
+      await c.connect();
+      try {
+        return (await c.query(text, params)).rows;
+      } finally {
+        await c.end();
+      }
     },
     /** Every table of every database, as SQL text (pg_dumpall). */
     async dump() {
