@@ -230,30 +230,11 @@ fn onboarding_urls() {
     }
 }
 
+/// Whether this build (feature set) has `op`, as the core itself answers it: an operation it does not have is refused
+/// by name. Asking it keeps this test from holding a copy of the core's operation lists.
 fn available(op: &str) -> bool {
-    const CLIENT: &[&str] = &[
-        "parseConnection",
-        "refreshDue",
-        "tokenRequest",
-        "parseTokenResponse",
-        "refreshRequest",
-        "parseRefreshResponse",
-        "revokeRequest",
-        "parseRevokeResponse",
-        "apiKeyRequest",
-        "parseApiKeyResponse",
-        "apiRequest",
-        "parseApiResponse",
-        "retryDecision",
-        "classifyNetworkError",
-    ];
-    if CLIENT.contains(&op) {
-        return cfg!(feature = "client");
-    }
-    if op.starts_with("encode") || op == "parseIntakeResponse" || op == "splitSelection" {
-        return cfg!(feature = "intake");
-    }
-    true
+    let out: Value = serde_json::from_str(&call(op, "{}")).unwrap();
+    !out["error"]["message"].as_str().is_some_and(|m| m.starts_with("unknown operation"))
 }
 
 #[test]
@@ -262,6 +243,10 @@ fn calls_with_megabyte_values_and_nested_bodies() {
     for case in v["calls"].as_array().unwrap() {
         let (name, op) = (case["name"].as_str().unwrap(), case["op"].as_str().unwrap());
         if !available(op) {
+            // Only the authorization-only build lacks operations; in the full build a vector naming one is a rename.
+            if cfg!(all(feature = "client", feature = "intake")) {
+                panic!("{name}: the full core has no operation {op}");
+            }
             continue;
         }
         let args = expand(&case["args"]);
