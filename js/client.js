@@ -168,6 +168,14 @@ export class DatadogClient {
     return c;
   }
 
+  /**
+   * A core operation with this client's custom sites: every connection, pending site or descriptor the core loads
+   * is checked against them (a custom site outside the allowlist is \`invalid_site\`), so no call can forget them.
+   */
+  #core(op, args) {
+    return call(op, { ...args, sites: this.#sites });
+  }
+
   async #send(req, stats) {
     return this.#transport.send(req, stats);
   }
@@ -356,7 +364,7 @@ export class DatadogClient {
       if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();
       if (done()) return l.latest;
       const c = pure(l.latest);
-      const req = call("refreshRequest", { ...this.#client(), connection: c, sites: this.#sites });
+      const req = this.#core("refreshRequest", { ...this.#client(), connection: c });
       let response;
       try {
         response = await this.#send(req);
@@ -370,7 +378,7 @@ export class DatadogClient {
       }
       let next;
       try {
-        next = call("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret, sites: this.#sites });
+        next = this.#core("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret });
       } catch (err) {
         if (DatadogError.is(err, "invalid_grant")) {
           // docs/datadog-behaviour.md policy 21: a refused refresh token ends the connection only when it is the
@@ -400,9 +408,9 @@ export class DatadogClient {
   async #fresh(l) {
     if (l.refreshing) return l.refreshing;
     const c = l.latest;
-    const args = { connection: c, now: this.#now(), sites: this.#sites };
+    const args = { connection: c, now: this.#now() };
     if (this.#marginMs !== undefined) args.marginMs = this.#marginMs;
-    if (c.refreshToken && call("refreshDue", args)) return this.#refreshShared(l, c.accessToken);
+    if (c.refreshToken && this.#core("refreshDue", args)) return this.#refreshShared(l, c.accessToken);
     return c;
   }
 
@@ -445,23 +453,22 @@ export class DatadogClient {
       const first = await this.#storeDo("record the authorization as used", () => this.#store.claim(key, CLAIM_TTL_MS));
       if (!first) throw authorizationUsed();
     }
-    const sites = this.#sites;
-    const args = { ...this.#client(), redirectUri: p.redirectUri ?? this.#redirectUri, code: p.code, codeVerifier: p.codeVerifier, domain: p.domain, sites };
+    const args = { ...this.#client(), redirectUri: p.redirectUri ?? this.#redirectUri, code: p.code, codeVerifier: p.codeVerifier, domain: p.domain };
     if (p.site !== undefined && p.site !== null) args.site = p.site;
-    const req = call("tokenRequest", args);
+    const req = this.#core("tokenRequest", args);
     const response = await this.#send(req);
-    const granted = call("parseTokenResponse", {
-      response, now: this.#now(), domain: p.domain, sites, orgId: p.orgId ?? undefined, orgName: p.orgName ?? undefined,
+    const granted = this.#core("parseTokenResponse", {
+      response, now: this.#now(), domain: p.domain, orgId: p.orgId ?? undefined, orgName: p.orgName ?? undefined,
       clientSecret: this.#clientSecret, code: p.code, codeVerifier: p.codeVerifier,
     });
     // Whatever happens here, the grant stands: an unanswered or refused check only leaves the org unverified.
     let answer = null;
     try {
-      answer = await this.#send(call("currentUserRequest", { connection: granted, sites }));
+      answer = await this.#send(this.#core("currentUserRequest", { connection: granted }));
     } catch (err) {
       if (!DatadogError.is(err)) throw err;
     }
-    const conn = call("parseCurrentUserResponse", { response: answer, connection: granted, previous: p.previous ? pure(p.previous) : undefined, sites });
+    const conn = this.#core("parseCurrentUserResponse", { response: answer, connection: granted, previous: p.previous ? pure(p.previous) : undefined });
     const l = this.#cache.lineage(conn);
     if (typeof p.owner === "string") l.owner = p.owner;
     return this.#commit(l, () => ({ status: "connected", connection: conn }), "exchange", null);
@@ -485,11 +492,11 @@ export class DatadogClient {
     if (l.status === "revoked") return { revoked: true };
     if (l.refreshing) await l.refreshing.catch(() => {});
     const once = async (c, bearer) => {
-      const args = { ...this.#client(), connection: c, sites: this.#sites };
+      const args = { ...this.#client(), connection: c };
       if (opts.token !== undefined) args.token = opts.token;
       if (bearer) args.bearer = true;
-      const response = await this.#send(call("revokeRequest", args));
-      return call("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret, sites: this.#sites, bearer });
+      const response = await this.#send(this.#core("revokeRequest", args));
+      return this.#core("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret, bearer });
     };
     let c = pure(l.latest);
     let out = await once(c, false);
@@ -515,8 +522,8 @@ export class DatadogClient {
    */
   async createApiKey(conn) {
     const l = await this.#use(conn);
-    const { response, connection } = await this.#bearer(l, (c) => call("apiKeyRequest", { connection: c, sites: this.#sites }));
-    const next = call("parseApiKeyResponse", { response, connection, now: this.#now(), sites: this.#sites });
+    const { response, connection } = await this.#bearer(l, (c) => this.#core("apiKeyRequest", { connection: c }));
+    const next = this.#core("parseApiKeyResponse", { response, connection, now: this.#now() });
     const withKey = (latest) => ({ ...latest, apiKey: next.apiKey, apiKeyInfo: next.apiKeyInfo, updatedAt: Math.max(next.updatedAt, latest.updatedAt ?? 0) });
     return this.#commit(l, (latest) => ({ status: "connected", connection: withKey(latest) }), "api_key",
       (cur) => (cur.status === "revoked" ? null : { status: cur.status, connection: withKey(cur.connection) }));
@@ -544,8 +551,8 @@ export class DatadogClient {
     const callArgs = { method, path };
     if (query !== undefined) callArgs.query = query;
     if (body !== undefined) callArgs.body = body;
-    const { response, connection } = await this.#bearer(l, (c) => call("apiRequest", { connection: c, ...callArgs, sites: this.#sites }));
-    return call("parseApiResponse", { response, connection, sites: this.#sites });
+    const { response, connection } = await this.#bearer(l, (c) => this.#core("apiRequest", { connection: c, ...callArgs }));
+    return this.#core("parseApiResponse", { response, connection });
   }
 
   /** An async iterator over a paginated list endpoint's items: `for await (const x of client.paginate(conn, { path, query }))`. */
@@ -573,7 +580,7 @@ export class DatadogClient {
     const q = { ...(query ?? {}) };
     if (typeof q.site === "string") {
       try {
-        q.site = call("resolveSite", { site: q.site, sites: this.#sites }).id;
+        q.site = this.#core("resolveSite", { site: q.site }).id;
       } catch {
         // Not a site name we know: matched as a stored site id as it is.
       }
