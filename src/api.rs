@@ -374,12 +374,13 @@ fn run(op: &str, json: &str) -> Result<String> {
         // The typed error for a failure the JS host detected itself, as the result for the host to throw.
         "hostError" => {
             let code = f.str("code")?;
-            if let Some(e) = crate::error::host_error(code, f.opt_str("detail")?.unwrap_or_default()) {
+            if let Some(e) = crate::meaning::host_error(code, f.opt_str("detail")?.unwrap_or_default()) {
                 return ok(e);
             }
-            // Codes worded by the host itself (client and routes), with their hint from the full core's table.
+            // Codes worded by the host itself (client, store and routes), with their hint from the full core's table;
+            // `case` names which of a code's host-raised cases it is (`invalid_grant`: `needs_reauth`).
             #[cfg(feature = "client")]
-            if let Some(e) = crate::error::host_hinted(code, f.opt_str("message")?) {
+            if let Some(e) = crate::meaning::host_hinted(code, f.opt_str("case")?, f.opt_str("message")?) {
                 return ok(e);
             }
             Err(f.err("code", "a code the host raises"))

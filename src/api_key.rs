@@ -1,11 +1,12 @@
 //! The marketplace API key (policy 8): `POST /api/v2/api_keys/marketplace` with the bearer token, the only way an
 //! OAuth partner gets a key for data submission. Datadog shows the key once, so the request is never replayed and
-//! a 409 (a key already exists) becomes `api_key_exists` with the recovery steps from Datadog's docs.
+//! a 409 (a key already exists) becomes `api_key_exists` with the recovery steps from Datadog's docs (`meaning`).
 
-use crate::connection::{scrub, ApiKeyInfo, Connection};
-use crate::error::{quote, Error, ErrorCode, Result};
+use crate::connection::{ApiKeyInfo, Connection};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse, Replay};
-use crate::response::{http_error, parse_error_body, redacted_excerpt};
+use crate::redact::scrub_secrets;
+use crate::response::{error_for, Context};
 use crate::secret::Secret;
 use serde_json::Value;
 
@@ -13,13 +14,6 @@ use serde_json::Value;
 pub fn api_key_request(conn: &Connection) -> Result<HttpRequest> {
     Ok(HttpRequest::new("POST", conn.site.api_key_url(), Replay::Never).header("authorization", conn.bearer()?).header("accept", "application/json"))
 }
-
-const EXISTS_HINT: &str = "An API key for this integration already exists in the org and Datadog shows a key only once. In Datadog, go to \
-Organization Settings → API Keys, revoke the key named like `<client name> OAuth Client API Key`, then run the connection flow again.";
-
-const FORBIDDEN_HINT: &str = "Creating the marketplace API key needs the private `api_keys_write` scope on your OAuth client, and the user's \
-authorization must include it (re-authorize after adding it). If you cannot set that scope, contact marketplace@datadog.com. \
-A Forbidden can also mean the access token expired (refresh it) or belongs to another site.";
 
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -32,7 +26,7 @@ fn text(v: Option<&Value>) -> Option<String> {
 /// The key from a success answer, stored on the connection with what Datadog says about it.
 pub fn parse_api_key_response(resp: &HttpResponse, conn: &Connection, now: u64) -> Result<Connection> {
     if !(200..300).contains(&resp.status) {
-        return Err(scrub(api_key_error(resp), &conn.secrets()));
+        return Err(scrub_secrets(error_for(Context::ApiKey, resp), &conn.secrets()));
     }
     let v: Value = serde_json::from_str(resp.body.trim()).unwrap_or(Value::Null);
     let data = &v["data"];
@@ -55,29 +49,6 @@ pub fn parse_api_key_response(resp: &HttpResponse, conn: &Connection, now: u64) 
     next.api_key = Some(Secret::new(key));
     next.updated_at = now;
     Ok(next)
-}
-
-fn api_key_error(resp: &HttpResponse) -> Error {
-    let mut e = http_error(resp);
-    match resp.status {
-        409 => {
-            let eb = parse_error_body(&resp.body);
-            let said = if eb.errors.is_empty() { eb.description.or(eb.error).unwrap_or_default() } else { eb.errors.join("; ") };
-            e.code = ErrorCode::ApiKeyExists;
-            e.message = if said.is_empty() {
-                "Datadog answered 409 Conflict: an API key for this integration already exists".into()
-            } else {
-                format!("Datadog answered 409 Conflict: {}", quote(&redacted_excerpt(&said)))
-            };
-            e.hint = EXISTS_HINT.into();
-        }
-        403 => {
-            e.code = ErrorCode::Forbidden;
-            e.hint = FORBIDDEN_HINT.into();
-        }
-        _ => {}
-    }
-    e
 }
 
 #[cfg(test)]

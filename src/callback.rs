@@ -5,7 +5,7 @@
 
 use crate::authorize::{parse_params, Pending, RedirectUri};
 use crate::error::{Error, ErrorCode, Result};
-use crate::oauth_error::from_oauth;
+use crate::meaning::from_oauth;
 use crate::secret::Secret;
 use crate::site::{self, Site};
 use serde::{Deserialize, Serialize};

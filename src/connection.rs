@@ -182,12 +182,6 @@ impl Connection {
     }
 }
 
-/// Replace known secret values anywhere in an error's text. Bodies are already redacted heuristically;
-/// this catches the short or letter-only secrets the heuristic cannot recognise when a server echoes them.
-pub fn scrub(err: Error, secrets: &[&Secret]) -> Error {
-    crate::redact::scrub(err, &secrets.iter().map(|s| s.expose()).collect::<Vec<_>>())
-}
-
 /// Any Datadog API call with the connection's bearer token (`client.request()`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -306,7 +300,7 @@ pub struct ApiResult {
 
 pub fn parse_api_response(resp: &HttpResponse, conn: Option<&Connection>) -> Result<ApiResult> {
     if !(200..300).contains(&resp.status) {
-        return Err(scrub(crate::response::http_error(resp), &conn.map(Connection::secrets).unwrap_or_default()));
+        return Err(crate::redact::scrub_secrets(crate::response::http_error(resp), &conn.map(Connection::secrets).unwrap_or_default()));
     }
     let trimmed = resp.body.trim();
     let body = if trimmed.is_empty() { Value::Null } else { serde_json::from_str(trimmed).unwrap_or_else(|_| Value::String(resp.body.clone())) };
@@ -384,13 +378,5 @@ mod tests {
             assert_eq!(call("GET", bad).unwrap_err().code, ErrorCode::InvalidInput, "{bad}");
         }
         assert_eq!(call("TRACE", "/x").unwrap_err().code, ErrorCode::InvalidInput);
-    }
-
-    #[test]
-    fn scrub_removes_known_values() {
-        let s = Secret::new("hunter2");
-        let e = scrub(Error::new(ErrorCode::HttpError, "got hunter2", "x").with_body("hunter2!"), &[&s]);
-        assert_eq!(e.message, "got ***");
-        assert_eq!(e.body.as_deref(), Some("***!"));
     }
 }

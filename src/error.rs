@@ -6,6 +6,9 @@
 use serde::Serialize;
 use std::fmt;
 
+/// The message builders quote untrusted text with this; redaction, quoting included, lives in `redact`.
+pub use crate::redact::quote;
+
 macro_rules! codes {
     ($($variant:ident => $text:literal,)*) => {
         /// Stable error codes. Adding one is fine; renaming one breaks users.
@@ -82,20 +85,21 @@ codes! {
     SecretInBrowser => "secret_in_browser",
     NetworkError => "network_error",
     NotDelivered => "not_delivered",
-    // Raised by js/core.js before the wasm core is loaded, so its hint is necessarily written there.
+    // Raised by js/core.js before the wasm core is loaded: its hint is in `meaning::host_hint`, and a JS test checks
+    // that core.js's copy (it cannot ask a core that is not there) is the same.
     NotReady => "not_ready",
-    // Raised by the host's transport and core doorway (issue 11); messages and hints from `host_error`.
+    // Raised by the host's transport and core doorway (issue 11); messages and hints from `meaning::host_error`.
     UnexpectedRedirect => "unexpected_redirect",
     ResponseTooLarge => "response_too_large",
     InternalError => "internal_error",
     // The single-use authorization-code exchange got no usable answer (`retry::decide`, Replay::Once).
     ExchangeInterrupted => "exchange_interrupted",
-    // Raised by the drop-in routes (js/routes.js); hints in `routes`.
+    // Raised by the drop-in routes (js/routes.js); hints in `meaning::host_hint`.
     SessionMismatch => "session_mismatch",
     NotSignedIn => "not_signed_in",
     CrossSiteRequest => "cross_site_request",
     NotConnected => "not_connected",
-    // Raised by the JS host's connection store (js/store/): hints in `host_hint`.
+    // Raised by the JS host's connection store (js/store/): hints in `meaning::host_hint`.
     StoreUnavailable => "store_unavailable",
     ConnectionNotFound => "connection_not_found",
     DecryptionFailed => "decryption_failed",
@@ -166,110 +170,19 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Hints for the codes the JS host raises itself, so that their advice lives in the core like every other
-/// (the host asks with the `hostError` operation). `None` for codes the core raises with their own hint.
-pub fn host_hint(code: ErrorCode) -> Option<&'static str> {
-    Some(match code {
-        ErrorCode::AuthorizationUsed => "The authorization already completed (a reloaded or replayed callback page). Start again from the integration tile or your Connect button.",
-        ErrorCode::NoPendingAuthorization => "No pending authorization was found for this browser session (expired, already used, or another browser). Start the authorization again.",
-        ErrorCode::SecretInBrowser => "Exchange the code on your backend (DatadogClient on Node with clientSecret) and keep the secret there. If this really is a trusted, non-public context, pass allowSecretInBrowser: true.",
-        // The connection store's codes (js/store/errors.js words the message, with the id or the failed step).
-        #[cfg(feature = "client")]
-        ErrorCode::StoreUnavailable => "Check that the database is reachable; the call can be retried. New tokens a failed write could not save are kept in this process and written before they are used.",
-        #[cfg(feature = "client")]
-        ErrorCode::ConnectionNotFound => "It was deleted, revoked and forgotten, or never stored (a memory store forgets connections past its size and on restart: pass the stored Connection object instead of its id, or use a shared store such as postgresStore).",
-        #[cfg(feature = "client")]
-        ErrorCode::DecryptionFailed => "The row was sealed with a key that is neither `encryptionKey` nor in `previousEncryptionKeys`, or it was altered or copied from another connection's row. Restore the right key, or have the user authorize again.",
-        // The drop-in routes' own codes (browser binding, the partner's user, cross-site checks).
-        #[cfg(feature = "client")]
-        _ => return crate::routes::hint(code),
-        #[cfg(not(feature = "client"))]
-        _ => return None,
-    })
-}
-
-/// The typed error for a code the host raises with its own message (`authorization_used`, ...): the hint from
-/// `host_hint`; `None` for any other code, so the host cannot dress a core code up with a made-up message.
-#[cfg(feature = "client")]
-pub fn host_hinted(code: &str, message: Option<&str>) -> Option<Error> {
-    let code = ErrorCode::from_str(code)?;
-    let hint = host_hint(code)?;
-    let message = message.map(|m| quote(m).trim_matches('"').to_string()).unwrap_or_else(|| code.as_str().replace('_', " "));
-    Some(Error::new(code, message, hint))
-}
-
-/// Quote untrusted text in a message: bounded in length and stripped of control characters,
-/// so a megabyte-long or terminal-escaping input cannot turn an error into an attack.
-pub fn quote(text: &str) -> String {
-    const MAX: usize = 80;
-    let mut out = String::with_capacity(text.len().min(MAX) + 4);
-    out.push('"');
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.push_str(&c.escape_default().to_string());
-        } else {
-            out.push(c);
-        }
+// What scrubbing reaches: the texts a server's echo may have landed in (status, codes and numbers cannot hold one).
+impl crate::redact::Texts for Error {
+    fn texts(&mut self) -> Vec<&mut String> {
+        let mut v = vec![&mut self.message, &mut self.hint];
+        v.extend(self.body.as_mut());
+        v.extend(self.field.as_mut());
+        v
     }
-    out.push('"');
-    out
-}
-
-/// The errors the JS host detects itself, worded here so the host holds no messages or hints of its own (the
-/// host has the facts: `detail` is a host name, a byte limit, or an operation and a trap's text, never a secret).
-/// `None` for a code the host does not raise. The authorization-only build needs only `internal_error`.
-pub fn host_error(code: &str, detail: &str) -> Option<Error> {
-    let d = quote(detail);
-    let (code, message, hint) = match code {
-        "internal_error" => (
-            ErrorCode::InternalError,
-            format!("the wasm core trapped in {d}; it was rebuilt"),
-            "A bug, or memory ran out: please report it. Later calls work; this one may be repeated.",
-        ),
-        #[cfg(feature = "client")]
-        "unexpected_redirect" => (
-            ErrorCode::UnexpectedRedirect,
-            format!("the server answered with a redirect (to {d}); redirects are never followed, so nothing was sent there"),
-            "Datadog's API and token endpoints do not redirect: check the site (a vanity or proxy host in front of the API \
-             origin redirects), and any proxy between you and Datadog.",
-        ),
-        #[cfg(feature = "client")]
-        "response_too_large" => (
-            ErrorCode::ResponseTooLarge,
-            format!("the response is larger than the {} byte limit, so it was not read", detail.parse::<u64>().unwrap_or(0)),
-            "Datadog's answers are small; a body this large is a proxy or a misbehaving server. Raise `maxResponseBytes` \
-             only if you expect it (e.g. a large API read through client.request()).",
-        ),
-        _ => return None,
-    };
-    Some(Error::new(code, message, hint))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    #[test]
-    #[cfg(feature = "client")]
-    fn host_errors_are_worded_here_and_quote_their_detail() {
-        let e = host_error("unexpected_redirect", "evil.example\n").unwrap();
-        assert_eq!(e.code, ErrorCode::UnexpectedRedirect);
-        assert!(e.message.contains("\"evil.example\\n\""), "{}", e.message);
-        assert!(host_error("response_too_large", "1024").unwrap().message.contains("1024 byte"));
-        assert_eq!(host_error("internal_error", "call: unreachable").unwrap().code, ErrorCode::InternalError);
-        assert!(host_error("state_mismatch", "").is_none());
-        for c in ["unexpected_redirect", "response_too_large", "internal_error"] {
-            assert!(!host_error(c, "x").unwrap().hint.is_empty());
-        }
-    }
-
-    #[test]
-    fn the_authorization_core_words_internal_error() {
-        assert_eq!(host_error("internal_error", "parseCallback: unreachable").unwrap().code, ErrorCode::InternalError);
-    }
     #[test]
     fn codes_round_trip_and_are_unique() {
         let mut seen = std::collections::HashSet::new();
@@ -277,11 +190,5 @@ mod tests {
             assert!(seen.insert(c.as_str()), "duplicate code {}", c.as_str());
             assert_eq!(ErrorCode::from_str(c.as_str()), Some(*c));
         }
-    }
-    #[test]
-    fn quote_bounds_and_escapes() {
-        let long = "a".repeat(10_000);
-        assert!(quote(&long).chars().count() < 90);
-        assert_eq!(quote("a\nb"), "\"a\\nb\"");
     }
 }

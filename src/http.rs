@@ -1,6 +1,7 @@
 //! Request and response descriptions: the plain data that crosses between the sans-IO core and whatever
 //! performs HTTP (the JS host's `fetch`, or a user's own client). The core never sends anything itself.
 
+use crate::redact::{quote, redacted_headers};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -77,14 +78,8 @@ impl HttpResponse {
     }
 }
 
-// Debug shows the shape, never the credentials: request bodies carry client secrets, codes and tokens, auth
-// headers carry tokens and keys, and response bodies carry freshly issued tokens and API keys.
-const SECRET_HEADERS: &[&str] = &["authorization", "dd-api-key", "dd-application-key", "cookie", "set-cookie"];
-
-fn redacted_headers(h: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
-    h.iter().map(|(k, v)| (k.as_str(), if SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s)) { "***" } else { v.as_str() })).collect()
-}
-
+// Debug shows the shape, never the credentials: bodies carry client secrets, codes and freshly issued tokens and
+// keys (so only their length is shown), and `redact::redacted_headers` hides the credential headers.
 impl std::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpRequest")
@@ -133,7 +128,7 @@ impl RateLimit {
             period: num("x-ratelimit-period"),
             remaining: num("x-ratelimit-remaining"),
             reset: num("x-ratelimit-reset"),
-            name: r.header("x-ratelimit-name").map(|s| crate::error::quote(s).trim_matches('"').to_string()),
+            name: r.header("x-ratelimit-name").map(|s| quote(s).trim_matches('"').to_string()),
         };
         if rl == RateLimit::default() {
             None

@@ -25,19 +25,15 @@ pub mod intake;
 pub mod json;
 #[cfg(feature = "client")]
 pub mod lifecycle;
-pub mod oauth_error;
+pub mod meaning;
 #[cfg(feature = "client")]
 pub mod paginate;
 pub mod pkce;
 pub mod random;
-#[cfg(any(feature = "client", feature = "intake"))]
 pub mod redact;
 pub mod response;
 #[cfg(feature = "client")]
 pub mod retry;
-#[cfg(feature = "client")]
-#[cfg(feature = "client")]
-pub mod routes;
 pub mod secret;
 pub mod site;
 pub mod state;

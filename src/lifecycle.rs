@@ -3,11 +3,10 @@
 //! `connection` and `retry`. A host that could not get a response at all passes `{ networkError }` instead.
 
 use crate::api::{input, out};
-use crate::connection::{scrub, Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
-use crate::error::{quote, Error, ErrorCode, Result};
+use crate::connection::{Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
+use crate::error::{Error, Result};
 use crate::http::HttpResponse;
-use crate::oauth_error::documented;
-use crate::response::redacted_excerpt;
+use crate::redact::scrub_secrets as scrub;
 use crate::secret::Secret;
 use crate::site::Site;
 use crate::token::{self, ClientParams, ExchangeContext, TokenKind};
@@ -34,39 +33,14 @@ impl Received {
     }
 }
 
-/// A network failure as a typed error. The TLS name mismatch is Datadog's documented symptom of a vanity
-/// host in an API URL, so it gets its own code; the text is quoted redacted (it may contain a URL with a key).
+/// A network failure as a typed error (its words and hint: `meaning::network_error`).
 pub fn classify_network_error(message: &str) -> Error {
     classify_network_error_at(message, None)
 }
 
-/// `classify_network_error` for a request to `host`, which the message names: host names are not secrets, and
-/// "could not reach api.us3.datadoghq.com" is what the reader needs (the heuristic alone would turn it into `***`).
+/// `classify_network_error` for a request to `host`, which the message names.
 pub fn classify_network_error_at(message: &str, host: Option<&str>) -> Error {
-    let host = host.filter(|h| !h.is_empty() && h.len() <= 253 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)));
-    let said = match host {
-        // The host is set aside before the heuristic runs and put back after it.
-        Some(h) => quote(&redacted_excerpt(&message.replace(h, "\u{fffc}")).replace('\u{fffc}', h)),
-        None => quote(&redacted_excerpt(message)),
-    };
-    let at = host.map(|h| format!(" at {h}")).unwrap_or_default();
-    let lower = message.to_ascii_lowercase();
-    if let Some((code @ ErrorCode::CertificateMismatch, hint)) = documented(message) {
-        return Error::new(code, format!("the TLS certificate does not match the host{at}: {said}"), hint);
-    }
-    if lower.contains("err_tls_cert_altname_invalid") || lower.contains("err_cert_common_name_invalid") {
-        return Error::new(
-            ErrorCode::CertificateMismatch,
-            format!("the TLS certificate does not match the host{at}: {said}"),
-            documented("does not match certificate's altnames").map_or("", |d| d.1),
-        );
-    }
-    Error::new(
-        ErrorCode::NetworkError,
-        format!("Datadog could not be reached{at}: {said}"),
-        "A network-level failure (DNS, TLS, connection reset, timeout, or in a browser a CORS refusal: Datadog's token \
-         endpoint is meant for your server, not the browser). The request's outcome is unknown; retryDecision() says whether to resend it.",
-    )
+    crate::meaning::network_error(message, host)
 }
 
 #[derive(Deserialize)]
@@ -266,6 +240,7 @@ pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use serde_json::json;
 
     #[test]

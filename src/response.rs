@@ -1,10 +1,15 @@
 //! Reading Datadog's answers tolerantly: error bodies come as OAuth JSON `{error, error_description}`,
 //! API JSON `{"errors": [...]}` (strings or `{title, detail}` objects), form-encoded, or plain text, and
-//! sometimes with a 200 status. Every non-success becomes one typed `Error` with status, hint and a redacted excerpt.
+//! sometimes with a 200 status. Every non-success becomes one typed `Error` with status, hint and a redacted excerpt;
+//! what the answer means (code, hint) is looked up in `meaning`'s table, for the call it answers (`Context`).
 
-use crate::error::{quote, Error, ErrorCode};
+use crate::error::Error;
 use crate::http::HttpResponse;
-use crate::oauth_error::{documented, from_oauth};
+pub use crate::meaning::Context;
+use crate::meaning::{by_status, documented, from_oauth, in_context};
+use crate::redact::quote;
+/// Bodies are excerpted by `redact` (named here too, for the intake's and the fuzz targets' existing calls).
+pub use crate::redact::redacted_excerpt;
 use serde_json::Value;
 
 /// What an error body said, whatever its format.
@@ -58,44 +63,20 @@ pub fn parse_error_body(body: &str) -> ErrorBody {
     }
 }
 
-/// A short excerpt of a body for an error, with anything token-like replaced: long runs of token characters
-/// mixing letters and digits (access tokens, API keys, codes) become `***`, so an echoing server cannot leak a secret into our errors.
-pub fn redacted_excerpt(body: &str) -> String {
-    const MAX: usize = 300;
-    let mut out = String::new();
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        let token_like = run.len() >= 20 && run.bytes().any(|b| b.is_ascii_digit()) && run.bytes().any(|b| b.is_ascii_alphabetic());
-        if token_like {
-            out.push_str("***");
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in body.chars().take(MAX * 4) {
-        if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '~' | '+' | '/' | '=') {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(if c.is_control() { ' ' } else { c });
-        }
-    }
-    flush(&mut run, &mut out);
-    if out.chars().count() > MAX {
-        out = out.chars().take(MAX).collect::<String>() + "…";
-    }
-    out
-}
-
 /// Milliseconds to wait from a `Retry-After` header given in seconds (HTTP dates are not used by Datadog's APIs
 /// as far as documented; they are ignored and the caller falls back to other signals).
 pub fn retry_after_ms(resp: &HttpResponse) -> Option<u64> {
     resp.header("retry-after").and_then(|v| v.trim().parse::<f64>().ok()).filter(|s| s.is_finite() && *s >= 0.0).map(|s| (s * 1000.0) as u64)
 }
 
-/// The typed error for any non-success response (or a success status whose body is an OAuth error).
+/// The typed error for any non-success response to an API call (or a success status whose body is an OAuth error).
 pub fn http_error(resp: &HttpResponse) -> Error {
+    error_for(Context::Api, resp)
+}
+
+/// The typed error for a non-success answer to `ctx`'s call: Datadog's OAuth error or documented words first, else
+/// what the status means for this call; then the meaning the call gives the answer whatever it said (`in_context`).
+pub fn error_for(ctx: Context, resp: &HttpResponse) -> Error {
     let body = parse_error_body(&resp.body);
     let summary = if !body.errors.is_empty() { body.errors.join("; ") } else { body.description.clone().unwrap_or_default() };
     let mut err = if let Some(e) = &body.error {
@@ -103,13 +84,21 @@ pub fn http_error(resp: &HttpResponse) -> Error {
     } else if let Some((code, hint)) = documented(&summary) {
         Error::new(code, format!("Datadog answered {}", quote(&redacted_excerpt(&summary))), hint)
     } else {
-        let (code, hint) = status_meaning(resp.status, &summary);
+        let (code, hint, blank) = by_status(ctx, resp.status, &summary);
         let what = if summary.is_empty() { format!("HTTP {}", resp.status) } else { format!("HTTP {}: {}", resp.status, quote(&redacted_excerpt(&summary))) };
-        Error::new(code, format!("Datadog answered {what}"), hint)
+        let message = match blank {
+            Some(m) if resp.body.trim().is_empty() => m.to_string(),
+            _ => format!("Datadog answered {what}"),
+        };
+        Error::new(code, message, hint)
     };
-    // A 401 from the token endpoint without an OAuth error code is the documented "client_secret missing" case.
-    if resp.status == 401 && err.code == ErrorCode::Unauthorized && body.error.is_none() {
-        err.hint = "The access token is expired or revoked (refresh it), or, at the token endpoint, the client_secret is missing or wrong.".into();
+    if let Some(m) = in_context(ctx, resp.status, err.code) {
+        err.code = m.code;
+        err.hint = m.hint.into();
+        if let Some(r) = &m.reword {
+            let said = if body.errors.is_empty() { body.description.clone().or(body.error.clone()).unwrap_or_default() } else { body.errors.join("; ") };
+            err.message = if said.is_empty() { format!("{}: {}", r.prefix, r.blank) } else { format!("{}: {}", r.prefix, quote(&redacted_excerpt(&said))) };
+        }
     }
     err.status = Some(resp.status);
     err.rate_limit = resp.rate_limit();
@@ -122,28 +111,10 @@ pub fn http_error(resp: &HttpResponse) -> Error {
     err
 }
 
-fn status_meaning(status: u16, summary: &str) -> (ErrorCode, &'static str) {
-    match status {
-        400 => (ErrorCode::BadRequest, "Datadog rejected the request as malformed; the message says which field."),
-        401 => (ErrorCode::Unauthorized, ""),
-        403 if summary.eq_ignore_ascii_case("forbidden") || summary.is_empty() => (
-            ErrorCode::Forbidden,
-            "Datadog answered Forbidden: the token lacks the OAuth scope this endpoint needs (the client's scopes in the Developer Platform, and what the user granted), or the token or API key is invalid, expired or for another site, or an application key was sent instead of a Bearer token. Check the granted scopes and the connection's site, refresh the token, or create the API key again.",
-        ),
-        403 => (ErrorCode::Forbidden, "The credentials lack permission for this call (a missing OAuth scope, or an API key where a token is needed)."),
-        404 => (ErrorCode::NotFound, "The path does not exist on this site's API host."),
-        408 => (ErrorCode::RequestTimeout, "Datadog timed out reading the request; it can be sent again."),
-        409 => (ErrorCode::HttpError, "Datadog reports a conflict with existing state."),
-        413 => (ErrorCode::PayloadTooLarge, "The request body is over Datadog's size limit; send fewer items per request."),
-        429 => (ErrorCode::RateLimited, "Datadog's rate limit was hit; wait for the reset (see rateLimit) before sending again."),
-        500..=599 => (ErrorCode::ServerError, "Datadog had a problem; the request can be tried again later."),
-        _ => (ErrorCode::HttpError, "An unexpected HTTP status; see the status and body."),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     fn resp(status: u16, body: &str) -> HttpResponse {
         HttpResponse { status, headers: Default::default(), body: body.into() }
     }
@@ -166,6 +137,5 @@ mod tests {
         assert!(!e.body.as_deref().unwrap().contains("9f8e7d6c5b4a"));
         assert!(!e.message.contains("9f8e7d6c5b4a"), "{}", e.message);
         assert!(e.message.contains("bad token ***"));
-        assert_eq!(redacted_excerpt("unsupported_response_type"), "unsupported_response_type");
     }
 }

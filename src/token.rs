@@ -3,10 +3,11 @@
 //! OAuth error inside a 200) into a `Connection` or a typed error. Inputs are checked before anything is sent.
 
 use crate::authorize::RedirectUri;
-use crate::connection::{check_token_type, scrub, Connection};
-use crate::error::{quote, Error, ErrorCode, Result};
+use crate::connection::{check_token_type, Connection};
+use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse, Replay};
-use crate::response::{http_error, parse_error_body, redacted_excerpt};
+use crate::redact::{quote, redacted_excerpt, scrub_secrets as scrub};
+use crate::response::{error_for, parse_error_body, Context};
 use crate::secret::Secret;
 use crate::site::{self, Site, SiteInput};
 use serde::{Deserialize, Serialize};
@@ -160,22 +161,6 @@ pub fn revoke_request(client: &ClientParams, conn: &Connection, kind: Option<Tok
     Ok(req)
 }
 
-/// The typed error for a failed token-endpoint call, with the token endpoint's own meaning of a bare 401.
-pub fn token_error(resp: &HttpResponse) -> Error {
-    let mut err = http_error(resp);
-    if resp.status == 401 && err.code == ErrorCode::Unauthorized {
-        // Documented: a confidential client that omits its client_secret gets a plain 401.
-        err.code = ErrorCode::InvalidClient;
-        if resp.body.trim().is_empty() {
-            err.message = "the token endpoint answered 401 Unauthorized".into();
-        }
-        err.hint = "The client was not authenticated: Datadog's integration OAuth clients are confidential, so the token request must carry \
-                    the client_secret (and PKCE does not replace it). Pass clientSecret on your server, and check it was not rotated."
-            .into();
-    }
-    err
-}
-
 /// The fields of a token response, from a JSON object or a form-encoded body.
 fn token_fields(resp: &HttpResponse) -> Result<Map<String, Value>> {
     let body = resp.body.trim();
@@ -242,14 +227,15 @@ struct Grant {
     scopes: Option<Vec<String>>,
 }
 
-fn read_grant(resp: &HttpResponse, now: u64) -> Result<Grant> {
+/// `ctx`: the exchange or the refresh, whose failures `meaning` words apart (a bare 401, a refused refresh token).
+fn read_grant(resp: &HttpResponse, now: u64, ctx: Context) -> Result<Grant> {
     if !(200..300).contains(&resp.status) {
-        return Err(token_error(resp));
+        return Err(error_for(ctx, resp));
     }
     let fields = token_fields(resp)?;
     if fields.contains_key("error") {
         // Some servers answer 200 with an OAuth error body; it is an error all the same.
-        return Err(token_error(resp));
+        return Err(error_for(ctx, resp));
     }
     let access = string_field(&fields, "access_token").ok_or_else(|| {
         let eb = parse_error_body(&resp.body);
@@ -301,7 +287,7 @@ pub fn parse_token_response(resp: &HttpResponse, ctx: &ExchangeContext, previous
     let site = site::site_for_domain(&ctx.domain, &checked_sites(&ctx.sites)?)?.canonical();
     let mut secrets: Vec<&Secret> = previous.map(Connection::secrets).unwrap_or_default();
     secrets.extend([&ctx.client_secret, &ctx.code, &ctx.code_verifier].into_iter().flatten());
-    let g = read_grant(resp, ctx.now).map_err(|e| scrub(e, &secrets))?;
+    let g = read_grant(resp, ctx.now, Context::Token).map_err(|e| scrub(e, &secrets))?;
     Ok(Connection {
         id: Some(crate::pkce::base64url(&crate::random::bytes::<16>()?)),
         domain: site.site.clone(),
@@ -324,15 +310,7 @@ pub fn parse_token_response(resp: &HttpResponse, ctx: &ExchangeContext, previous
 /// The refresh answer applied to the connection: a rotated refresh token replaces the old one, otherwise the
 /// old one stays (policy 4); org and API key are untouched.
 pub fn parse_refresh_response(resp: &HttpResponse, conn: &Connection, now: u64) -> Result<Connection> {
-    let g = read_grant(resp, now).map_err(|e| {
-        let mut e = scrub(e, &conn.secrets());
-        if e.code == ErrorCode::InvalidGrant {
-            e.hint = "The refresh token is no longer valid: the user revoked the authorization or uninstalled the integration (or the token was revoked). \
-                      The user must authorize again from the integration tile; forget this connection's tokens."
-                .into();
-        }
-        e
-    })?;
+    let g = read_grant(resp, now, Context::Refresh).map_err(|e| scrub(e, &conn.secrets()))?;
     let mut next = conn.clone();
     next.access_token = g.access_token;
     if let Some(rt) = g.refresh_token {
@@ -375,13 +353,7 @@ pub fn parse_revoke_response(resp: &HttpResponse, conn: Option<&Connection>, bea
     if !bearer_sent && asks_for_bearer(resp) {
         return Ok(Revoked { revoked: false, retry_with_bearer: true });
     }
-    let mut e = http_error(resp);
-    if resp.status == 401 && e.code == ErrorCode::Unauthorized {
-        e.code = ErrorCode::InvalidClient;
-        e.hint = "The revocation was not authenticated: send the client_secret with a confidential client (and check it was not rotated); \
-                  an expired access token in the Authorization header can also cause this, so revoke the refresh token or refresh first."
-            .into();
-    }
+    let e = error_for(Context::Revoke, resp);
     Err(scrub(e, &conn.map(Connection::secrets).unwrap_or_default()))
 }
 

@@ -52,12 +52,8 @@ pub fn only_keys<F: Display + ?Sized>(obj: &Map<String, Value>, field: &F, allow
     }
 }
 
-/// A key from the caller's data as it appears in a field path: bounded and stripped of control characters, so
-/// a megabyte-long or terminal-escaping key cannot blow up an error.
-pub fn bounded(key: &str) -> String {
-    let q = crate::error::quote(key);
-    q[1..q.len() - 1].to_string()
-}
+/// Keys from the caller's data in field paths are bounded by `redact` (named here for the encoders' `v::bounded`).
+pub use crate::redact::bounded;
 
 pub fn required<'a, F: Display + ?Sized>(obj: &'a Map<String, Value>, field: &F, key: &str) -> Result<&'a Value> {
     match obj.get(key) {
