@@ -28,12 +28,17 @@ function optionError(field, message, hint) {
   return new DatadogError({ code: "invalid_input", field, message, hint });
 }
 
+/**
+ * An error the client detects itself: the message is worded here (it says what this client saw), the hint comes from
+ * the core's one error table (src/meaning.rs `host_hint`), by code and, where a code covers several cases, by case.
+ */
+function hostRaised(code, message, { field, ...args } = {}) {
+  const info = call("hostError", { code, message, ...args });
+  return new DatadogError(field ? { ...info, field } : info);
+}
+
 function revokedError() {
-  return new DatadogError({
-    code: "token_revoked",
-    message: "this connection was revoked with revoke(); its tokens no longer work",
-    hint: "The user must authorize again (run the OAuth flow from the integration tile) to get a new connection. Delete the stored one.",
-  });
+  return hostRaised("token_revoked", "this connection was revoked with revoke(); its tokens no longer work");
 }
 
 /** A refresh lease outlives a SIGKILLed holder by at most this long (issue 12: others wait at most the lease time). */
@@ -63,16 +68,12 @@ const keepKey = (next, other) => (next.apiKey || !other.apiKey ? next : { ...nex
 const siteId = (conn) => (conn.site && typeof conn.site === "object" ? conn.site.id : conn.site);
 
 function needsReauthError() {
-  return new DatadogError({
-    code: "invalid_grant",
-    message: "this connection needs the user to authorize again: Datadog refused its newest refresh token (status needs_reauth)",
-    hint: "The user must authorize again (run the OAuth flow from the integration tile); the new connection replaces this one. Delete this one afterwards.",
-  });
+  return hostRaised("invalid_grant", "this connection needs the user to authorize again: Datadog refused its newest refresh token (status needs_reauth)", { case: "needs_reauth" });
 }
 
 function authorizationUsed() {
-  // Raised by the host (policy 19); its hint is the core's, with every other error meaning.
-  return new DatadogError(call("hostError", { code: "authorization_used", message: "this authorization (its `state`) was already exchanged for a connection; the code was not sent again" }));
+  // Raised by the host (policy 19).
+  return hostRaised("authorization_used", "this authorization (its `state`) was already exchanged for a connection; the code was not sent again");
 }
 
 const randomHolder = () => {
@@ -107,15 +108,13 @@ export class DatadogClient {
   constructor(options) {
     const o = options ?? {};
     if (typeof o.clientId !== "string" || o.clientId === "") {
-      throw optionError("clientId", "DatadogClient needs `clientId`", "Copy the client ID from your OAuth client in Datadog's Developer Platform.");
+      throw hostRaised("invalid_input", "DatadogClient needs `clientId`", { case: "client_id", field: "clientId" });
     }
     if (o.clientSecret !== undefined && o.clientSecret !== null && typeof o.clientSecret !== "string") {
       throw optionError("clientSecret", "`clientSecret` must be a string", "Pass the OAuth client's secret from your server's configuration.");
     }
     if (o.clientSecret && !o.allowSecretInBrowser && inBrowser()) {
-      // The message as worded here, the hint from the core's table (src/error.rs `host_hint`).
-      const { hint } = call("hostError", { code: "secret_in_browser" });
-      throw new DatadogError({ code: "secret_in_browser", message: "a client secret was given to DatadogClient in a browser context, where any visitor can read it", hint });
+      throw hostRaised("secret_in_browser", "a client secret was given to DatadogClient in a browser context, where any visitor can read it");
     }
     for (const k of ["fetch", "onConnectionChange", "now", "sleep", "random"]) {
       if (o[k] !== undefined && o[k] !== null && typeof o[k] !== "function") throw optionError(k, `\`${k}\` must be a function`, "See the DatadogClient options in the API reference.");

@@ -1,6 +1,6 @@
 // Errors the connection store raises, and the record shape every store shares. Kept apart from the stores so the
 // Postgres entry (its own bundle) and the client raise the same codes with the same hints: the message is worded
-// here (it names the id or the failed step), the hint comes from the core's table (src/error.rs `host_hint`). The
+// here (it names the id or the failed step), the hint comes from the core's table (src/meaning.rs `host_hint`). The
 // Postgres bundle reaches the core through the package's own entry (scripts/build.mjs maps these two imports).
 import { DatadogError } from "../core.js";
 import { hostError } from "../sansio.js";
