@@ -92,10 +92,10 @@ pub fn error_for(ctx: Context, resp: &HttpResponse) -> Error {
         };
         Error::new(code, message, hint)
     };
-    if let Some(m) = in_context(ctx, resp.status, err.code) {
-        err.code = m.code;
-        err.hint = m.hint.into();
-        if let Some(r) = &m.reword {
+    if let Some((code, hint, reword)) = in_context(ctx, resp.status, err.code) {
+        err.code = code;
+        err.hint = hint.into();
+        if let Some(r) = reword {
             let said = if body.errors.is_empty() { body.description.clone().or(body.error.clone()).unwrap_or_default() } else { body.errors.join("; ") };
             err.message = if said.is_empty() { format!("{}: {}", r.prefix, r.blank) } else { format!("{}: {}", r.prefix, quote(&redacted_excerpt(&said))) };
         }

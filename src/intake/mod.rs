@@ -265,15 +265,10 @@ fn parse_intake_response(args: &Value) -> Result<Value> {
         return Err(Error::invalid_input("kind", format!("`kind` must be one of {}", KINDS.join(", "))));
     }
     if !(200..300).contains(&response.status) {
-        let mut e = crate::response::http_error(&response);
-        // The OTLP intake is gated per org (policy 10): its 403 means "not enabled", not a bad key.
-        if kind == "traces" && response.status == 403 && args.get("format").and_then(Value::as_str) != Some("agent") {
-            e.code = ErrorCode::TracesNotEnabled;
-            e.hint = "Datadog refused the OTLP trace intake for this org: it is enabled per org. Ask Datadog support to enable OTLP trace \
-                      intake for the org, or send traces through a Datadog Agent ({ format: \"agent\", agentUrl })."
-                .into();
-        }
-        return Err(e);
+        // The OTLP intake is gated per org (policy 10): its 403 means "not enabled" (the meaning is `meaning`'s).
+        let otlp = kind == "traces" && args.get("format").and_then(Value::as_str) != Some("agent");
+        let ctx = if otlp { crate::response::Context::OtlpTraces } else { crate::response::Context::Api };
+        return Err(crate::response::error_for(ctx, &response));
     }
     let mut out = Map::new();
     out.insert("accepted".into(), Value::Bool(true));
