@@ -138,4 +138,57 @@ mod tests {
         assert!(!e.message.contains("9f8e7d6c5b4a"), "{}", e.message);
         assert!(e.message.contains("bad token ***"));
     }
+
+    #[test]
+    fn each_call_words_the_same_answer_its_own_way() {
+        let bare = resp(401, "");
+        let api = http_error(&bare);
+        assert_eq!((api.code, api.message.as_str()), (ErrorCode::Unauthorized, "Datadog answered HTTP 401"));
+        assert!(api.hint.starts_with("The access token is expired"));
+        let token = error_for(Context::Token, &bare);
+        assert_eq!((token.code, token.message.as_str()), (ErrorCode::InvalidClient, "the token endpoint answered 401 Unauthorized"));
+        // Only a blank body gets the token endpoint's own sentence; `{}` says nothing, but it is not blank.
+        assert_eq!(error_for(Context::Refresh, &resp(401, "{}")).message, "Datadog answered HTTP 401");
+        let revoke = error_for(Context::Revoke, &bare);
+        assert_eq!((revoke.code, revoke.message.as_str()), (ErrorCode::InvalidClient, "Datadog answered HTTP 401"));
+        assert!(revoke.hint.starts_with("The revocation was not authenticated"));
+        // An OAuth error body wins over the status, in every context.
+        assert_eq!(error_for(Context::Token, &resp(401, r#"{"error":"invalid_client"}"#)).code, ErrorCode::InvalidClient);
+        assert_eq!(error_for(Context::Revoke, &resp(401, r#"{"error":"access_denied"}"#)).code, ErrorCode::AccessDenied);
+
+        let conflict = error_for(Context::ApiKey, &resp(409, r#"{"errors":["An API key with this name already exists"]}"#));
+        assert_eq!(
+            (conflict.code, conflict.message.as_str()),
+            (ErrorCode::ApiKeyExists, "Datadog answered 409 Conflict: \"An API key with this name already exists\"")
+        );
+        assert_eq!(error_for(Context::ApiKey, &resp(409, "")).message, "Datadog answered 409 Conflict: an API key for this integration already exists");
+        assert_eq!(error_for(Context::ApiKey, &resp(409, r#"{"error":"x_y"}"#)).message, "Datadog answered 409 Conflict: \"x_y\"");
+        assert_eq!(http_error(&resp(409, "")).code, ErrorCode::HttpError, "a conflict elsewhere is no key");
+        assert!(error_for(Context::ApiKey, &resp(403, r#"{"error":"invalid_scope"}"#)).hint.contains("api_keys_write"));
+
+        // The refresh's own hint for a refused refresh token, whatever carried the invalid_grant.
+        for r in [resp(400, r#"{"error":"invalid_grant"}"#), resp(200, r#"{"error":"invalid_grant"}"#), resp(400, "Invalid code or code verifier")] {
+            let e = error_for(Context::Refresh, &r);
+            assert_eq!(e.code, ErrorCode::InvalidGrant);
+            assert!(e.hint.contains("from the integration tile"), "{}", e.hint);
+            assert!(!error_for(Context::Token, &r).hint.contains("from the integration tile"));
+        }
+        let otlp = error_for(Context::OtlpTraces, &resp(403, r#"{"errors":["Forbidden"]}"#));
+        assert_eq!((otlp.code, otlp.status), (ErrorCode::TracesNotEnabled, Some(403)));
+        assert_eq!(error_for(Context::OtlpTraces, &resp(400, "")).code, ErrorCode::BadRequest);
+    }
+
+    #[test]
+    fn hostile_bodies_stay_bounded_and_redacted_in_every_context() {
+        let huge = format!("{{\"errors\":[\"{}\\u001b[2J ddsbx_at_9f8e7d6c5b4a39281706f5e4\"]}}", "x".repeat(1 << 20));
+        for ctx in [Context::Api, Context::Token, Context::Refresh, Context::Revoke, Context::ApiKey, Context::OtlpTraces] {
+            for status in [400, 401, 403, 409, 500] {
+                let e = error_for(ctx, &resp(status, &huge));
+                assert!(e.message.len() < 400 && e.body.as_ref().unwrap().chars().count() <= 301, "{ctx:?} {status}");
+                assert!(!e.message.contains('\u{1b}') && !e.body.as_ref().unwrap().contains('\u{1b}'));
+            }
+        }
+        let e = error_for(Context::ApiKey, &resp(409, r#"{"errors":["key ddsbx_at_9f8e7d6c5b4a39281706f5e4 exists"]}"#));
+        assert!(!e.message.contains("9f8e7d6c5b4a") && !e.body.unwrap().contains("9f8e7d6c5b4a"));
+    }
 }
