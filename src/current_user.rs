@@ -30,7 +30,7 @@ pub fn verified_org(resp: &HttpResponse) -> Option<(String, Option<String>)> {
         inc.iter()
             .find(|o| o.get("type").and_then(Value::as_str) == Some("orgs") && o.get("id").and_then(Value::as_str) == Some(id))
             .and_then(|o| o.pointer("/attributes/name")?.as_str())
-            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect())
+            .map(|n| crate::redact::printable(n, 200))
     });
     Some((id.to_string(), name))
 }

@@ -1,8 +1,8 @@
 //! Redaction, in one module: untrusted text quoted bounded and without control characters (`quote`, `bounded`), server
-//! bodies cut short with token-like runs replaced (`redacted_excerpt`), credential headers hidden from Debug output
-//! (`redacted_headers`), and every secret the library put into a request removed by value from what its answer
-//! became (`scrub`), since the heuristic cannot recognise short or letter-only secrets. Depends on no other module
-//! but `secret`, so every module may use it (an error reaches it through the `Texts` trait, not a type).
+//! bodies cut short with token-like runs replaced (`redacted_excerpt`), untrusted names kept as data (`printable`),
+//! credential headers hidden from Debug output (`redacted_headers`), and every secret the library put into a request
+//! removed by value from what its answer became (`scrub`), since the heuristic cannot recognise short or letter-only
+//! secrets. Depends on no other module but `secret`, so every module may use it (errors through the `Texts` trait).
 
 use crate::secret::Secret;
 #[cfg(any(feature = "client", feature = "intake"))]
@@ -32,6 +32,12 @@ pub fn quote_within(text: &str, max: usize) -> String {
     }
     out.push('"');
     out
+}
+
+/// Untrusted text kept as data (an org name Datadog sent): control characters dropped, at most `max` characters.
+#[cfg(feature = "client")]
+pub fn printable(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 /// A key from the caller's data as it appears in a field path: `quote` without the quotes, so a megabyte-long or
@@ -217,6 +223,13 @@ mod tests {
     fn bounded_keys_lose_quotes_and_control_characters() {
         assert_eq!(bounded("ta\u{1b}g"), "ta\\u{1b}g");
         assert!(bounded(&"k".repeat(1 << 20)).chars().count() <= 81);
+    }
+
+    #[test]
+    #[cfg(feature = "client")]
+    fn printable_drops_control_characters_and_bounds() {
+        assert_eq!(printable("Ac\u{1b}[2Jme\n", 200), "Ac[2Jme");
+        assert_eq!(printable(&"é".repeat(1000), 200).chars().count(), 200);
     }
 
     #[test]
