@@ -36,6 +36,7 @@ pub fn quote_within(text: &str, max: usize) -> String {
 
 /// Untrusted text kept as data (an org name Datadog sent): control characters dropped, at most `max` characters.
 #[cfg(feature = "client")]
+#[inline] // Its one caller's copy costs less wasm than a call (22 gzipped bytes measured).
 pub fn printable(text: &str, max: usize) -> String {
     text.chars().filter(|c| !c.is_control()).take(max).collect()
 }
