@@ -65,7 +65,8 @@ export declare function encodeServiceChecks(connection: Connection, checks: Reco
 export declare function encodeIncident(connection: Connection, incident: Record<string, unknown>, opts?: { now?: number }): EncodedBatches;
 export declare function encodeTraces(connection: Connection, traces: Record<string, unknown>[][], opts?: { format?: "otlp" | "agent"; agentUrl?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
 export declare function splitSelection(op: "encodeMetrics" | "encodeLogs" | "encodeEvents" | "encodeServiceChecks" | "encodeTraces", items: unknown[], select: SelectEntry[]): [SelectEntry[], SelectEntry[]] | null;
-export declare function parseIntakeResponse(args: { response: ResponseDescription; kind?: string }): { accepted: true; status: number };
+/** `kind`: the intake that answered (required: it decides which success fields are read); `format: "agent"` for traces sent to an Agent. */
+export declare function parseIntakeResponse(args: { response: ResponseDescription; kind: "metrics" | "logs" | "events" | "serviceChecks" | "incidents" | "traces"; format?: "otlp" | "agent" }): { accepted: true; status: number; warnings?: string[]; id?: string | number; rateLimit?: RateLimit };
 export declare function hostError(code: string, message: string): DatadogError;
 /** Every error code this core knows (its one code table): the `ErrorCode` union is checked against it. */
 export declare function errorCodes(): ErrorCode[];
