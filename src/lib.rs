@@ -15,8 +15,8 @@
 macro_rules! internal {
     ($($(#[$cfg:meta])* mod $name:ident;)*) => {$(
         $(#[$cfg])* #[cfg(feature = "internals")] pub mod $name;
-        // Without `internals`, items only the tests and fuzz targets call look unused (as they did while every module
-        // was `pub`); the linker drops them from the wasm either way.
+        // Without `internals`, items only the tests and fuzz targets call are unused inside the crate (no warning was
+        // raised for them while every module was `pub`); the linker drops them from the wasm either way.
         $(#[$cfg])* #[cfg(not(feature = "internals"))] #[allow(dead_code)] mod $name;
     )*};
 }

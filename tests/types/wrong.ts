@@ -99,6 +99,8 @@ encodeMetrics(conn, series, { compress: "brotli" });
 encodeLogs(conn, [{ message: "m" }]);
 // @ts-expect-error the options need the source
 encodeLogs(conn, [{ message: "m" }], { service: "s" });
+// @ts-expect-error a selection entry names its item's index
+encodeLogs(conn, [{ message: "m" }], { source: "s", select: [{ start: 0, end: 1 }] });
 // @ts-expect-error traces are OTLP or Agent
 encodeTraces(conn, [[]], { format: "zipkin" });
 // @ts-expect-error replay is one of the request's replay kinds
