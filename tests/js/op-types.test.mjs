@@ -6,19 +6,16 @@
 // takes back whole (Site, Connection, PendingAuthorization, responses) is checked by the vectors, not here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import ts from "typescript";
 import * as dd from "datadog-oauth-wasm";
-import * as fullGlue from "../../pkg/full/datadog_oauth_wasm.js";
-import * as authGlue from "../../pkg/auth/datadog_oauth_wasm.js";
+import * as ddAuth from "datadog-oauth-wasm/auth";
 
 const root = new URL("../../", import.meta.url);
 const read = (rel) => readFileSync(new URL(rel, root), "utf8");
 
-// The cores themselves, as dist/ ships them, called by operation name (what js/core.js does).
-fullGlue.initSync({ module: readFileSync(new URL("dist/datadog_oauth_wasm_bg.wasm", root)) });
-authGlue.initSync({ module: readFileSync(new URL("dist/datadog_oauth_wasm_auth_bg.wasm", root)) });
-const cores = { full: fullGlue, auth: authGlue };
+// Each entry reaches its own core (the full one, /auth's): the probes go through the package as users call it.
+const entries = { full: dd, auth: ddAuth };
 
 /** Declared functions of the host that call no core operation, with the reason. */
 const HOST_ONLY = { memoryStore: "the in-memory connection store lives in the host (js/store/)" };
@@ -77,17 +74,24 @@ const full = declaredFunctions(new URL("dist/index.d.ts", root).pathname);
 const auth = declaredFunctions(new URL("dist/auth.d.ts", root).pathname);
 const ops = { ...hostOps(read("js/api.js")), ...hostOps(read("js/sansio.js")), ...hostOps(read("js/paginate.js")) };
 
-/** The core's answer to an operation called with `{}`: unknown, or known (refused for its arguments or not). */
-function exists(core, op) {
-  const answer = JSON.parse(core.call(op, "{}").split("\0")[0]);
-  return !(answer.error && answer.error.code === "invalid_input" && answer.error.message.startsWith("unknown operation"));
+/**
+ * Whether the core behind `entry[fn]` knows its operation: the function called with `{}` for each argument, and
+ * its error (if any) is not "unknown operation". `hostError` catches every failure itself: its operation is known
+ * when a code the host raises gets the core's own hint instead of the generic one.
+ */
+function exists(entry, fn) {
+  if (fn === "hostError") return !entry.hostError("secret_in_browser", "m").hint.startsWith("Start the Datadog connection again; see the README");
+  try {
+    entry[fn](...full[fn].map(() => ({})));
+    return true;
+  } catch (e) {
+    assert.ok(dd.DatadogError.is(e), `${fn}({}): ${e}`);
+    return !(e.code === "invalid_input" && e.message.startsWith("unknown operation"));
+  }
 }
 
-/** The core's own list, once it has a `listOps` operation; null before. */
-function listOps(core) {
-  const answer = JSON.parse(core.call("listOps", "{}"));
-  return answer.ok ?? null;
-}
+/** The core's own list, once the package has `listOps` (the operation table's answer); null before. */
+const listOps = (entry) => (typeof entry.listOps === "function" ? entry.listOps() : null);
 
 test("the checker reads the declarations and the host", () => {
   assert.ok(Object.keys(full).length >= 35, `${Object.keys(full).length} functions in index.d.ts`);
@@ -99,7 +103,14 @@ test("the checker reads the declarations and the host", () => {
   assert.equal(ops.resolveSite, "resolveSite");
   assert.equal(ops.nextPage, "nextPage");
   assert.deepEqual(hostOps('export const a = (x) => call("opA", x);\nexport function b(y) {\n  return call("opB", { y });\n}\n'), { a: "opA", b: "opB" });
-  assert.ok(!exists(fullGlue, "noSuchOperation"), "an unknown operation is seen as unknown");
+  const refusal = (message) => () => {
+    throw new dd.DatadogError({ code: "invalid_input", message, hint: "h" });
+  };
+  assert.equal(exists({ tokenRequest: refusal('unknown operation "tokenRequest"') }, "tokenRequest"), false);
+  assert.equal(exists({ tokenRequest: refusal("tokenRequest: missing field `clientId`") }, "tokenRequest"), true);
+  // ...which is how the core words it (src/).
+  const src = readdirSync(new URL("src/", root), { recursive: true }).filter((f) => f.endsWith(".rs")).map((f) => read(`src/${f}`)).join("\n");
+  assert.match(src, /"unknown operation \{\}"/);
 });
 
 // Sans-IO functions only: the ones the host implements by one core call (DatadogClient, the store and routes
@@ -115,14 +126,14 @@ test("every declared sans-IO function calls a core operation (or is host code, w
 
 for (const [name, declared] of [["full", full], ["auth", auth]]) {
   test(`every operation the ${name} entry declares exists in the ${name} core`, () => {
-    const core = cores[name];
-    const wanted = Object.keys(declared).filter((fn) => ops[fn]).map((fn) => ops[fn]);
-    assert.ok(wanted.length >= (name === "full" ? 35 : 10), `${wanted.length} operations`);
-    const missing = wanted.filter((op) => !BEFORE_TABLE[op] && !exists(core, op));
+    const entry = entries[name];
+    const fns = Object.keys(declared).filter((fn) => ops[fn]);
+    assert.ok(fns.length >= (name === "full" ? 35 : 10), `${fns.length} operations`);
+    const missing = fns.filter((fn) => !BEFORE_TABLE[ops[fn]] && !exists(entry, fn)).map((fn) => ops[fn]);
     assert.deepEqual(missing, [], `declared in dist/${name === "full" ? "index" : "auth"}.d.ts, unknown to the ${name} core`);
-    const listed = listOps(core);
-    if (listed !== null) assert.deepEqual(wanted.filter((op) => !BEFORE_TABLE[op] && !listed.includes(op)), [], "and in its listOps");
-    for (const op of Object.keys(BEFORE_TABLE)) if (wanted.includes(op)) assert.match(read("src/wasm.rs"), new RegExp(`"${op}" =>`));
+    const listed = listOps(entry);
+    if (listed !== null) assert.deepEqual(fns.map((fn) => ops[fn]).filter((op) => !BEFORE_TABLE[op] && !listed.includes(op)), [], "and in its listOps");
+    for (const op of Object.keys(BEFORE_TABLE)) if (fns.some((fn) => ops[fn] === op)) assert.match(read("src/wasm.rs"), new RegExp(`"${op}" =>`));
   });
 }
 
