@@ -57,15 +57,16 @@ export declare function parseApiResponse(args: { response: ResponseDescription }
 export declare function refreshDue(args: { connection: Connection; now?: number; marginMs?: number }): boolean;
 export declare function retryDecision(args: { status?: number; headers?: Record<string, string>; attempt: number; replay: RequestDescription["replay"]; random?: number; now?: number; baseMs?: number; capMs?: number; maxAttempts?: number; maxServerDelayMs?: number; /** ms since the epoch; no wait may end after it (needs `now`) */ deadline?: number }): RetryDecision;
 export declare function parseConnection(connection: unknown, opts?: { sites?: Site[] }): Connection;
-/** `opts.select` re-encodes only some items (after a 413, the halves from `splitSelection`), in the caller's indices. */
+/** `opts.select` re-encodes only some items (after a 413, the halves from `splitSelection`), in the caller's indices; every encoder `splitSelection` names takes it. */
 export declare function encodeMetrics(connection: Connection, series: MetricSeries[], opts?: { version?: 1 | 2; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
-export declare function encodeLogs(connection: Connection, logs: LogEntry[], opts: { source: string; service?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
-export declare function encodeEvents(connection: Connection, events: Record<string, unknown>[], opts?: { version?: 1 | 2; applicationKey?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
-export declare function encodeServiceChecks(connection: Connection, checks: Record<string, unknown>[], opts?: { compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function encodeLogs(connection: Connection, logs: LogEntry[], opts: { source: string; service?: string; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
+export declare function encodeEvents(connection: Connection, events: Record<string, unknown>[], opts?: { version?: 1 | 2; applicationKey?: string; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
+export declare function encodeServiceChecks(connection: Connection, checks: Record<string, unknown>[], opts?: { compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
 export declare function encodeIncident(connection: Connection, incident: Record<string, unknown>, opts?: { now?: number }): EncodedBatches;
-export declare function encodeTraces(connection: Connection, traces: Record<string, unknown>[][], opts?: { format?: "otlp" | "agent"; agentUrl?: string; compress?: "gzip" | "deflate" | "none"; now?: number }): EncodedBatches;
+export declare function encodeTraces(connection: Connection, traces: Record<string, unknown>[][], opts?: { format?: "otlp" | "agent"; agentUrl?: string; compress?: "gzip" | "deflate" | "none"; now?: number; select?: SelectEntry[] }): EncodedBatches;
 export declare function splitSelection(op: "encodeMetrics" | "encodeLogs" | "encodeEvents" | "encodeServiceChecks" | "encodeTraces", items: unknown[], select: SelectEntry[]): [SelectEntry[], SelectEntry[]] | null;
-export declare function parseIntakeResponse(args: { response: ResponseDescription; kind?: string }): { accepted: true; status: number };
+/** `kind`: the intake that answered (required: it decides which success fields are read); `format: "agent"` for traces sent to an Agent. */
+export declare function parseIntakeResponse(args: { response: ResponseDescription; kind: "metrics" | "logs" | "events" | "serviceChecks" | "incidents" | "traces"; format?: "otlp" | "agent" }): { accepted: true; status: number; warnings?: string[]; id?: string | number; rateLimit?: RateLimit };
 export declare function hostError(code: string, message: string): DatadogError;
 /** Every error code this core knows (its one code table): the `ErrorCode` union is checked against it. */
 export declare function errorCodes(): ErrorCode[];

@@ -8,38 +8,54 @@
 // every call answers across the wasm boundary, and boxing it would only add an allocation to each failure.
 #![allow(clippy::result_large_err)]
 
+// The public API is what a Rust user needs: `api` (call, call_utf8, dispatch, read_output, the JSON surface the wasm
+// boundary also uses) and the re-exports below. Every other module is crate-private; the `internals` feature makes
+// them `pub` for the integration tests, property tests and fuzz targets (Cargo.toml's self dev-dependency and
+// fuzz/Cargo.toml enable it), so the shipped crate keeps a small surface and tests still reach the parsers directly.
+macro_rules! internal {
+    ($($(#[$cfg:meta])* mod $name:ident;)*) => {$(
+        $(#[$cfg])* #[cfg(feature = "internals")] pub mod $name;
+        // Without `internals`, items only the tests and fuzz targets call are unused inside the crate (no warning was
+        // raised for them while every module was `pub`); the linker drops them from the wasm either way.
+        $(#[$cfg])* #[cfg(not(feature = "internals"))] #[allow(dead_code)] mod $name;
+    )*};
+}
+
 pub mod api;
-#[cfg(feature = "client")]
-pub mod api_key;
-pub mod authorize;
-pub mod callback;
-#[cfg(feature = "client")]
-pub mod connection;
-#[cfg(feature = "client")]
-pub mod current_user;
-pub mod endpoints;
-pub mod error;
-pub mod http;
-#[cfg(feature = "intake")]
-pub mod intake;
-pub mod json;
-#[cfg(feature = "client")]
-pub mod lifecycle;
-pub mod meaning;
-#[cfg(feature = "client")]
-pub mod paginate;
-pub mod pkce;
-pub mod random;
-pub mod redact;
-pub mod response;
-#[cfg(feature = "client")]
-pub mod retry;
-pub mod secret;
-pub mod site;
-pub mod state;
-#[cfg(feature = "client")]
-pub mod token;
-pub mod uri;
+
+internal! {
+    #[cfg(feature = "client")]
+    mod api_key;
+    mod authorize;
+    mod callback;
+    #[cfg(feature = "client")]
+    mod connection;
+    #[cfg(feature = "client")]
+    mod current_user;
+    mod endpoints;
+    mod error;
+    mod http;
+    #[cfg(feature = "intake")]
+    mod intake;
+    mod json;
+    #[cfg(feature = "client")]
+    mod lifecycle;
+    mod meaning;
+    #[cfg(feature = "client")]
+    mod paginate;
+    mod pkce;
+    mod random;
+    mod redact;
+    mod response;
+    #[cfg(feature = "client")]
+    mod retry;
+    mod secret;
+    mod site;
+    mod state;
+    #[cfg(feature = "client")]
+    mod token;
+    mod uri;
+}
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
