@@ -309,6 +309,116 @@ impl<T: ToJson> ToJson for Option<T> {
     }
 }
 
+/// Types read from an argument object, through the field list in `codec`.
+pub trait FromJson: Sized {
+    fn read_json(f: &Fields) -> Result<Self>;
+}
+
+impl Json {
+    /// What a serde error calls this value, for the bridges in `codec`.
+    pub(crate) fn unexpected(&self) -> serde::de::Unexpected<'_> {
+        use serde::de::Unexpected;
+        match self {
+            Json::Null => Unexpected::Unit,
+            Json::Bool(b) => Unexpected::Bool(*b),
+            Json::Num(n) => match (n.parse::<u64>(), n.parse::<i64>()) {
+                (Ok(u), _) => Unexpected::Unsigned(u),
+                (_, Ok(i)) => Unexpected::Signed(i),
+                _ => Unexpected::Float(n.parse().unwrap_or(f64::NAN)),
+            },
+            Json::Str(s) => Unexpected::Str(s),
+            Json::Arr(_) => Unexpected::Seq,
+            Json::Obj(_) => Unexpected::Map,
+        }
+    }
+}
+
+// The serde bridge of the tree: serde-based code (connections, the Node operations) hands the authorization types
+// to their one codec through a `Json` value, and gets their JSON back the same way (see `codec`).
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Num(n) => match (n.parse::<u64>(), n.parse::<i64>()) {
+                (Ok(u), _) => s.serialize_u64(u),
+                (_, Ok(i)) => s.serialize_i64(i),
+                _ => s.serialize_f64(n.parse().map_err(serde::ser::Error::custom)?),
+            },
+            Json::Str(v) => s.serialize_str(v),
+            Json::Arr(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Json::Obj(fields) => {
+                let mut map = s.serialize_map(Some(fields.len()))?;
+                for (k, v) in fields {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Json {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Json, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Json;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Json, E> {
+                Ok(Json::Bool(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Json, E> {
+                Ok(Json::Num(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Json, E> {
+                Ok(Json::Num(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Json, E> {
+                Ok(Json::Num(v.to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Json, E> {
+                Ok(Json::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Json, E> {
+                Ok(Json::Str(v))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_none<E>(self) -> std::result::Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Json, D::Error> {
+                <Json as serde::Deserialize>::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(v) = a.next_element()? {
+                    items.push(v);
+                }
+                Ok(Json::Arr(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> std::result::Result<Json, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(kv) = a.next_entry()? {
+                    fields.push(kv);
+                }
+                Ok(Json::Obj(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Field access on an argument object, with errors that name the field (never its value: it may be a secret).
 pub struct Fields<'a> {
     pub op: &'a str,

@@ -13,6 +13,7 @@ pub mod api;
 pub mod api_key;
 pub mod authorize;
 pub mod callback;
+pub mod codec;
 #[cfg(feature = "client")]
 pub mod connection;
 #[cfg(feature = "client")]
