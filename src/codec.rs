@@ -41,7 +41,9 @@ macro_rules! codec {
     (read $ty:ident { $($field:ident: $key:literal as $kind:ident),* $(,)? }) => {
         impl FromJson for $ty {
             fn read_json(f: &Fields) -> Result<Self> {
-                Ok($ty { $( $field: <$kind as Read<_>>::read(f, $key)?, )* })
+                // Every field is read and the first error, in field order, is reported (see `Fields::keep`).
+                let v = $ty { $( $field: f.keep(<$kind as Read<_>>::read(f, $key)), )* };
+                f.done(v)
             }
         }
     };
@@ -494,6 +496,21 @@ mod tests {
         );
         assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::from_str::<serde_json::Value>(&text).unwrap());
         assert_eq!(Error::new(ErrorCode::InvalidSite, "m", "h").to_json(), r#"{"code":"invalid_site","message":"m","hint":"h"}"#);
+    }
+
+    #[test]
+    fn the_first_bad_field_in_list_order_is_the_one_reported() {
+        // Every field is read (see `Fields::keep`); the error is still the one a field-by-field read would return.
+        let e = read::<AuthorizationParams>(r#"{"clientId":1,"redirectUri":2,"now":"x"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("clientId"));
+        let e = read::<AuthorizationParams>(r#"{"clientId":"c","redirectUri":"r","scopes":"a","sites":[{"custom":true}]}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("scopes"));
+        let e = read::<AuthorizationParams>(r#"{"clientId":"c","redirectUri":"r","sites":[{"site":"x"}]}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidSite);
+        let p = read::<AuthorizationParams>(r#"{"clientId":"c","redirectUri":"r","now":5,"verifierLength":1e400}"#);
+        assert_eq!(p.unwrap_err().field.as_deref(), Some("verifierLength"));
+        let p = read::<AuthorizationParams>(r#"{"clientId":"c","redirectUri":"r","now":5,"verifierLength":99999999999}"#).unwrap();
+        assert_eq!((p.now, p.verifier_length), (5, Some(100_000)));
     }
 
     #[test]
