@@ -334,37 +334,7 @@ impl Json {
 }
 
 // The serde bridge of the tree: serde-based code (connections, the Node operations) hands the authorization types
-// to their one codec through a `Json` value, and gets their JSON back the same way (see `codec`).
-impl serde::Serialize for Json {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self {
-            Json::Null => s.serialize_unit(),
-            Json::Bool(b) => s.serialize_bool(*b),
-            Json::Num(n) => match (n.parse::<u64>(), n.parse::<i64>()) {
-                (Ok(u), _) => s.serialize_u64(u),
-                (_, Ok(i)) => s.serialize_i64(i),
-                _ => s.serialize_f64(n.parse().map_err(serde::ser::Error::custom)?),
-            },
-            Json::Str(v) => s.serialize_str(v),
-            Json::Arr(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for v in items {
-                    seq.serialize_element(v)?;
-                }
-                seq.end()
-            }
-            Json::Obj(fields) => {
-                let mut map = s.serialize_map(Some(fields.len()))?;
-                for (k, v) in fields {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-        }
-    }
-}
-
+// to their one codec through a `Json` value (see `codec`, which also writes them to serde without a tree).
 impl<'de> serde::Deserialize<'de> for Json {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Json, D::Error> {
         struct V;
