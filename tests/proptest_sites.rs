@@ -155,6 +155,7 @@ proptest! {
 }
 
 /// A value for one descriptor field: absent, of the wrong type, or one of the strings a real or forged descriptor has.
+#[cfg(feature = "client")]
 fn descriptor_value() -> impl Strategy<Value = Option<Value>> {
     let strings = proptest::sample::select(vec![
         "datadoghq.eu",
@@ -181,6 +182,7 @@ fn descriptor_value() -> impl Strategy<Value = Option<Value>> {
     prop_oneof![5 => Just(None), 12 => strings.prop_map(|s| Some(json!(s))), 1 => odd.prop_map(Some)]
 }
 
+#[cfg(feature = "client")]
 fn descriptor() -> impl Strategy<Value = Value> {
     const KEYS: [&str; 12] =
         ["id", "name", "site", "appOrigin", "apiOrigin", "logsOrigin", "eventIntakeOrigin", "otlpOrigin", "authorizeOrigin", "vanity", "custom", "location"];
