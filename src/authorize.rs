@@ -7,7 +7,6 @@ use crate::pkce;
 use crate::secret::Secret;
 use crate::site::{self, Site, SiteInput};
 use crate::uri::Uri;
-use serde::{Deserialize, Serialize};
 
 /// Datadog defines under a hundred OAuth scopes; more than this is a mistake or an attack.
 pub const MAX_SCOPES: usize = 256;
@@ -105,8 +104,7 @@ fn org_id(text: &str) -> Result<&str> {
 }
 
 /// Everything kept between the redirect to Datadog and the callback. Plain JSON; holds the verifier.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct Pending {
     pub state: String,
     pub code_verifier: Secret,
@@ -118,28 +116,22 @@ pub struct Pending {
     pub created_at: u64,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The arguments of `startAuthorization` (read in `codec`).
+#[derive(Clone, Debug, Default)]
 pub struct AuthorizationParams {
     pub client_id: String,
     pub redirect_uri: String,
-    #[serde(default)]
     pub site: Option<SiteInput>,
-    #[serde(default)]
     pub scopes: Option<Vec<String>>,
-    #[serde(default)]
     pub org_id: Option<String>,
     /// Custom sites the caller configured (local sandbox); empty in production.
-    #[serde(default)]
     pub sites: Vec<Site>,
-    #[serde(default)]
     pub verifier_length: Option<usize>,
     /// Milliseconds since the Unix epoch, recorded as `createdAt` on the pending authorization.
-    #[serde(default)]
     pub now: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Authorization {
     pub url: String,
     pub pending: Pending,
@@ -251,7 +243,7 @@ pub(crate) fn parse_params<const N: usize>(text: &str, base: Option<&Uri>, names
     Ok((url, values))
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Onboarding {
     /// The user's site, with their vanity host for the consent page if Datadog sent one.
     pub site: Option<Site>,

@@ -8,22 +8,17 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::meaning::from_oauth;
 use crate::secret::Secret;
 use crate::site::{self, Site};
-use serde::{Deserialize, Serialize};
 
 /// How long a pending authorization stays usable by default: Datadog's codes live minutes, users wander off.
 pub const DEFAULT_MAX_AGE_MS: u64 = 60 * 60 * 1000;
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct CallbackOptions {
-    #[serde(default)]
     pub sites: Vec<Site>,
-    #[serde(default)]
     pub max_age_ms: Option<u64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct Callback {
     /// Short-lived, but a credential all the same: redacted when printed.
     pub code: Secret,

@@ -2,7 +2,6 @@
 //! authorize host), intake on each data type's own host. Nothing else in the crate writes a Datadog path.
 
 use crate::site::Site;
-use serde::Serialize;
 
 pub const AUTHORIZE_PATH: &str = "/oauth2/v1/authorize";
 
@@ -52,8 +51,7 @@ impl Site {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     pub authorize: String,
     pub token: String,

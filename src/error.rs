@@ -3,7 +3,6 @@
 //! Codes are the contract (they survive the wasm boundary and bundlers); messages may improve over time.
 //! No constructor here takes a secret: callers pass redacted text only.
 
-use serde::Serialize;
 use std::fmt;
 
 /// The message builders quote untrusted text with this; redaction, quoting included, lives in `redact`.
@@ -111,27 +110,21 @@ impl serde::Serialize for ErrorCode {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Written to JSON (at the top level and inside `rejected[]` alike) by its one codec, in `codec`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,
     pub hint: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The field or item the error is about (e.g. `redirectUri`, or `series[3]`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// A short excerpt of the server's body, with anything that looks like a secret removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Milliseconds the server asked us to wait, when it said so (429/503).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<crate::http::RateLimit>,
     /// The input item an error is about, when a batch operation rejects one item of many.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
 }
 

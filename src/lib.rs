@@ -28,6 +28,7 @@ internal! {
     mod api_key;
     mod authorize;
     mod callback;
+    mod codec;
     #[cfg(feature = "client")]
     mod connection;
     #[cfg(feature = "client")]

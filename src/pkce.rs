@@ -3,7 +3,6 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::secret::Secret;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// Unpadded base64url (RFC 4648 §5). Hand-written: the `base64` crate's generic engine costs ~1.5 KB
@@ -34,7 +33,7 @@ pub const MIN_LEN: usize = 43;
 pub const MAX_LEN: usize = 128;
 pub const DEFAULT_LEN: usize = 43;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Pkce {
     pub verifier: Secret,
     pub challenge: String,

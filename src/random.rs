@@ -1,7 +1,7 @@
 //! The one source of randomness: the platform CSPRNG (`getrandom`; `crypto.getRandomValues` in wasm).
-//! Everything random in the crate goes through `fill`, and every consumer also has a `from_bytes`
-//! form so tests can be deterministic. Small requests are served from a pool refilled 4 KB at a time:
-//! one `getRandomValues` call costs about 2 µs in Node, a third of a whole PKCE pair.
+//! Everything random in the crate goes through `fill`; tests make it deterministic with `script` (one thread-local
+//! check per draw in shipped code), and every consumer also has a `from_bytes` form. Small requests are served
+//! from a pool refilled 4 KB at a time: one `getRandomValues` call costs about 2 µs in Node, a third of a PKCE pair.
 
 use crate::error::{Error, ErrorCode, Result};
 use std::cell::RefCell;
@@ -23,7 +23,52 @@ fn platform(buf: &mut [u8]) -> Result<()> {
     })
 }
 
+thread_local! {
+    /// Bytes a test scripted (see `script`), served before the platform is asked; `None` in every shipped use.
+    static SCRIPTED: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+}
+
+/// Serve the next `fill`s on this thread from `bytes`, in order, until the guard is dropped: the seam that lets the
+/// shared vectors run `startAuthorization`, `createPkce` and `createState` through `api::call` and compare exact
+/// URLs. Nothing reachable from the JSON surface or the JS host installs it; a draw past the end of the script is an
+/// error, never a fallback to the platform, so a vector cannot silently test random output.
+#[doc(hidden)]
+pub fn script(bytes: impl Into<Vec<u8>>) -> Scripted {
+    let mut bytes = bytes.into();
+    bytes.reverse();
+    SCRIPTED.with(|s| *s.borrow_mut() = Some(bytes));
+    Scripted(())
+}
+
+/// Uninstalls the script when dropped.
+#[doc(hidden)]
+pub struct Scripted(());
+
+impl Drop for Scripted {
+    fn drop(&mut self) {
+        SCRIPTED.with(|s| *s.borrow_mut() = None);
+    }
+}
+
+/// `Some` when a script is installed: its next bytes, or an error once it has run out.
+fn scripted(buf: &mut [u8]) -> Option<Result<()>> {
+    SCRIPTED.with(|s| {
+        let mut s = s.borrow_mut();
+        let left = s.as_mut()?;
+        if left.len() < buf.len() {
+            return Some(Err(Error::new(ErrorCode::InvalidInput, "the scripted random bytes ran out", "A test drew more random bytes than it scripted.")));
+        }
+        for b in buf.iter_mut() {
+            *b = left.pop().unwrap_or_default();
+        }
+        Some(Ok(()))
+    })
+}
+
 pub fn fill(buf: &mut [u8]) -> Result<()> {
+    if let Some(r) = scripted(buf) {
+        return r;
+    }
     if buf.len() > POOL / 4 {
         return platform(buf);
     }
@@ -60,5 +105,16 @@ mod tests {
         let mut big = vec![0u8; POOL];
         fill(&mut big).unwrap();
         assert!(big.iter().any(|b| *b != 0));
+    }
+    #[test]
+    fn a_script_is_served_in_order_then_refused_and_removed_with_its_guard() {
+        {
+            let _g = script([1, 2, 3, 4, 5]);
+            assert_eq!(bytes::<2>().unwrap(), [1, 2]);
+            assert_eq!(bytes::<3>().unwrap(), [3, 4, 5]);
+            assert_eq!(bytes::<1>().unwrap_err().code, ErrorCode::InvalidInput);
+        }
+        // Back to the platform: two draws differ.
+        assert_ne!(bytes::<32>().unwrap(), bytes::<32>().unwrap());
     }
 }

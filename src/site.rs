@@ -4,7 +4,6 @@
 //! yield one of the nine known sites (a vanity host keeps the site's API hosts; it only moves the authorize page).
 
 use crate::error::{quote, Error, ErrorCode, Result};
-use serde::{Deserialize, Serialize};
 
 /// One row per Datadog site. Adding a site is adding a row; every host is derived from `site` except the
 /// web-app host, which does not follow one pattern (`app.` only on US1, EU1 and US1-FED).
@@ -38,9 +37,9 @@ pub const SITES: [SiteInfo; 9] = [
 ];
 
 /// A resolved site: the descriptor the JS API hands out. API hosts always come from `site` (the canonical
-/// site parameter, Datadog's `domain`); only `authorize_origin` may point at a vanity host.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+/// site parameter, Datadog's `domain`); only `authorize_origin` may point at a vanity host. Its JSON (and serde's
+/// view of it) is in `codec`, which reads a descriptor by its identifying fields only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -53,11 +52,8 @@ pub struct Site {
     pub otlp_origin: String,
     /// Where the consent page lives: the app origin, or the org's vanity host.
     pub authorize_origin: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vanity: Option<String>,
-    #[serde(default)]
     pub custom: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
 
@@ -257,8 +253,7 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
 }
 
 /// What a caller gives to build a custom site (local sandbox, a proxy). Never built from untrusted text.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct CustomSiteSpec {
     pub id: Option<String>,
     pub name: Option<String>,
@@ -373,32 +368,11 @@ pub fn from_descriptor(d: &Site, allowed: &[Site]) -> Result<Site> {
     Ok(base)
 }
 
-/// A site as the JS API accepts it: text to resolve, or a descriptor to re-check.
+/// A site as the JS API accepts it: text to resolve, or a descriptor to re-check (read in `codec`).
 #[derive(Clone, Debug)]
 pub enum SiteInput {
     Text(String),
     Descriptor(Box<Site>),
-}
-
-// Hand-written instead of `#[serde(untagged)]`: untagged buffers the input through serde's generic
-// `Content` tree, which costs several KB of wasm for what is a string-or-object choice.
-impl<'de> Deserialize<'de> for SiteInput {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SiteInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a site name or a site descriptor")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<SiteInput, E> {
-                Ok(SiteInput::Text(v.to_string()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<SiteInput, A::Error> {
-                Site::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|s| SiteInput::Descriptor(Box::new(s)))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 impl SiteInput {

@@ -93,30 +93,79 @@ fn hex(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
+/// The state bytes, then the verifier bytes padded with zeros to the 96 that `startAuthorization` draws (a
+/// base64url prefix depends only on the bytes before it, so the padding changes no verifier the vectors name).
+fn authorize_script(v: &Value) -> Vec<u8> {
+    let mut bytes = hex(v["stateBytes"].as_str().unwrap());
+    assert_eq!(bytes.len(), 32, "stateBytes");
+    let mut verifier = hex(v["verifierBytes"].as_str().unwrap());
+    assert!(verifier.len() <= 96, "verifierBytes");
+    verifier.resize(96, 0);
+    bytes.extend(verifier);
+    bytes
+}
+
 #[test]
 fn authorization_urls() {
-    use datadog_oauth_wasm::authorize::{authorization_with, AuthorizationParams};
+    // Through `api::dispatch`, the path users run, with the randomness scripted: exact URLs, natively and in wasm.
     let v = load(include_str!("vectors/authorize.json"));
-    let state: [u8; 32] = hex(v["stateBytes"].as_str().unwrap()).try_into().unwrap();
-    let verifier = hex(v["verifierBytes"].as_str().unwrap());
     for case in v["cases"].as_array().unwrap() {
-        let p: AuthorizationParams = serde_json::from_value(case["params"].clone()).unwrap();
-        let a = authorization_with(&p, &state, &verifier, 1_700_000_000_000).unwrap();
-        assert_eq!(a.url, case["url"].as_str().unwrap(), "{}", case["name"]);
-        let pending = serde_json::to_value(&a.pending).unwrap();
+        let mut args = case["params"].clone();
+        args["now"] = json!(1_700_000_000_000u64);
+        let got = {
+            let _script = datadog_oauth_wasm::random::script(authorize_script(&v));
+            ok("startAuthorization", args)
+        };
+        assert_eq!(got["url"], case["url"], "{}", case["name"]);
+        let pending = &got["pending"];
         assert_eq!(pending["codeVerifier"], case["codeVerifier"], "{}", case["name"]);
         assert_eq!(pending["redirectUri"], case["params"]["redirectUri"]);
+        assert_eq!(pending["clientId"], case["params"]["clientId"]);
         assert_eq!(pending["createdAt"], 1_700_000_000_000u64);
         match case["pendingSite"].as_str() {
             Some(id) => assert_eq!(pending["site"]["id"], id),
             None => assert!(pending["site"].is_null()),
         }
+        // The state in the URL is the pending one, and the pending object reads back through parseCallback.
+        let state = pending["state"].as_str().unwrap();
+        assert!(case["url"].as_str().unwrap().contains(&format!("&state={state}&")), "{}", case["name"]);
     }
     for case in v["errors"].as_array().unwrap() {
         let mut args = case["params"].clone();
         args["now"] = json!(0);
         assert_eq!(err_code("startAuthorization", args), case["code"].as_str().unwrap(), "{}", case["params"]);
     }
+}
+
+#[test]
+fn scripted_randomness_is_exact_and_never_silently_random() {
+    let v = load(include_str!("vectors/authorize.json"));
+    // The same script twice gives the same answer, byte for byte.
+    let args = json!({ "clientId": "cid-123", "redirectUri": "https://partner.example/cb", "now": 1 });
+    let once = {
+        let _s = datadog_oauth_wasm::random::script(authorize_script(&v));
+        ok("startAuthorization", args.clone())
+    };
+    let twice = {
+        let _s = datadog_oauth_wasm::random::script(authorize_script(&v));
+        ok("startAuthorization", args.clone())
+    };
+    assert_eq!(once, twice);
+    // A script too short is an error, not a fallback to the platform.
+    {
+        let _s = datadog_oauth_wasm::random::script(vec![0u8; 40]);
+        err_code("startAuthorization", args.clone());
+    }
+    // createState (32 bytes) and createPkce (33 for 43 characters) draw from the same seam: zeros are all `A`.
+    {
+        let _s = datadog_oauth_wasm::random::script(vec![0u8; 32 + 33]);
+        assert_eq!(ok("createState", json!({})), "A".repeat(43));
+        let pair = ok("createPkce", json!({}));
+        assert_eq!(pair["verifier"], "A".repeat(43));
+        assert_eq!(ok("pkceChallenge", json!({ "verifier": "A".repeat(43) })), pair["challenge"]);
+    }
+    // Without a script, fresh randomness again.
+    assert_ne!(ok("createState", json!({})), ok("createState", json!({})));
 }
 
 #[test]
