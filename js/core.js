@@ -4,9 +4,7 @@
 let glue = null;
 let memory = null;
 const utf8 = new TextEncoder();
-// From this many UTF-16 units on, the JSON is written straight into the core's memory (`encodeInto`, no copy or
-// allocation in JS); below it, the string path saves a call.
-const IN_PLACE_FROM = 2048;
+const fromUtf8 = new TextDecoder();
 
 /** Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue and its memory. */
 export function setCore(bindings, wasmMemory) {
@@ -21,16 +19,65 @@ function rebuild() {
   broken = false;
 }
 
-function callCore(op, json) {
-  // The authorization-only core has no `args_buffer`: its operations take small arguments.
-  if (json.length < IN_PLACE_FROM || glue.args_buffer === undefined) return glue.call(op, json);
+/** The JSON written into the core's argument buffer: its length in bytes. */
+function writeArgs(json) {
   // As many bytes as UTF-16 units fit any ASCII text (JSON.stringify's usual output); otherwise the most UTF-8
   // can need, 3 bytes per unit. The buffer's view is taken after `args_buffer`, which may grow the memory.
   for (let room = json.length; ; room = json.length * 3) {
     const at = glue.args_buffer(room);
     const { read, written } = utf8.encodeInto(json, new Uint8Array(memory.buffer, at, room));
-    if (read === json.length) return glue.call_buffer(op, written);
+    if (read === json.length) return written;
   }
+}
+
+/**
+ * Run `op` in the core: `{ out, bodies }`, the answer's JSON head parsed, and the request bodies that follow it, each
+ * after a NUL (JSON text never holds a raw NUL), or null. The full core answers in bytes (`call_bytes`): the bodies
+ * are then `Uint8Array` views of that one copy of the answer, never turned into a string here (issue 16).
+ */
+function callCore(op, json) {
+  if (glue.call_bytes === undefined) {
+    // The authorization core: strings both ways (its operations take small arguments and return no bodies).
+    const text = glue.call(op, json);
+    const nul = text.indexOf("\0");
+    return nul < 0 ? { out: JSON.parse(text), bodies: null } : { out: JSON.parse(text.slice(0, nul)), bodies: text.slice(nul + 1).split("\0") };
+  }
+  const bytes = glue.call_bytes(op, writeArgs(json));
+  let nul = bytes.indexOf(0);
+  const out = JSON.parse(fromUtf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul)));
+  if (nul < 0) return { out, bodies: null };
+  const bodies = [];
+  for (;;) {
+    const next = bytes.indexOf(0, nul + 1);
+    bodies.push(bytes.subarray(nul + 1, next < 0 ? bytes.length : next));
+    if (next < 0) return { out, bodies };
+    nul = next;
+  }
+}
+
+/**
+ * Give `request` its body as bytes: `bodyBytes` (not enumerable, so JSON and spreads carry the text only) and `body`,
+ * the same as text, decoded on first read and kept. Setting `body` replaces both (the bytes then no longer apply).
+ */
+function attachBody(request, bytes) {
+  if (typeof bytes === "string") {
+    request.body = bytes;
+    return;
+  }
+  let text = null;
+  Object.defineProperty(request, "bodyBytes", { value: bytes, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(request, "body", {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (text === null) text = fromUtf8.decode(bytes);
+      return text;
+    },
+    set(value) {
+      delete this.bodyBytes;
+      Object.defineProperty(this, "body", { value, writable: true, enumerable: true, configurable: true });
+    },
+  });
 }
 
 /**
@@ -74,10 +121,10 @@ export function call(op, args) {
       hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
     });
   }
-  let text;
+  let answer;
   try {
     if (broken) rebuild();
-    text = callCore(op, json);
+    answer = callCore(op, json);
   } catch (err) {
     // A trap (RuntimeError: unreachable, out of memory) leaves the instance mid-operation, e.g. its argument
     // buffer borrowed for good, so it is replaced before anyone calls it again. The error names the operation
@@ -86,23 +133,22 @@ export function call(op, args) {
     let info;
     try {
       rebuild();
-      info = JSON.parse(callCore("hostError", JSON.stringify({ code: "internal_error", detail: `${op}: ${err && err.message}` }))).ok;
+      info = callCore("hostError", JSON.stringify({ code: "internal_error", detail: `${op}: ${err && err.message}` })).out.ok;
     } catch {
       info = { code: "internal_error", message: `the wasm core failed in ${op} and could not be restarted`, hint: "Restart the process." };
     }
     throw new DatadogError(info);
   }
-  // Encoders send request bodies after the JSON answer, each after a NUL, so large bodies are not escaped and
-  // parsed twice; `request.bodyRef` (the n-th) puts each back. JSON text never holds a raw NUL.
-  const nul = text.indexOf("\0");
-  const out = JSON.parse(nul < 0 ? text : text.slice(0, nul));
+  // Encoders send request bodies after the JSON answer, so large bodies are not escaped and parsed twice;
+  // `request.bodyRef` (the n-th) puts each back.
+  const { out, bodies } = answer;
   if (out.error) throw new DatadogError(out.error);
-  if (nul >= 0) {
-    const bodies = text.slice(nul + 1).split("\0");
+  if (bodies !== null) {
     for (const b of out.ok.batches) {
       if (b.request.bodyRef !== undefined) {
-        b.request.body = bodies[b.request.bodyRef];
+        const ref = b.request.bodyRef;
         delete b.request.bodyRef;
+        attachBody(b.request, bodies[ref]);
       }
     }
   }

@@ -12,7 +12,7 @@ export async function run() {
   const t = await encodingTable({
     op: "encodeMetrics",
     ddMethod: "MetricsApi.submitMetrics",
-    ours: () => dd.encodeMetrics(conn, series).batches.map((b) => b.request.body),
+    ours: () => dd.encodeMetrics(conn, series).batches.map((b) => b.request.bodyBytes ?? b.request.body),
     oursArgs: () => ({ connection: conn, series, now: Date.now() }),
     join: (bodies) => JSON.stringify({ series: bodies.flatMap((b) => JSON.parse(b).series) }),
     bare: () => JSON.stringify({ series }),
