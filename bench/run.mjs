@@ -21,6 +21,7 @@ const TABLES = [
   ["cold", "5-cold-start.mjs"],
   ["size", "6-size.mjs"],
   ["throughput", "7-throughput.mjs"],
+  ["fanout", "8-fanout.mjs"],
 ];
 
 const args = process.argv.slice(2);
