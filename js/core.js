@@ -5,6 +5,9 @@ let glue = null;
 let memory = null;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
+// Below this many UTF-16 units the JSON goes in as a wasm-bindgen string; from it on it is written straight into the
+// core's memory (`encodeInto`, no copy or allocation in JS).
+const IN_PLACE_FROM = 2048;
 
 /** Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue and its memory. */
 export function setCore(bindings, wasmMemory) {
@@ -32,8 +35,9 @@ function writeArgs(json) {
 
 /**
  * Run `op` in the core: `{ out, bodies }`, the answer's JSON head parsed, and the request bodies that follow it, each
- * after a NUL (JSON text never holds a raw NUL), or null. The full core answers in bytes (`call_bytes`): the bodies
- * are then `Uint8Array` views of that one copy of the answer, never turned into a string here (issue 16).
+ * after a NUL (JSON text never holds a raw NUL), or null. The full core leaves its answer in its memory as UTF-8
+ * (`call_bytes`): the head is decoded in place and each body copied out as its own `Uint8Array`, never turned into a
+ * string here (issue 16), and freed on its own once its batch is sent.
  */
 function callCore(op, json) {
   if (glue.call_bytes === undefined) {
@@ -42,17 +46,17 @@ function callCore(op, json) {
     const nul = text.indexOf("\0");
     return nul < 0 ? { out: JSON.parse(text), bodies: null } : { out: JSON.parse(text.slice(0, nul)), bodies: text.slice(nul + 1).split("\0") };
   }
-  const bytes = glue.call_bytes(op, writeArgs(json));
-  let nul = bytes.indexOf(0);
-  const out = JSON.parse(fromUtf8.decode(nul < 0 ? bytes : bytes.subarray(0, nul)));
-  if (nul < 0) return { out, bodies: null };
+  const desc = json.length < IN_PLACE_FROM ? glue.call_bytes_from_str(op, json) : glue.call_bytes(op, writeArgs(json));
+  // Views are taken after the call, which may have grown the memory (a grown memory has a new buffer). The
+  // description: [address, length, n, the n NUL offsets] (src/wasm.rs `keep_answer`).
+  const [at, len, n] = new Uint32Array(memory.buffer, desc, 3);
+  const bytes = new Uint8Array(memory.buffer, at, len);
+  if (n === 0) return { out: JSON.parse(fromUtf8.decode(bytes)), bodies: null };
+  const nuls = new Uint32Array(memory.buffer, desc + 12, n);
+  const out = JSON.parse(fromUtf8.decode(bytes.subarray(0, nuls[0])));
   const bodies = [];
-  for (;;) {
-    const next = bytes.indexOf(0, nul + 1);
-    bodies.push(bytes.subarray(nul + 1, next < 0 ? bytes.length : next));
-    if (next < 0) return { out, bodies };
-    nul = next;
-  }
+  for (let i = 0; i < n; i++) bodies.push(bytes.slice(nuls[i] + 1, i + 1 < n ? nuls[i + 1] : len));
+  return { out, bodies };
 }
 
 /**

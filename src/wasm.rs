@@ -69,16 +69,45 @@ pub fn args_buffer(len: usize) -> usize {
     })
 }
 
-/// `call` on the first `len` bytes the host wrote into the `args_buffer`, the answer as UTF-8 bytes: the JSON head,
-/// then each request body after a NUL (`api::with_bodies`). wasm-bindgen hands a `Vec<u8>` over as one copy into a
-/// fresh `Uint8Array`; the host decodes only the head to text and gives the bodies to the compressor and `fetch` as
-/// views of that copy. As a `String` the whole answer was decoded to UTF-16 (~0.3 ms for 400 KB of metrics) and then
-/// encoded back to UTF-8 for gzip. The argument buffer is kept for the next call up to `KEEP_ARGS` bytes; a larger
-/// one is freed so one big submission does not pin its memory.
+/// `call` on the first `len` bytes the host wrote into the `args_buffer`, the answer left in linear memory as UTF-8:
+/// the JSON head, then each request body after a NUL (`api::with_bodies`). Returns the address of the answer's
+/// description, `u32`s: [address, length, n, the n NUL offsets]. The host decodes only the head to text, in place,
+/// and copies each body out as its own bytes for the compressor and `fetch`. As a `String` the whole answer was
+/// decoded to UTF-16 (~0.3 ms for 400 KB of metrics) and encoded back to UTF-8 for gzip; the NULs are found here
+/// because `Uint8Array.prototype.indexOf` takes ~0.9 ms to cross 400 KB of body in V8, `str::find` a word at a time.
+/// The answer is kept until the next call. The argument buffer is kept for the next call up to `KEEP_ARGS` bytes; a
+/// larger one is freed so one big submission does not pin its memory.
 #[cfg(any(feature = "client", feature = "intake"))]
 #[wasm_bindgen]
-pub fn call_bytes(op: &str, len: usize) -> Vec<u8> {
-    answer_of_buffer(op, len).into_bytes()
+pub fn call_bytes(op: &str, len: usize) -> usize {
+    keep_answer(answer_of_buffer(op, len))
+}
+
+/// `call_bytes` for arguments small enough to pass as a wasm-bindgen string (the host's threshold is 2048 UTF-16
+/// units): a call into `args_buffer` and `encodeInto` cost more than they save there.
+#[cfg(any(feature = "client", feature = "intake"))]
+#[wasm_bindgen]
+pub fn call_bytes_from_str(op: &str, json: &str) -> usize {
+    keep_answer(route(op, json))
+}
+
+/// The answer replaces the previous one (freed now, not while the host was still reading it); its description.
+#[cfg(any(feature = "client", feature = "intake"))]
+fn keep_answer(answer: String) -> usize {
+    ANSWER.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        let (text, desc) = &mut *kept;
+        *text = answer;
+        desc.clear();
+        desc.extend([text.as_ptr() as u32, text.len() as u32, 0]);
+        let mut at = 0;
+        while let Some(i) = text[at..].find('\0') {
+            desc.push((at + i) as u32);
+            at += i + 1;
+        }
+        desc[2] = (desc.len() - 3) as u32;
+        desc.as_ptr() as usize
+    })
 }
 
 #[cfg(any(feature = "client", feature = "intake"))]
@@ -107,4 +136,5 @@ const KEEP_ARGS: usize = 4 << 20;
 #[cfg(any(feature = "client", feature = "intake"))]
 thread_local! {
     static ARGS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static ANSWER: std::cell::RefCell<(String, Vec<u32>)> = const { std::cell::RefCell::new((String::new(), Vec::new())) };
 }
