@@ -21,7 +21,11 @@ try {
   const connect = connector(dd, sbx, client, sites);
   const conns = [];
   for (const id of ["us1", "eu1", "us3", "ap1"]) conns.push(await client.createApiKey(await connect(id)));
+  // BEFORE=path/to/dist/node.mjs adds another build's DatadogClient (say, main's) as "before", for a before/after.
+  const before = process.env.BEFORE ? await import(process.env.BEFORE) : null;
+  const old = before && new before.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, sites });
   const candidates = {
+    ...(old ? { before: (w, k) => old.submitMetrics(conns[w % 4], smallSeries(k)) } : {}),
     ours: (w, k) => client.submitMetrics(conns[w % 4], smallSeries(k)),
     "ours-untimed": (w, k) => untimed.submitMetrics(conns[w % 4], smallSeries(k)),
     // The core's encoder and response parser, the rest hand-written: what is left over this is the host's.
@@ -30,7 +34,7 @@ try {
       const s0 = performance.now();
       const { request: r } = dd.encodeMetrics(c, smallSeries(k), { sites }).batches[0];
       const s1 = performance.now();
-      const gz = gzipSync(r.body);
+      const gz = gzipSync(r.bodyBytes ?? r.body);
       const s2 = performance.now();
       spent.encode += s1 - s0;
       spent.gzip += s2 - s1;
