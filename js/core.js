@@ -3,16 +3,17 @@
 
 let glue = null;
 let memory = null;
-const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
-// Below this many UTF-16 units the JSON goes in as a wasm-bindgen string; from it on it is written straight into the
-// core's memory (`encodeInto`, no copy or allocation in JS).
-const IN_PLACE_FROM = 2048;
+/** The full core's answer reader (js/answer.js), given by its entry points; null for the authorization core. */
+let bytes = null;
 
-/** Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue and its memory. */
-export function setCore(bindings, wasmMemory) {
+/**
+ * Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue, its memory, and for
+ * the full core the reader of its byte answers (kept out of this file so that `/auth` does not ship it).
+ */
+export function setCore(bindings, wasmMemory, answerReader = null) {
   glue = bindings;
   memory = wasmMemory;
+  bytes = answerReader;
 }
 
 /** True after a trap until a new instance is in place (retried on the next call if making it failed). */
@@ -22,66 +23,16 @@ function rebuild() {
   broken = false;
 }
 
-/** The JSON written into the core's argument buffer: its length in bytes. */
-function writeArgs(json) {
-  // As many bytes as UTF-16 units fit any ASCII text (JSON.stringify's usual output); otherwise the most UTF-8
-  // can need, 3 bytes per unit. The buffer's view is taken after `args_buffer`, which may grow the memory.
-  for (let room = json.length; ; room = json.length * 3) {
-    const at = glue.args_buffer(room);
-    const { read, written } = utf8.encodeInto(json, new Uint8Array(memory.buffer, at, room));
-    if (read === json.length) return written;
-  }
-}
-
 /**
  * Run `op` in the core: `{ out, bodies }`, the answer's JSON head parsed, and the request bodies that follow it, each
- * after a NUL (JSON text never holds a raw NUL), or null. The full core leaves its answer in its memory as UTF-8
- * (`call_bytes`): the head is decoded in place and each body copied out as its own `Uint8Array`, never turned into a
- * string here (issue 16), and freed on its own once its batch is sent.
+ * after a NUL (JSON text never holds a raw NUL), or null. The full core answers in bytes (js/answer.js); the
+ * authorization core in strings (its operations take small arguments and return no bodies).
  */
 function callCore(op, json) {
-  if (glue.call_bytes === undefined) {
-    // The authorization core: strings both ways (its operations take small arguments and return no bodies).
-    const text = glue.call(op, json);
-    const nul = text.indexOf("\0");
-    return nul < 0 ? { out: JSON.parse(text), bodies: null } : { out: JSON.parse(text.slice(0, nul)), bodies: text.slice(nul + 1).split("\0") };
-  }
-  const desc = json.length < IN_PLACE_FROM ? glue.call_bytes_from_str(op, json) : glue.call_bytes(op, writeArgs(json));
-  // Views are taken after the call, which may have grown the memory (a grown memory has a new buffer). The
-  // description: [address, length, n, the n NUL offsets] (src/wasm.rs `keep_answer`).
-  const [at, len, n] = new Uint32Array(memory.buffer, desc, 3);
-  const bytes = new Uint8Array(memory.buffer, at, len);
-  if (n === 0) return { out: JSON.parse(fromUtf8.decode(bytes)), bodies: null };
-  const nuls = new Uint32Array(memory.buffer, desc + 12, n);
-  const out = JSON.parse(fromUtf8.decode(bytes.subarray(0, nuls[0])));
-  const bodies = [];
-  for (let i = 0; i < n; i++) bodies.push(bytes.slice(nuls[i] + 1, i + 1 < n ? nuls[i + 1] : len));
-  return { out, bodies };
-}
-
-/**
- * Give `request` its body as bytes: `bodyBytes` (not enumerable, so JSON and spreads carry the text only) and `body`,
- * the same as text, decoded on first read and kept. Setting `body` replaces both (the bytes then no longer apply).
- */
-function attachBody(request, bytes) {
-  if (typeof bytes === "string") {
-    request.body = bytes;
-    return;
-  }
-  let text = null;
-  Object.defineProperty(request, "bodyBytes", { value: bytes, writable: true, enumerable: false, configurable: true });
-  Object.defineProperty(request, "body", {
-    enumerable: true,
-    configurable: true,
-    get() {
-      if (text === null) text = fromUtf8.decode(bytes);
-      return text;
-    },
-    set(value) {
-      delete this.bodyBytes;
-      Object.defineProperty(this, "body", { value, writable: true, enumerable: true, configurable: true });
-    },
-  });
+  if (bytes !== null) return bytes.call(glue, memory, op, json);
+  const text = glue.call(op, json);
+  const nul = text.indexOf("\0");
+  return nul < 0 ? { out: JSON.parse(text), bodies: null } : { out: JSON.parse(text.slice(0, nul)), bodies: text.slice(nul + 1).split("\0") };
 }
 
 /**
@@ -152,7 +103,8 @@ export function call(op, args) {
       if (b.request.bodyRef !== undefined) {
         const ref = b.request.bodyRef;
         delete b.request.bodyRef;
-        attachBody(b.request, bodies[ref]);
+        if (typeof bodies[ref] === "string") b.request.body = bodies[ref];
+        else bytes.attach(b.request, bodies[ref]);
       }
     }
   }
