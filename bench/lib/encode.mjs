@@ -93,6 +93,7 @@ export async function encodingTable(o) {
       `Body sizes: ours ${fmtBytes(oursBytes)} in ${bodies.ours.length} request${bodies.ours.length === 1 ? "" : "s"} (${fmtBytes(oursGzBytes)} gzipped), JSON.stringify ${fmtBytes(bodies.bare.length)}, Datadog client ${fmtBytes(bodies.datadog.length)}. ` +
         `Same JSON as ours (key order aside): JSON.stringify ${equal.bare ? "yes" : "NO"}, Datadog client ${equal.datadog ? "yes" : "NO"}.`,
       "Rows 1–3 and rows 4–7 are two interleaved groups; the last column of rows 4–7 is relative to ours + gzip.",
+      "Ours ends at each body's UTF-8 bytes (`request.bodyBytes`, what the host gzips and sends; reading `request.body` would decode them to a string), `JSON.stringify` at a string that gzip and fetch still have to encode.",
     ],
   };
 }
