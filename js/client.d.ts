@@ -118,7 +118,7 @@ export type Compression = "gzip" | "deflate" | "none";
 /** What the client needs of fetch: the platform's fetch, undici's, or a wrapper (proxies, tests). */
 export type FetchLike = (
   url: string,
-  // body: a string, or the compressed bytes (a Uint8Array); typed loosely so any fetch type fits.
+  // body: a string (forms, small JSON), or bytes (a Uint8Array: an encoder's body, compressed or not); typed loosely so any fetch type fits.
   init: { method: string; headers: Record<string, string>; body?: any; signal?: any; redirect?: "manual" },
 ) => Promise<{ status: number; headers: { forEach(cb: (value: string, name: string) => void): void }; text(): Promise<string> }>;
 

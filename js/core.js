@@ -3,15 +3,17 @@
 
 let glue = null;
 let memory = null;
-const utf8 = new TextEncoder();
-// From this many UTF-16 units on, the JSON is written straight into the core's memory (`encodeInto`, no copy or
-// allocation in JS); below it, the string path saves a call.
-const IN_PLACE_FROM = 2048;
+/** The full core's answer reader (js/answer.js), given by its entry points; null for the authorization core. */
+let bytes = null;
 
-/** Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue and its memory. */
-export function setCore(bindings, wasmMemory) {
+/**
+ * Called once by the entry point after the wasm module is instantiated: the wasm-bindgen glue, its memory, and for
+ * the full core the reader of its byte answers (kept out of this file so that `/auth` does not ship it).
+ */
+export function setCore(bindings, wasmMemory, answerReader = null) {
   glue = bindings;
   memory = wasmMemory;
+  bytes = answerReader;
 }
 
 /** True after a trap until a new instance is in place (retried on the next call if making it failed). */
@@ -21,16 +23,16 @@ function rebuild() {
   broken = false;
 }
 
+/**
+ * Run `op` in the core: `{ out, bodies }`, the answer's JSON head parsed, and the request bodies that follow it, each
+ * after a NUL (JSON text never holds a raw NUL), or null. The full core answers in bytes (js/answer.js); the
+ * authorization core in strings (its operations take small arguments and return no bodies).
+ */
 function callCore(op, json) {
-  // The authorization-only core has no `args_buffer`: its operations take small arguments.
-  if (json.length < IN_PLACE_FROM || glue.args_buffer === undefined) return glue.call(op, json);
-  // As many bytes as UTF-16 units fit any ASCII text (JSON.stringify's usual output); otherwise the most UTF-8
-  // can need, 3 bytes per unit. The buffer's view is taken after `args_buffer`, which may grow the memory.
-  for (let room = json.length; ; room = json.length * 3) {
-    const at = glue.args_buffer(room);
-    const { read, written } = utf8.encodeInto(json, new Uint8Array(memory.buffer, at, room));
-    if (read === json.length) return glue.call_buffer(op, written);
-  }
+  if (bytes !== null) return bytes.call(glue, memory, op, json);
+  const text = glue.call(op, json);
+  const nul = text.indexOf("\0");
+  return nul < 0 ? { out: JSON.parse(text), bodies: null } : { out: JSON.parse(text.slice(0, nul)), bodies: text.slice(nul + 1).split("\0") };
 }
 
 /**
@@ -74,10 +76,10 @@ export function call(op, args) {
       hint: "Pass plain data: objects, arrays, strings, numbers and booleans, without cycles.",
     });
   }
-  let text;
+  let answer;
   try {
     if (broken) rebuild();
-    text = callCore(op, json);
+    answer = callCore(op, json);
   } catch (err) {
     // A trap (RuntimeError: unreachable, out of memory) leaves the instance mid-operation, e.g. its argument
     // buffer borrowed for good, so it is replaced before anyone calls it again. The error names the operation
@@ -86,23 +88,23 @@ export function call(op, args) {
     let info;
     try {
       rebuild();
-      info = JSON.parse(callCore("hostError", JSON.stringify({ code: "internal_error", detail: `${op}: ${err && err.message}` }))).ok;
+      info = callCore("hostError", JSON.stringify({ code: "internal_error", detail: `${op}: ${err && err.message}` })).out.ok;
     } catch {
       info = { code: "internal_error", message: `the wasm core failed in ${op} and could not be restarted`, hint: "Restart the process." };
     }
     throw new DatadogError(info);
   }
-  // Encoders send request bodies after the JSON answer, each after a NUL, so large bodies are not escaped and
-  // parsed twice; `request.bodyRef` (the n-th) puts each back. JSON text never holds a raw NUL.
-  const nul = text.indexOf("\0");
-  const out = JSON.parse(nul < 0 ? text : text.slice(0, nul));
+  // Encoders send request bodies after the JSON answer, so large bodies are not escaped and parsed twice;
+  // `request.bodyRef` (the n-th) puts each back.
+  const { out, bodies } = answer;
   if (out.error) throw new DatadogError(out.error);
-  if (nul >= 0) {
-    const bodies = text.slice(nul + 1).split("\0");
+  if (bodies !== null) {
     for (const b of out.ok.batches) {
       if (b.request.bodyRef !== undefined) {
-        b.request.body = bodies[b.request.bodyRef];
+        const ref = b.request.bodyRef;
         delete b.request.bodyRef;
+        if (typeof bodies[ref] === "string") b.request.body = bodies[ref];
+        else bytes.attach(b.request, bodies[ref]);
       }
     }
   }

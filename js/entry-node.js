@@ -3,11 +3,12 @@
 import { readFileSync } from "node:fs";
 import * as glue from "../pkg/full/datadog_oauth_wasm.js";
 import { setCore } from "./core.js";
+import * as answer from "./answer.js";
 import { createHash } from "node:crypto";
 import { setSha256Hex } from "./digest.js";
 
 const wasm = glue.initSync({ module: readFileSync(new URL("./datadog_oauth_wasm_bg.wasm", import.meta.url)) });
-setCore(glue, wasm.memory);
+setCore(glue, wasm.memory, answer);
 setSha256Hex((text) => createHash("sha256").update(text, "utf8").digest("hex"));
 
 export const ready = Promise.resolve();

@@ -5,8 +5,14 @@ export interface RequestDescription {
   url: string;
   /** Lower-case names. May carry secrets (authorization, dd-api-key): never log as is. */
   headers: Record<string, string>;
+  /** The body as text. On an encoder's request it is decoded from `bodyBytes` the first time it is read. */
   body?: string;
-  /** Compression the sender should apply to `body` (the content-encoding header is already set). */
+  /**
+   * An encoder's body as the UTF-8 bytes the core wrote: send or compress these (no string in between). Not
+   * enumerable (JSON and spreads carry `body` only); assigning `body` removes it. Absent on other requests.
+   */
+  bodyBytes?: Uint8Array;
+  /** Compression the sender should apply to the body (the content-encoding header is already set). */
   compress?: "gzip" | "deflate";
   /** Whether the request may be sent again after a failure of unknown outcome. */
   /** "once": single-use (the authorization-code exchange), never resent whatever happens. */

@@ -134,7 +134,9 @@ export class Transport {
   async send(req, stats) {
     const deadline = this.now() + this.deadlineMs;
     // Compressed once, just before the first try, and dropped with this frame: bodies are never all held compressed.
-    const body = req.body === undefined || req.body === null ? undefined : req.compress ? await compressBody(req.body, req.compress) : req.body;
+    // An encoder's body is bytes (`bodyBytes`, a view of the core's answer): given to gzip or `fetch` as it is.
+    const raw = req.bodyBytes ?? req.body;
+    const body = raw === undefined || raw === null ? undefined : req.compress ? await compressBody(raw, req.compress) : raw;
     for (let attempt = 1; ; attempt++) {
       let response = null;
       let failure = null;
@@ -159,7 +161,7 @@ export class Transport {
       });
       if (!decision.retry) {
         // The request goes along so the core can name its host and scrub its credentials from the text by value.
-        const network = () => call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } });
+        const network = () => call("classifyNetworkError", { message: failure, request: { url: req.url, headers: req.headers, body: (req.bodyBytes?.length ?? 0) <= 65536 && typeof req.body === "string" && req.body.length <= 65536 ? req.body : undefined } });
         if (decision.error) {
           const info = response === null ? { ...decision.error, message: `${decision.error.message} (${network().message})` } : decision.error;
           const e = new DatadogError(info);

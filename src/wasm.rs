@@ -1,7 +1,8 @@
 //! The wasm boundary, and the only module that names wasm_bindgen. One operation entry point keeps the JS glue
 //! tiny: the host passes an operation name and JSON, and gets JSON back (see `api`). It comes in two forms that
-//! differ only in how the JSON text crosses: as a string, or (large arguments) as UTF-8 the host wrote straight
-//! into a buffer in linear memory.
+//! differ only in how the text crosses: strings both ways (the authorization core), or UTF-8 the host wrote straight
+//! into a buffer in linear memory, answered as bytes (the full core), so request bodies reach gzip and `fetch` as
+//! bytes without ever becoming a JS string.
 
 use wasm_bindgen::prelude::*;
 
@@ -30,7 +31,7 @@ fn route(op: &str, json: &str) -> String {
 /// Anything else is an ordinary error. Takes a few bytes of the budgeted authorization core.
 fn trap(json: &str) -> String {
     // Matched on the text JSON.stringify gives (`kind` first; more fields may follow, e.g. padding that makes the
-    // call go through `call_buffer`), not parsed: the authorization core's bytes are budgeted.
+    // call go through `call_bytes`), not parsed: the authorization core's bytes are budgeted.
     if json.starts_with(r#"{"kind":"unreachable""#) {
         core::arch::wasm32::unreachable()
     }
@@ -50,7 +51,7 @@ fn trap(json: &str) -> String {
 }
 
 /// Room for `len` bytes of arguments, and its address in linear memory: for large arguments the host writes the
-/// JSON there itself (`TextEncoder.encodeInto`) and then calls `call_buffer`. wasm-bindgen would copy a string
+/// JSON there itself (`TextEncoder.encodeInto`) and then calls `call_bytes`. wasm-bindgen would copy a string
 /// argument one UTF-16 unit at a time in JS, and `TextEncoder.encode` allocates a fresh array per call; the copy
 /// in place takes 15 µs for 400 KB of metrics (V8 flattening a fresh `JSON.stringify` result, ~0.3 ms, comes on top
 /// whichever way it is encoded). Only in the full core: the authorization operations take small arguments, and
@@ -68,11 +69,49 @@ pub fn args_buffer(len: usize) -> usize {
     })
 }
 
-/// `call` on the first `len` bytes the host wrote into the `args_buffer`. The buffer is kept for the next call up
-/// to `KEEP_ARGS` bytes; a larger one is freed so one big submission does not pin its memory.
+/// `call` on the first `len` bytes the host wrote into the `args_buffer`, the answer left in linear memory as UTF-8:
+/// the JSON head, then each request body after a NUL (`api::with_bodies`). Returns the address of the answer's
+/// description, `u32`s: [address, length, n, the n NUL offsets]. The host decodes only the head to text, in place,
+/// and copies each body out as its own bytes for the compressor and `fetch`. As a `String` the whole answer was
+/// decoded to UTF-16 (~0.3 ms for 400 KB of metrics) and encoded back to UTF-8 for gzip; the NULs are found here
+/// because `Uint8Array.prototype.indexOf` takes ~0.9 ms to cross 400 KB of body in V8, `str::find` a word at a time.
+/// The answer is kept until the next call. The argument buffer is kept for the next call up to `KEEP_ARGS` bytes; a
+/// larger one is freed so one big submission does not pin its memory.
 #[cfg(any(feature = "client", feature = "intake"))]
 #[wasm_bindgen]
-pub fn call_buffer(op: &str, len: usize) -> String {
+pub fn call_bytes(op: &str, len: usize) -> usize {
+    keep_answer(answer_of_buffer(op, len))
+}
+
+/// `call_bytes` for arguments small enough to pass as a wasm-bindgen string (the host's threshold is 2048 UTF-16
+/// units): a call into `args_buffer` and `encodeInto` cost more than they save there.
+#[cfg(any(feature = "client", feature = "intake"))]
+#[wasm_bindgen]
+pub fn call_bytes_from_str(op: &str, json: &str) -> usize {
+    keep_answer(route(op, json))
+}
+
+/// The answer replaces the previous one (freed now, not while the host was still reading it); its description.
+#[cfg(any(feature = "client", feature = "intake"))]
+fn keep_answer(answer: String) -> usize {
+    ANSWER.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        let (text, desc) = &mut *kept;
+        *text = answer;
+        desc.clear();
+        desc.extend([text.as_ptr() as u32, text.len() as u32, 0]);
+        let mut at = 0;
+        while let Some(i) = text[at..].find('\0') {
+            desc.push((at + i) as u32);
+            at += i + 1;
+        }
+        desc[2] = (desc.len() - 3) as u32;
+        desc.as_ptr() as usize
+    })
+}
+
+#[cfg(any(feature = "client", feature = "intake"))]
+fn answer_of_buffer(op: &str, len: usize) -> String {
     ARGS.with(|cell| {
         // A trap here leaves the borrow held for good: the host then replaces the whole instance (js/core.js).
         let out = {
@@ -97,4 +136,5 @@ const KEEP_ARGS: usize = 4 << 20;
 #[cfg(any(feature = "client", feature = "intake"))]
 thread_local! {
     static ARGS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static ANSWER: std::cell::RefCell<(String, Vec<u32>)> = const { std::cell::RefCell::new((String::new(), Vec::new())) };
 }

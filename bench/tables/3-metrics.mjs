@@ -12,7 +12,7 @@ export async function run() {
   const t = await encodingTable({
     op: "encodeMetrics",
     ddMethod: "MetricsApi.submitMetrics",
-    ours: () => dd.encodeMetrics(conn, series).batches.map((b) => b.request.body),
+    ours: () => dd.encodeMetrics(conn, series).batches.map((b) => b.request.bodyBytes ?? b.request.body),
     oursArgs: () => ({ connection: conn, series, now: Date.now() }),
     join: (bodies) => JSON.stringify({ series: bodies.flatMap((b) => JSON.parse(b).series) }),
     bare: () => JSON.stringify({ series }),
@@ -28,8 +28,8 @@ export async function run() {
     extra: t.extra,
     notes: t.notes,
     targets: [
-      { name: "encoding ≤ 1.5× bare JSON.stringify", met: oursOverBare <= 1.5, detail: `ours takes ${fmtRatio(oursOverBare)} the time of JSON.stringify (target ≤ 1.5×)` },
-      { name: "encoding ≥ 3× faster than the Datadog client's serialisation", met: ddOverOurs >= 3, detail: `ours runs at ${fmtRatio(ddOverOurs)} the Datadog client's speed, i.e. takes ${fmtRatio(1 / ddOverOurs)} its time (target ≥ 3× its speed)` },
+      { name: "encoding ≤ 1.5× bare JSON.stringify", issues: [6, 16], met: oursOverBare <= 1.5, detail: `ours takes ${fmtRatio(oursOverBare)} the time of JSON.stringify (target ≤ 1.5×)` },
+      { name: "encoding ≥ 3× faster than the Datadog client's serialisation", issues: [6, 16], met: ddOverOurs >= 3, detail: `ours runs at ${fmtRatio(ddOverOurs)} the Datadog client's speed, i.e. takes ${fmtRatio(1 / ddOverOurs)} its time (target ≥ 3× its speed)` },
     ],
   });
 }

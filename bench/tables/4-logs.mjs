@@ -16,7 +16,7 @@ export async function run() {
   const t = await encodingTable({
     op: "encodeLogs",
     ddMethod: "LogsApi.submitLog",
-    ours: () => dd.encodeLogs(conn, logs, { source: SOURCE }).batches.map((b) => b.request.body),
+    ours: () => dd.encodeLogs(conn, logs, { source: SOURCE }).batches.map((b) => b.request.bodyBytes ?? b.request.body),
     oursArgs: () => ({ source: SOURCE, connection: conn, logs, now: Date.now() }),
     join: (bodies) => JSON.stringify(bodies.flatMap((b) => JSON.parse(b))),
     bare: () => JSON.stringify(withSource),

@@ -49,7 +49,7 @@ export async function run() {
       "Node 20 has no on-disk compile cache for ES modules, so every run compiles the JS again; the OS file cache is warm after the first run, as on a server.",
     ],
     targets: [
-      { name: "cold start < 15 ms (import → ready, whole package)", met: ours < 15, detail: `median ${fmtTime(ours)}, target < 15 ms (/auth on Node: ${fmtTime(med("ours-auth", "importMs"))}; import alone ${fmtTime(med("ours-full", "importOnlyMs"))}, the rest is the first calls)` },
+      { name: "cold start < 15 ms (import → ready, whole package)", issues: [6, 16], met: ours < 15, detail: `median ${fmtTime(ours)}, target < 15 ms (/auth on Node: ${fmtTime(med("ours-auth", "importMs"))}; import alone ${fmtTime(med("ours-full", "importOnlyMs"))}, the rest is the first calls)` },
     ],
   });
 }

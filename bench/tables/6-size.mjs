@@ -105,6 +105,7 @@ export async function run() {
     targets: [
       { name: "whole package ≤ 60 KB gzipped (wasm + glue + host)", met: full <= 60 * 1024, detail: `${fmtBytes(full)} (the frontend entry \`/auth\`: ${fmtBytes(auth)}, ${auth <= 60 * 1024 ? "within" : "over"} 60 KB)` },
       { name: "frontend entry `/auth` ≤ 60 KB gzipped (the issue's suggested route for browsers)", met: auth <= 60 * 1024, detail: `${fmtBytes(auth)}` },
+      { name: "frontend entry `/auth` ≤ 40 KB gzipped (wasm + glue + host)", issues: [16], met: auth <= 40 * 1024, detail: `${fmtBytes(auth)} (aim 25 KB)` },
       { name: "aim: ≤ 40 KB gzipped", met: full <= 40 * 1024, detail: `whole package ${fmtBytes(full)}; \`/auth\` ${fmtBytes(auth)} (${auth <= 40 * 1024 ? "within" : "over"} 40 KB)` },
     ],
   });

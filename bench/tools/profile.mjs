@@ -19,11 +19,7 @@ const cases = {
   authorize: () => ["startAuthorization", { clientId: "c", redirectUri: "https://partner.example/cb", site: "us1", scopes: [], sites: [], now: Date.now() }],
 };
 const [op, args] = cases[what]();
-const step = () => {
-  const t = core.call(op, JSON.stringify(args));
-  const nul = t.indexOf("\0");
-  return JSON.parse(nul < 0 ? t : t.slice(0, nul));
-};
+const step = () => core.read(core.call(op, JSON.stringify(args))).out;
 
 for (let i = 0; i < 20; i++) step();
 const session = new Session();

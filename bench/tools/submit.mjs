@@ -1,0 +1,124 @@
+// Where a real-network submission's client CPU goes: `node bench/tools/submit.mjs [seconds] [--profile]`.
+// Against the sandbox (own process, loopback), 8 in flight like table 7: CPU per 10×10 gzip submission through
+// DatadogClient next to hand-written fetch + stringify + gzip, and variants that take one host step away each
+// (timer, stream reading, the core's parsing), candidates alternating. With --profile, V8's sampling profiler runs
+// over each candidate's phases and the heaviest JS functions by self time are listed per candidate.
+import { Session } from "node:inspector/promises";
+import { gzipSync } from "node:zlib";
+import { loadOurs } from "../lib/ours.mjs";
+import { CLIENT_ID, CLIENT_SECRET, connector, REDIRECT, sandboxSites, smallSeries, startSandbox } from "../lib/sandbox.mjs";
+
+const args = process.argv.slice(2);
+const seconds = Number(args.find((a) => !a.startsWith("--")) ?? 2);
+const profiling = args.includes("--profile");
+const IN_FLIGHT = 8;
+const dd = await loadOurs();
+const sbx = await startSandbox();
+try {
+  const sites = sandboxSites(dd, sbx);
+  const client = new dd.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, sites });
+  const untimed = new dd.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, sites, timeoutMs: 0 });
+  const connect = connector(dd, sbx, client, sites);
+  const conns = [];
+  for (const id of ["us1", "eu1", "us3", "ap1"]) conns.push(await client.createApiKey(await connect(id)));
+  // BEFORE=path/to/dist/node.mjs adds another build's DatadogClient (say, main's) as "before", for a before/after.
+  const before = process.env.BEFORE ? await import(process.env.BEFORE) : null;
+  const old = before && new before.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, sites });
+  const candidates = {
+    ...(old ? { before: (w, k) => old.submitMetrics(conns[w % 4], smallSeries(k)) } : {}),
+    ours: (w, k) => client.submitMetrics(conns[w % 4], smallSeries(k)),
+    "ours-untimed": (w, k) => untimed.submitMetrics(conns[w % 4], smallSeries(k)),
+    // The core's encoder and response parser, the rest hand-written: what is left over this is the host's.
+    "core+fetch": async (w, k) => {
+      const c = conns[w % 4];
+      const s0 = performance.now();
+      const { request: r } = dd.encodeMetrics(c, smallSeries(k), { sites }).batches[0];
+      const s1 = performance.now();
+      const gz = gzipSync(r.bodyBytes ?? r.body);
+      const s2 = performance.now();
+      spent.encode += s1 - s0;
+      spent.gzip += s2 - s1;
+      spent.n++;
+      const res = await fetch(r.url, { method: r.method, headers: r.headers, body: gz });
+      const headers = {};
+      res.headers.forEach((v, h) => { headers[h] = v; });
+      const response = { status: res.status, headers, body: await res.text() };
+      dd.parseIntakeResponse({ kind: "metrics", response, request: { url: r.url, headers: r.headers }, connection: c });
+    },
+    fetch: async (w, k) => {
+      const c = conns[w % 4];
+      const s0 = performance.now();
+      const body = gzipSync(JSON.stringify({ series: smallSeries(k) }));
+      spent.hand += performance.now() - s0;
+      spent.m++;
+      const res = await fetch(`${c.site.apiOrigin}/api/v2/series`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip", "dd-api-key": c.apiKey }, body });
+      await res.text();
+    },
+    "fetch+signal+manual": async (w, k) => {
+      const c = conns[w % 4];
+      const ac = new AbortController();
+      const t = setTimeout(() => ac.abort(), 60_000);
+      const res = await fetch(`${c.site.apiOrigin}/api/v2/series`, { method: "POST", redirect: "manual", signal: ac.signal, headers: { "content-type": "application/json", "content-encoding": "gzip", "dd-api-key": c.apiKey }, body: gzipSync(JSON.stringify({ series: smallSeries(k) })) });
+      const r = res.body.getReader();
+      while (!(await r.read()).done);
+      clearTimeout(t);
+    },
+  };
+  const spent = { encode: 0, gzip: 0, n: 0, hand: 0, m: 0 };
+  const names = Object.keys(candidates);
+  const cpu = new Map(names.map((n) => [n, []]));
+  const profiles = new Map(names.map((n) => [n, new Map()]));
+  const session = new Session();
+  session.connect();
+  if (profiling) {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  }
+  const rounds = Number(process.env.ROUNDS ?? 5);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length];
+      const op = candidates[name];
+      if (profiling && r > 0) await session.post("Profiler.start");
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      let k = 0;
+      await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
+        while (performance.now() < t0 + seconds * 1000 / rounds) await op(w, k++);
+      }));
+      const used = process.cpuUsage(c0);
+      if (r > 0) console.log(`  ${name}: ${k} in ${(performance.now() - t0).toFixed(0)} ms`);
+      if (profiling && r > 0) {
+        const { profile } = await session.post("Profiler.stop");
+        const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+        const self = profiles.get(name);
+        const parent = new Map();
+        for (const x of profile.nodes) for (const ch of x.children ?? []) parent.set(ch, x.id);
+        const label = (id) => {
+          const f = byId.get(id).callFrame;
+          return `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+        };
+        for (let s = 0; s < profile.samples.length; s++) {
+          const id = profile.samples[s];
+          // Self time, with its caller chain when CALLERS=n (n frames).
+          let key = label(id);
+          for (let p = parent.get(id), d = 0; p !== undefined && d < Number(process.env.CALLERS ?? 0); p = parent.get(p), d++) key += ` < ${label(p)}`;
+          self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[s] ?? 0) / k);
+        }
+      }
+      if (r > 0) cpu.get(name).push((used.user + used.system) / k);
+    }
+  }
+  const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  for (const n of names) console.log(`${n.padEnd(22)} ${med(cpu.get(n)).toFixed(0).padStart(6)} µs CPU / submission  (${cpu.get(n).map((x) => x.toFixed(0)).join(", ")})`);
+  console.log(`inside core+fetch: encodeMetrics ${(spent.encode / spent.n * 1000).toFixed(0)} µs, gzip ${(spent.gzip / spent.n * 1000).toFixed(0)} µs; inside fetch: smallSeries + stringify + gzip ${(spent.hand / spent.m * 1000).toFixed(0)} µs (wall, sync)`);
+  if (profiling) {
+    for (const n of names) {
+      const rows = [...profiles.get(n)].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25));
+      console.log(`\n${n}: self time per submission (µs, profiler on)\n${rows.map(([k, v]) => `${(v / (rounds - 1)).toFixed(1).padStart(7)}  ${k}`).join("\n")}`);
+    }
+  }
+  session.disconnect();
+} finally {
+  sbx.child.disconnect();
+}
