@@ -1,6 +1,6 @@
 //! datadog-oauth-wasm: a sans-IO core for Datadog OAuth2 (PKCE) partner integrations on every Datadog site.
 //! Inputs in, request descriptions and typed results out; no fetching, sleeping or storing happens here.
-//! `api` is the JSON-in/JSON-out surface the wasm boundary (`wasm`) and the tests share.
+//! `api` is the JSON-in/JSON-out surface the wasm boundary (`wasm`) and the tests share; `ops` is its table of operations.
 //! Features: `client` (token lifecycle, marketplace key, retry) and `intake` (payloads), both default; the
 //! browser build leaves them out, since a frontend only needs the authorization half.
 
@@ -11,6 +11,8 @@
 pub mod api;
 #[cfg(feature = "client")]
 pub mod api_key;
+#[cfg(any(feature = "client", feature = "intake"))]
+mod args;
 pub mod authorize;
 pub mod callback;
 #[cfg(feature = "client")]
@@ -26,6 +28,7 @@ pub mod json;
 #[cfg(feature = "client")]
 pub mod lifecycle;
 pub mod oauth_error;
+mod ops;
 #[cfg(feature = "client")]
 pub mod paginate;
 pub mod pkce;

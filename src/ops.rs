@@ -1,0 +1,407 @@
+//! The one table of operations. Each row is an operation's JS name, how its arguments are read (which also says
+//! whether errors are scrubbed of the secrets they carry and whether request bodies travel detached) and its
+//! handler; the group a row sits in is the cargo feature that compiles it in. `run` dispatches through the table,
+//! `listOps` answers it (tests/hostile.rs, the fuzz target and tests/js/ops.test.mjs take their op lists from
+//! there), `intakeKinds` tells the host how each intake authenticates. Adding an operation is one row plus its handler.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::json::{Fields, ToJson};
+#[cfg(any(feature = "client", feature = "intake"))]
+use serde_json::Value;
+
+/// One operation: its name (the JS name) and how it runs.
+pub(crate) struct Op {
+    pub name: &'static str,
+    pub run: Run,
+}
+
+/// How an operation's arguments are read and its answer written.
+pub(crate) enum Run {
+    /// Read by the hand-written `json` reader (no serde in the authorization-only build); the handler writes the
+    /// answer's JSON text. These arguments hold no secret an error could echo (a code verifier is never quoted).
+    Fields(fn(&Fields) -> Result<String>),
+    /// Read by serde_json; a failure is scrubbed of every secret the arguments carry (`redact::scrub_args`).
+    #[cfg(any(feature = "client", feature = "intake"))]
+    Value(fn(&str, &Value) -> Result<Value>),
+    /// An intake encoder: read like `Value` (or straight from the text where it can be), request bodies detached.
+    #[cfg(feature = "intake")]
+    Encode(&'static Intake),
+}
+
+/// What the host needs to know about one intake, and the encoder behind it.
+#[cfg(feature = "intake")]
+pub(crate) struct Intake {
+    /// The data type as the host's submit functions and `parseIntakeResponse`'s `kind` name it.
+    pub kind: &'static str,
+    /// The argument that holds the items.
+    pub key: &'static str,
+    /// One item (an incident), not an array: no `select`, nothing to halve after a 413.
+    pub single: bool,
+    /// The credential the encoder reads from the connection: "apiKey", or "bearer" (an access token, which the host
+    /// refreshes when it is due and after a 401).
+    pub auth: &'static str,
+    /// Whether the encoder takes `compress`.
+    pub compress: bool,
+    pub encode: fn(&Value) -> Result<crate::intake::Encoded>,
+    /// Reads the arguments straight from the JSON text, items already in wire form copied as they are (see
+    /// `intake::raw`); `None` from it (a `select`, a non-canonical shape) falls back to `encode`.
+    pub from_text: Option<fn(&str) -> Option<Result<crate::intake::Encoded>>>,
+}
+
+/// Every operation of this build, by feature. "auth" is the authorization half every build has.
+const TABLE: &[(&str, &[Op])] = &[
+    ("auth", AUTHORIZATION),
+    #[cfg(feature = "client")]
+    ("client", CLIENT),
+    #[cfg(feature = "intake")]
+    ("intake", INTAKE),
+];
+
+const AUTHORIZATION: &[Op] = &[
+    Op { name: "sites", run: Run::Fields(sites) },
+    Op { name: "resolveSite", run: Run::Fields(resolve_site) },
+    Op { name: "customSite", run: Run::Fields(custom_site) },
+    Op { name: "endpoints", run: Run::Fields(endpoints) },
+    Op { name: "createPkce", run: Run::Fields(create_pkce) },
+    Op { name: "pkceChallenge", run: Run::Fields(pkce_challenge) },
+    Op { name: "createState", run: Run::Fields(create_state) },
+    Op { name: "parseOnboardingUrl", run: Run::Fields(parse_onboarding_url) },
+    Op { name: "startAuthorization", run: Run::Fields(start_authorization) },
+    Op { name: "parseCallback", run: Run::Fields(parse_callback) },
+    Op { name: "hostError", run: Run::Fields(host_error) },
+    Op { name: "listOps", run: Run::Fields(list_ops) },
+];
+
+#[cfg(feature = "client")]
+const CLIENT: &[Op] = {
+    use crate::lifecycle as l;
+    &[
+        Op { name: "parseConnection", run: Run::Value(l::parse_connection) },
+        Op { name: "refreshDue", run: Run::Value(l::refresh_due) },
+        Op { name: "tokenRequest", run: Run::Value(l::token_request) },
+        Op { name: "parseTokenResponse", run: Run::Value(l::parse_token_response) },
+        Op { name: "refreshRequest", run: Run::Value(l::refresh_request) },
+        Op { name: "parseRefreshResponse", run: Run::Value(l::parse_refresh_response) },
+        Op { name: "revokeRequest", run: Run::Value(l::revoke_request) },
+        Op { name: "parseRevokeResponse", run: Run::Value(l::parse_revoke_response) },
+        Op { name: "currentUserRequest", run: Run::Value(l::current_user_request) },
+        Op { name: "parseCurrentUserResponse", run: Run::Value(l::parse_current_user_response) },
+        Op { name: "apiKeyRequest", run: Run::Value(l::api_key_request) },
+        Op { name: "parseApiKeyResponse", run: Run::Value(l::parse_api_key_response) },
+        Op { name: "apiRequest", run: Run::Value(l::api_request) },
+        Op { name: "parseApiResponse", run: Run::Value(l::parse_api_response) },
+        Op { name: "nextPage", run: Run::Value(l::next_page) },
+        Op { name: "retryDecision", run: Run::Value(l::retry_decision) },
+        Op { name: "classifyNetworkError", run: Run::Value(l::classify_network_error_op) },
+        Op { name: "errorCodes", run: Run::Value(error_codes) },
+    ]
+};
+
+#[cfg(feature = "intake")]
+const INTAKE: &[Op] = {
+    use crate::intake::{events, incidents, logs, metrics, service_checks, traces};
+    &[
+        Op {
+            name: "encodeMetrics",
+            run: Run::Encode(&Intake {
+                kind: "metrics",
+                key: "series",
+                single: false,
+                auth: "apiKey",
+                compress: true,
+                encode: metrics::encode,
+                from_text: Some(metrics::encode_text),
+            }),
+        },
+        Op {
+            name: "encodeLogs",
+            run: Run::Encode(&Intake {
+                kind: "logs",
+                key: "logs",
+                single: false,
+                auth: "apiKey",
+                compress: true,
+                encode: logs::encode,
+                from_text: Some(logs::encode_text),
+            }),
+        },
+        Op {
+            name: "encodeEvents",
+            run: Run::Encode(&Intake { kind: "events", key: "events", single: false, auth: "apiKey", compress: true, encode: events::encode, from_text: None }),
+        },
+        Op {
+            name: "encodeServiceChecks",
+            run: Run::Encode(&Intake {
+                kind: "serviceChecks",
+                key: "checks",
+                single: false,
+                auth: "apiKey",
+                compress: true,
+                encode: service_checks::encode,
+                from_text: None,
+            }),
+        },
+        Op {
+            name: "encodeIncident",
+            run: Run::Encode(&Intake {
+                kind: "incidents",
+                key: "incident",
+                single: true,
+                auth: "bearer",
+                compress: false,
+                encode: incidents::encode,
+                from_text: None,
+            }),
+        },
+        Op {
+            name: "encodeTraces",
+            run: Run::Encode(&Intake { kind: "traces", key: "traces", single: false, auth: "apiKey", compress: true, encode: traces::encode, from_text: None }),
+        },
+        Op { name: "parseIntakeResponse", run: Run::Value(parse_intake_response) },
+        Op { name: "splitSelection", run: Run::Value(|_, args| crate::intake::split_selection(args)) },
+        Op { name: "intakeKinds", run: Run::Value(intake_kinds) },
+    ]
+};
+
+fn all() -> impl Iterator<Item = (&'static str, &'static Op)> {
+    TABLE.iter().flat_map(|(feature, ops)| ops.iter().map(move |op| (*feature, op)))
+}
+
+/// Run one operation on its JSON arguments, giving `{"ok": ...}` as JSON text (and detached bodies after it).
+pub(crate) fn run(op: &str, json: &str) -> Result<String> {
+    let Some((_, row)) = all().find(|(_, o)| o.name == op) else {
+        return Err(Error::new(
+            ErrorCode::InvalidInput,
+            format!("unknown operation {}", crate::error::quote(op)),
+            "The JS host and the wasm core are from different versions; reinstall the package.",
+        ));
+    };
+    match &row.run {
+        Run::Fields(handler) => {
+            let args = crate::json::parse(json)?;
+            handler(&Fields::of(op, "", &args)?).map(|v| ok_text(&v))
+        }
+        #[cfg(any(feature = "client", feature = "intake"))]
+        Run::Value(handler) => run_value(op, *handler, json),
+        #[cfg(feature = "intake")]
+        Run::Encode(intake) => run_encode(op, intake, json),
+    }
+}
+
+/// Out of line (as is `run_encode`), so that the first authorization call does not make V8 compile serde_json's
+/// reader and the encoders inlined into `run` (cold start).
+#[cfg(any(feature = "client", feature = "intake"))]
+#[inline(never)]
+fn run_value(op: &str, handler: fn(&str, &Value) -> Result<Value>, json: &str) -> Result<String> {
+    let args: Value = serde_json::from_str(json).map_err(|e| crate::args::bad_args(op, e))?;
+    // Whatever an answer made of an error, the secrets its request carried are taken out by value.
+    handler(op, &args).map(|v| ok_text(&v.to_string())).map_err(|e| crate::redact::scrub_args(e, &args))
+}
+
+#[cfg(feature = "intake")]
+#[inline(never)]
+fn run_encode(op: &str, intake: &Intake, json: &str) -> Result<String> {
+    let mut bodies = Vec::new();
+    if let Some(r) = intake.from_text.and_then(|read| read(json)) {
+        let v = r?.into_value_with(Some(&mut bodies));
+        return Ok(with_bodies(ok_text(&v.to_string()), bodies));
+    }
+    let args: Value = serde_json::from_str(json).map_err(|e| crate::args::bad_args(op, e))?;
+    crate::intake::encode_op(op, intake.encode, !intake.single, &args, Some(&mut bodies))
+        .map(|v| with_bodies(ok_text(&v.to_string()), bodies))
+        .map_err(|e| crate::redact::scrub_args(e, &args))
+}
+
+/// `{"ok": ...}` around a value's JSON text.
+fn ok_text(value_json: &str) -> String {
+    let mut s = String::with_capacity(value_json.len() + 7);
+    s.push_str("{\"ok\":");
+    s.push_str(value_json);
+    s.push('}');
+    s
+}
+
+/// Request bodies travel after the JSON answer, each after a NUL (`"bodyRef": n` is the n-th): JSON text, the
+/// answer's and the bodies', never holds a raw NUL, and the bodies are spared a second escaping and parsing.
+#[cfg(feature = "intake")]
+fn with_bodies(mut answer: String, bodies: Vec<String>) -> String {
+    answer.reserve(bodies.iter().map(|b| b.len() + 1).sum());
+    for b in bodies {
+        answer.push('\0');
+        answer.push_str(&b);
+    }
+    answer
+}
+
+fn ok<T: ToJson>(v: T) -> Result<String> {
+    Ok(v.to_json())
+}
+
+// ---- the authorization operations: arguments read through `json::Fields`, protocol in the named modules ----
+
+use crate::api::{authorization_params, custom_sites, custom_spec, pending_from, site_input};
+
+fn sites(_: &Fields) -> Result<String> {
+    ok(crate::site::sites())
+}
+
+fn resolve_site(f: &Fields) -> Result<String> {
+    let site = site_input(f, "site")?.ok_or_else(|| f.err("site", "a site name or a site descriptor"))?;
+    ok(site.resolve(&custom_sites(f)?)?)
+}
+
+fn custom_site(f: &Fields) -> Result<String> {
+    ok(crate::site::custom_site(&custom_spec(f)?)?)
+}
+
+fn endpoints(f: &Fields) -> Result<String> {
+    let site = site_input(f, "site")?.ok_or_else(|| f.err("site", "a site name or a site descriptor"))?;
+    ok(crate::endpoints::endpoints(&site.resolve(&custom_sites(f)?)?))
+}
+
+fn create_pkce(f: &Fields) -> Result<String> {
+    ok(crate::pkce::create(f.opt_u64("length")?.map(|n| n.min(100_000) as usize))?)
+}
+
+fn pkce_challenge(f: &Fields) -> Result<String> {
+    ok(crate::pkce::challenge(f.str("verifier")?)?.to_string())
+}
+
+fn create_state(_: &Fields) -> Result<String> {
+    ok(crate::state::create()?)
+}
+
+fn parse_onboarding_url(f: &Fields) -> Result<String> {
+    ok(crate::authorize::parse_onboarding_url(f.str("text")?, &custom_sites(f)?)?)
+}
+
+fn start_authorization(f: &Fields) -> Result<String> {
+    let p = authorization_params(f)?;
+    ok(crate::authorize::start_authorization(&p, p.now)?)
+}
+
+fn parse_callback(f: &Fields) -> Result<String> {
+    let pending = pending_from(&f.obj("pending")?.ok_or_else(no_pending)?)?;
+    let opts = crate::callback::CallbackOptions { sites: custom_sites(f)?, max_age_ms: f.opt_u64("maxAgeMs")? };
+    ok(crate::callback::parse_callback(f.str("url")?, &pending, f.u64("now")?, &opts)?)
+}
+
+fn no_pending() -> Error {
+    Error::new(ErrorCode::NoPendingAuthorization, "no pending authorization", "Start the authorization again.")
+}
+
+/// The typed error for a failure the JS host detected itself, as the result for the host to throw.
+fn host_error(f: &Fields) -> Result<String> {
+    let code = f.str("code")?;
+    if let Some(e) = crate::error::host_error(code, f.opt_str("detail")?.unwrap_or_default()) {
+        return ok(e);
+    }
+    // Codes worded by the host itself (client and routes), with their hint from the full core's table.
+    #[cfg(feature = "client")]
+    if let Some(e) = crate::error::host_hinted(code, f.opt_str("message")?) {
+        return ok(e);
+    }
+    Err(f.err("code", "a code the host raises"))
+}
+
+/// `[{name, feature}]` for every operation of this build, in table order (a JS test checks the host against it).
+fn list_ops(_: &Fields) -> Result<String> {
+    let mut s = String::from("[");
+    for (i, (feature, op)) in all().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        // Names and features are ASCII identifiers: nothing to escape.
+        s.push_str("{\"name\":\"");
+        s.push_str(op.name);
+        s.push_str("\",\"feature\":\"");
+        s.push_str(feature);
+        s.push_str("\"}");
+    }
+    s.push(']');
+    Ok(s)
+}
+
+// ---- small operations of the full core that are about the table itself ----
+
+/// The code table itself, so that a JS test checks the TypeScript `ErrorCode` union against the source.
+#[cfg(feature = "client")]
+fn error_codes(_: &str, _: &Value) -> Result<Value> {
+    Ok(Value::Array(ErrorCode::ALL.iter().map(|c| Value::String(c.as_str().into())).collect()))
+}
+
+#[cfg(feature = "intake")]
+fn intakes() -> impl Iterator<Item = &'static Intake> {
+    INTAKE.iter().filter_map(|o| match &o.run {
+        Run::Encode(i) => Some(*i),
+        _ => None,
+    })
+}
+
+/// `parseIntakeResponse`, for the kinds of this table.
+#[cfg(feature = "intake")]
+fn parse_intake_response(_: &str, args: &Value) -> Result<Value> {
+    let kinds: Vec<&str> = intakes().map(|i| i.kind).collect();
+    crate::intake::parse_intake_response(args, &kinds)
+}
+
+/// `{ [kind]: { op, key, single, auth, compress } }`: what the host's delivery loop needs to know of each intake.
+#[cfg(feature = "intake")]
+fn intake_kinds(_: &str, _: &Value) -> Result<Value> {
+    let mut m = serde_json::Map::new();
+    for (op, i) in INTAKE.iter().filter_map(|o| match &o.run {
+        Run::Encode(i) => Some((o.name, *i)),
+        _ => None,
+    }) {
+        let spec = serde_json::json!({ "op": op, "key": i.key, "single": i.single, "auth": i.auth, "compress": i.compress });
+        m.insert(i.kind.into(), spec);
+    }
+    Ok(Value::Object(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = all().map(|(_, o)| o.name).collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "an operation is listed twice");
+    }
+
+    #[test]
+    fn unknown_operations_are_refused_by_name() {
+        for op in ["nope", "", "exchangeCode", "__trap"] {
+            let e = run(op, "{}").unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidInput);
+            assert!(e.message.starts_with("unknown operation"), "{op}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn list_ops_is_the_table() {
+        let listed = run("listOps", "{}").unwrap();
+        for (feature, op) in all() {
+            assert!(listed.contains(&format!("{{\"name\":\"{}\",\"feature\":\"{feature}\"}}", op.name)), "{}", op.name);
+        }
+        assert!(listed.starts_with("{\"ok\":[{\"name\":\"sites\",\"feature\":\"auth\"}"), "{listed}");
+        // Its arguments are read like any other's.
+        assert_eq!(run("listOps", "[").unwrap_err().code, ErrorCode::InvalidInput);
+    }
+
+    #[cfg(feature = "intake")]
+    #[test]
+    fn intake_kinds_come_from_the_rows() {
+        let v = intake_kinds("intakeKinds", &Value::Null).unwrap();
+        assert_eq!(v["incidents"], serde_json::json!({ "op": "encodeIncident", "key": "incident", "single": true, "auth": "bearer", "compress": false }));
+        assert_eq!(v["metrics"]["key"], "series");
+        assert_eq!(v.as_object().unwrap().len(), 6);
+        // Each kind's op is an encoder of this table.
+        for spec in v.as_object().unwrap().values() {
+            assert!(matches!(all().find(|(_, o)| o.name == spec["op"]).map(|(_, o)| &o.run), Some(Run::Encode(_))), "{spec}");
+        }
+    }
+}
