@@ -3,7 +3,7 @@
 //! both `lifecycle` and `intake` (and the `ops` table above them), so none of them imports another's plumbing.
 
 use crate::error::{Error, ErrorCode, Result};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Arguments that are not what `op` takes (or not JSON at all).
@@ -20,6 +20,6 @@ pub(crate) fn input<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
 
 /// An operation's result as a `Value`.
 #[cfg(feature = "client")]
-pub(crate) fn out<T: Serialize>(v: T) -> Result<Value> {
+pub(crate) fn out<T: serde::Serialize>(v: T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))
 }
