@@ -234,7 +234,7 @@ fn onboarding_urls() {
 /// copy of the core's operation lists.
 fn ops() -> Vec<String> {
     let out = run("listOps", "{}");
-    out["ok"].as_array().expect("listOps answers a list").iter().map(|o| o["name"].as_str().unwrap().to_string()).collect()
+    out["ok"].as_array().expect("listOps answers a list").iter().map(|o| o.as_str().expect("a name").to_string()).collect()
 }
 
 /// Whether this build has `op`; one it lacks is refused by name.

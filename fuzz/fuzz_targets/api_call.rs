@@ -12,7 +12,7 @@ fn ops() -> &'static [String] {
     static OPS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     OPS.get_or_init(|| {
         let listed: Value = serde_json::from_str(&api::call("listOps", "{}")).expect("listOps answers JSON");
-        let mut ops: Vec<String> = listed["ok"].as_array().expect("a list").iter().map(|o| o["name"].as_str().expect("a name").to_string()).collect();
+        let mut ops: Vec<String> = listed["ok"].as_array().expect("a list").iter().map(|o| o.as_str().expect("a name").to_string()).collect();
         ops.extend([String::new(), "nope".to_string()]);
         ops
     })

@@ -35,7 +35,7 @@ pub(crate) fn encode_op(op: &str, encode: fn(&Value) -> Result<Encoded>, selecta
 }
 
 /// `splitSelection`: the halves of a selection of `op`'s items.
-pub(crate) fn split_selection(args: &Value) -> Result<Value> {
+pub(crate) fn split_selection(_: &str, args: &Value) -> Result<Value> {
     let inner = args.get("op").and_then(Value::as_str).unwrap_or("");
     select::split(inner, args)
 }

@@ -25,7 +25,7 @@ const fullNames = new Set(full);
 const authNames = new Set(auth);
 const isUnknown = (out) => out.error?.code === "invalid_input" && out.error.message.startsWith("unknown operation");
 
-/** The table's rows by feature, from src/ops.rs: `authorization! { "name" => handler, ... }`, then `CLIENT`, `INTAKE`. */
+/** The table's rows by feature, from src/ops.rs: `authorization! { "name" => handler, ... }`, `client! { ... }`, `INTAKE`. */
 const opsRs = readFileSync(new URL("src/ops.rs", root), "utf8");
 function rows(start, end, pattern) {
   const from = opsRs.indexOf(start);
@@ -34,7 +34,7 @@ function rows(start, end, pattern) {
 }
 const table = {
   auth: rows("\nauthorization! {", "\n}\n", /^\s*"(\w+)" => /gm),
-  client: rows("\nconst CLIENT: &[Op]", "\n};\n", /name: "(\w+)"/g),
+  client: rows("\nclient! {", "\n}\n", /^\s*"(\w+)" => /gm),
   intake: rows("\nconst INTAKE: &[Op]", "\n};\n", /name: "(\w+)"/g),
 };
 
