@@ -416,7 +416,8 @@ export class DatadogClient {
 
   /**
    * Send a bearer request built from the newest tokens; after a 401, refresh (shared) and send it again, as often
-   * as `shouldRefreshAfter401` says (the rule the bearer intakes follow too). Returns `{ response, connection }` (the connection whose token the final request carried).
+   * as `shouldRefreshAfter401` says (the rule the bearer intakes follow too). Returns `{ response, connection }`
+   * (the connection whose token the final request carried).
    */
   async #bearer(l, build) {
     let c = await this.#fresh(l);

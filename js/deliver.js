@@ -71,7 +71,7 @@ export async function deliver(env, l, type, items, opts = {}) {
 
   /**
    * Encode the items, or only `entries` (a half of an earlier batch); the core cuts them and answers in the
-   * caller's coordinates. Returns batches as `{request, entries, conn}`.
+   * caller's coordinates. Returns batches as `{request, auth, entries, conn}` (`auth`: how the core says it authenticates).
    */
   const encode = async (entries) => {
     const conn = spec.auth === "bearer" ? await env.fresh(l) : env.connection(l);
