@@ -316,17 +316,6 @@ mod tests {
     }
 
     #[test]
-    fn host_raised_codes_take_their_hint_from_the_core() {
-        // Through the one `hostError` operation (api.rs), as the host calls it.
-        let v: Value =
-            serde_json::from_str(&crate::api::call("hostError", r#"{"code":"authorization_used","message":"the authorization already completed"}"#)).unwrap();
-        assert_eq!((v["ok"]["code"].as_str(), v["ok"]["message"].as_str()), (Some("authorization_used"), Some("the authorization already completed")));
-        assert!(v["ok"]["hint"].as_str().unwrap().contains("Start again from the integration tile or your Connect button"), "{v}");
-        let v: Value = serde_json::from_str(&crate::api::call("hostError", r#"{"code":"invalid_grant"}"#)).unwrap();
-        assert_eq!(v["error"]["code"].as_str(), Some("invalid_input"), "only host-raised codes");
-    }
-
-    #[test]
     fn network_error_in_place_of_a_response() {
         let r = parse_revoke_response("parseRevokeResponse", &json!({"response": {"networkError": "socket hang up"}})).unwrap_err();
         assert_eq!(r.code, ErrorCode::NetworkError);

@@ -451,6 +451,18 @@ mod tests {
         assert_eq!(run("listOps", "[").unwrap_err().code, ErrorCode::InvalidInput);
     }
 
+    #[cfg(feature = "client")]
+    #[test]
+    fn host_raised_codes_take_their_hint_from_the_core() {
+        // Through the one `hostError` operation, as the host calls it (moved here from lifecycle.rs with the operation).
+        let v: Value =
+            serde_json::from_str(&crate::api::call("hostError", r#"{"code":"authorization_used","message":"the authorization already completed"}"#)).unwrap();
+        assert_eq!((v["ok"]["code"].as_str(), v["ok"]["message"].as_str()), (Some("authorization_used"), Some("the authorization already completed")));
+        assert!(v["ok"]["hint"].as_str().unwrap().contains("Start again from the integration tile or your Connect button"), "{v}");
+        let v: Value = serde_json::from_str(&crate::api::call("hostError", r#"{"code":"invalid_grant"}"#)).unwrap();
+        assert_eq!(v["error"]["code"].as_str(), Some("invalid_input"), "only host-raised codes");
+    }
+
     #[cfg(feature = "intake")]
     #[test]
     fn intake_kinds_come_from_the_rows() {
