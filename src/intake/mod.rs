@@ -351,6 +351,21 @@ mod tests {
     }
 
     #[test]
+    fn each_batch_says_how_it_authenticates() {
+        let site = crate::site::resolve_site("us1").unwrap();
+        let conn = json!({ "site": site, "apiKey": "k".repeat(32), "accessToken": "t".repeat(40) });
+        let now = 1_700_000_000_000u64;
+        let auth_of = |e: Result<Encoded>| e.unwrap().into_value()["batches"][0]["auth"].clone();
+        let span = json!([{"trace_id": 1, "span_id": 1, "name": "n", "resource": "r", "service": "s", "start": "1700000000000000000", "duration": 1}]);
+        assert_eq!(auth_of(incidents::encode(&json!({ "connection": conn, "now": now, "incident": {"title": "t", "customer_impacted": false} }))), "bearer");
+        assert_eq!(auth_of(metrics::encode(&json!({ "connection": conn, "now": now, "series": [{"metric": "m", "points": [[1_700_000_000, 1]]}] }))), "apiKey");
+        assert_eq!(auth_of(traces::encode(&json!({ "connection": conn, "now": now, "traces": [span] }))), "apiKey");
+        // The local Agent takes no key; whatever the connection holds, the answer describes the request as built.
+        let agent = json!({ "connection": conn, "now": now, "traces": [span], "format": "agent", "agentUrl": "http://localhost:8126" });
+        assert_eq!(auth_of(traces::encode(&agent)), "none");
+    }
+
+    #[test]
     fn parse_response_kinds() {
         const KINDS: &[&str] = &["metrics", "logs", "events", "serviceChecks", "incidents", "traces"];
         let dispatch = |_: &str, args: &Value| Some(parse_intake_response(args, KINDS));
