@@ -5,7 +5,7 @@
 import { call, DatadogError } from "./core.js";
 import { Transport } from "./transport.js";
 import { ConnectionCache, DEFAULT_MAX_CONNECTIONS } from "./connections.js";
-import { deliver } from "./deliver.js";
+import { deliver, shouldRefreshAfter401 } from "./deliver.js";
 import { paginate } from "./paginate.js";
 import { memoryStore } from "./store/memory.js";
 import { sha256Hex } from "./digest.js";
@@ -415,15 +415,14 @@ export class DatadogClient {
   }
 
   /**
-   * Send a bearer request built from the newest tokens; after a 401, refresh (shared) and send it again.
-   * Returns `{ response, connection }` (the connection whose token the final request carried).
+   * Send a bearer request built from the newest tokens; after a 401, refresh (shared) and send it again, as often
+   * as `shouldRefreshAfter401` says (the rule the bearer intakes follow too). Returns `{ response, connection }`
+   * (the connection whose token the final request carried).
    */
   async #bearer(l, build) {
     let c = await this.#fresh(l);
     let response = await this.#send(build(c));
-    // Twice at most: the first 401 may be answered with a token another caller got meanwhile, which can itself
-    // have been invalidated since; the second refresh is then our own.
-    for (let tries = 0; response.status === 401 && c.refreshToken && tries < 2; tries++) {
+    for (let refreshes = 0; shouldRefreshAfter401(response, c, refreshes); refreshes++) {
       c = await this.#refreshShared(l, c.accessToken);
       response = await this.#send(build(c));
     }

@@ -3,15 +3,23 @@
 // batch that Datadog finds too large, and accounting for every input index: accepted, or failed with its reason.
 import { call, DatadogError } from "./core.js";
 
-/** One row per data type: the core operation, the argument its items go in, and the kind `parseIntakeResponse` knows. */
-export const KINDS = {
-  metrics: { op: "encodeMetrics", key: "series", kind: "metrics" },
-  logs: { op: "encodeLogs", key: "logs", kind: "logs" },
-  events: { op: "encodeEvents", key: "events", kind: "events" },
-  serviceChecks: { op: "encodeServiceChecks", key: "checks", kind: "serviceChecks" },
-  incidents: { op: "encodeIncident", key: "incident", kind: "incidents", single: true, bearer: true },
-  traces: { op: "encodeTraces", key: "traces", kind: "traces" },
-};
+/**
+ * The core's description of each intake, by data type (`metrics`, `logs`, ..., also `parseIntakeResponse`'s `kind`):
+ * `{ op, key, single, auth, compress }` — its encode operation, the argument its items go in, whether it takes one
+ * item rather than an array, the credential it reads ("apiKey" or "bearer") and whether it takes `compress`. Asked
+ * once: it is the core's table (src/ops.rs), not knowledge of this host.
+ */
+let intakes = null;
+const intake = (type) => (intakes ??= call("intakeKinds", {}))[type];
+
+/**
+ * Whether to refresh the token and send again after `response`, on the `refreshes`-th refresh already made (the one
+ * rule for client.request() and the bearer intakes): after a 401, at most twice, since the first new token may be
+ * one another caller got meanwhile, itself invalidated since; the second refresh is then our own.
+ */
+export function shouldRefreshAfter401(response, conn, refreshes) {
+  return response.status === 401 && !!conn.refreshToken && refreshes < 2;
+}
 
 /** What a failed item looks like in a report: the error's public fields, never a body excerpt (payloads may hold personal data). */
 function failure(index, err) {
@@ -35,7 +43,7 @@ function asError(err) {
  *    send(req, stats) → response, now(), concurrency, compress }`.
  */
 export async function deliver(env, l, type, items, opts = {}) {
-  const spec = KINDS[type];
+  const spec = intake(type);
   const list = spec.single ? [items] : items;
   if (!Array.isArray(list)) {
     throw new DatadogError({ code: "invalid_input", field: spec.key, message: `${spec.key} must be an array`, hint: "Pass an array of items in Datadog's JSON shape." });
@@ -63,15 +71,15 @@ export async function deliver(env, l, type, items, opts = {}) {
 
   /**
    * Encode the items, or only `entries` (a half of an earlier batch); the core cuts them and answers in the
-   * caller's coordinates. Returns batches as `{request, entries, conn}`.
+   * caller's coordinates. Returns batches as `{request, auth, entries, conn}` (`auth`: how the core says it authenticates).
    */
   const encode = async (entries) => {
-    const conn = spec.bearer ? await env.fresh(l) : env.connection(l);
+    const conn = spec.auth === "bearer" ? await env.fresh(l) : env.connection(l);
     const args = { ...extra, connection: conn, now: env.now(), [spec.key]: spec.single ? list[0] : list };
     // The client's custom sites: the only ones a connection may name besides the nine (issue 11, item 1).
     if (env.sites && env.sites.length) args.sites = env.sites;
     if (entries !== null && !spec.single) Object.assign(args, only(entries));
-    if (compress !== undefined && !spec.bearer) args.compress = compress;
+    if (compress !== undefined && spec.compress) args.compress = compress;
     const out = call(spec.op, args);
     for (const r of out.rejected) {
       seen[r.index] = 1;
@@ -84,7 +92,7 @@ export async function deliver(env, l, type, items, opts = {}) {
         const p = parts.get(index);
         return p ? { index, start: p.start, end: p.end } : { index };
       });
-      return { request: b.request, entries: mapped, conn };
+      return { request: b.request, auth: b.auth, entries: mapped, conn };
     });
   };
 
@@ -103,8 +111,8 @@ export async function deliver(env, l, type, items, opts = {}) {
     // What the answer's errors are scrubbed of, by value: the request's credentials (its headers), not its body.
     const sent = { url: batch.request.url, headers: batch.request.headers };
     batch.request = null; // the body can go now
-    // Refreshed at most twice, as client.request() does: the first new token may be someone else's, since expired.
-    if (spec.bearer && response.status === 401 && reauthorized < 2 && batch.conn.refreshToken) {
+    // The core says how the batch authenticates: a bearer token is refreshed after a 401 (`shouldRefreshAfter401`).
+    if (batch.auth === "bearer" && shouldRefreshAfter401(response, batch.conn, reauthorized)) {
       await env.refreshAfter401(l, batch.conn.accessToken);
       for (const b of await encode(batch.entries)) await run(b, reauthorized + 1);
       report.batches--; // the re-sent batch is the same batch
@@ -114,8 +122,8 @@ export async function deliver(env, l, type, items, opts = {}) {
     try {
       // A 2xx answer is read for its status, warnings, id and rate limit only: the request and the connection (what
       // an error's text is scrubbed of) stay out, which halves the call's work on the path every submission takes.
-      const args = response.status >= 200 && response.status < 300 ? { kind: spec.kind, format: extra.format, response }
-        : { kind: spec.kind, format: extra.format, response, request: sent, connection: batch.conn, applicationKey: extra.applicationKey };
+      const args = response.status >= 200 && response.status < 300 ? { kind: type, format: extra.format, response }
+        : { kind: type, format: extra.format, response, request: sent, connection: batch.conn, applicationKey: extra.applicationKey };
       ok = call("parseIntakeResponse", args);
     } catch (err) {
       const cut = (err.code === "payload_too_large" || response.status === 413) && halves(batch.entries);

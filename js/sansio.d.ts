@@ -44,7 +44,11 @@ export interface SelectEntry {
 }
 
 export interface EncodedBatches {
-  batches: { request: RequestDescription; items: number[]; parts?: { index: number; start: number; end: number }[] }[];
+  /**
+   * `auth`: how the batch's request authenticates, as the core built it: `"bearer"` (an access token: after a 401,
+   * refresh and encode again), `"apiKey"` (DD-API-KEY), or `"none"` (traces to a local Agent).
+   */
+  batches: { request: RequestDescription; auth: "apiKey" | "bearer" | "none"; items: number[]; parts?: { index: number; start: number; end: number }[] }[];
   rejected: { index: number; error: { code: string; message: string; hint: string; field?: string } }[];
 }
 

@@ -1,6 +1,6 @@
 //! datadog-oauth-wasm: a sans-IO core for Datadog OAuth2 (PKCE) partner integrations on every Datadog site.
 //! Inputs in, request descriptions and typed results out; no fetching, sleeping or storing happens here.
-//! `api` is the JSON-in/JSON-out surface the wasm boundary (`wasm`) and the tests share.
+//! `api` is the JSON-in/JSON-out surface the wasm boundary (`wasm`) and the tests share; `ops` is its table of operations.
 //! Features: `client` (token lifecycle, marketplace key, retry) and `intake` (payloads), both default; the
 //! browser build leaves them out, since a frontend only needs the authorization half.
 
@@ -26,6 +26,8 @@ pub mod api;
 internal! {
     #[cfg(feature = "client")]
     mod api_key;
+    #[cfg(any(feature = "client", feature = "intake"))]
+    mod args;
     mod authorize;
     mod callback;
     mod codec;
@@ -42,6 +44,7 @@ internal! {
     #[cfg(feature = "client")]
     mod lifecycle;
     mod meaning;
+    mod ops;
     #[cfg(feature = "client")]
     mod paginate;
     mod pkce;

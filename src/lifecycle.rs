@@ -2,7 +2,7 @@
 //! calls and retry decisions. Only argument decoding lives here; the protocol is in `token`, `api_key`,
 //! `connection` and `retry`. A host that could not get a response at all passes `{ networkError }` instead.
 
-use crate::api::{input, out};
+use crate::args::{input, out};
 use crate::connection::{Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
@@ -161,80 +161,117 @@ fn host_of(url: &str) -> Option<String> {
     crate::uri::Uri::parse(url).ok().map(|u| u.origin()).and_then(|o| o.split_once("://").map(|(_, h)| h.to_string()))
 }
 
-/// Run a lifecycle operation; `None` when `op` is not one of ours.
-pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
-    // Connection-free operations never read `sites`, and other modules' operations are not ours to judge.
-    const WITH_SITES: &[&str] = &[
-        "parseConnection",
-        "refreshDue",
-        "tokenRequest",
-        "parseTokenResponse",
-        "refreshRequest",
-        "parseRefreshResponse",
-        "revokeRequest",
-        "parseRevokeResponse",
-        "currentUserRequest",
-        "parseCurrentUserResponse",
-        "apiKeyRequest",
-        "parseApiKeyResponse",
-        "apiRequest",
-        "parseApiResponse",
-    ];
-    let sites = match if WITH_SITES.contains(&op) { allowed_sites(args) } else { Ok(Vec::new()) } {
-        Ok(s) => s,
-        Err(e) => return Some(Err(e)),
-    };
-    let conn = |d: ConnectionData| load(&sites, d);
-    let r = match op {
-        "parseConnection" => input::<ConnArgs>(op, args).and_then(|a| out(conn(a.connection)?)),
-        "refreshDue" => input::<DueArgs>(op, args).and_then(|a| out(conn(a.connection)?.refresh_due(a.now, a.margin_ms.unwrap_or(DEFAULT_REFRESH_MARGIN_MS)))),
-        "tokenRequest" => input::<token::ExchangeParams>(op, args).and_then(|a| out(token::exchange_request(&a)?)),
-        "parseTokenResponse" => input::<TokenResponseArgs>(op, args).and_then(|a| {
-            let previous = a.previous.map(conn).transpose()?;
-            out(token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
-        }),
-        "refreshRequest" => input::<ClientConnArgs>(op, args).and_then(|a| out(token::refresh_request(&a.client, &conn(a.connection)?)?)),
-        "parseRefreshResponse" => input::<ConnResponseArgs>(op, args).and_then(|a| {
-            scrub_secret(a.response.response().and_then(|r| token::parse_refresh_response(r, &conn(a.connection)?, a.now)).and_then(out), &a.client_secret)
-        }),
-        "revokeRequest" => input::<ClientConnArgs>(op, args).and_then(|a| {
-            let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
-            out(token::revoke_request(&a.client, &conn(a.connection)?, kind, a.bearer)?)
-        }),
-        "parseRevokeResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
-            let c = a.connection.map(conn).transpose()?;
-            scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref(), a.bearer)).and_then(out), &a.client_secret)
-        }),
-        "currentUserRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::current_user::current_user_request(&conn(a.connection)?)?)),
-        "parseCurrentUserResponse" => input::<CurrentUserArgs>(op, args).and_then(|a| {
-            // The grant is already issued (its code spent): a `previous` that does not load (a tampered row, a site
-            // not allowed) lends nothing instead of losing the new connection.
-            let previous = a.previous.and_then(|p| conn(p).ok());
-            let resp = match &a.response {
-                Some(Received::Response(r)) => Some(r),
-                _ => None,
-            };
-            out(crate::current_user::apply_current_user(resp, &conn(a.connection)?, previous.as_ref()))
-        }),
-        "apiKeyRequest" => input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&conn(a.connection)?)?)),
-        "parseApiKeyResponse" => {
-            input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &conn(a.connection)?, a.now)?))
-        }
-        "apiRequest" => input::<ApiArgs>(op, args).and_then(|a| out(conn(a.connection)?.api_request(&a.call)?)),
-        "parseApiResponse" => input::<ResponseArgs>(op, args).and_then(|a| {
-            let c = a.connection.map(conn).transpose()?;
-            out(crate::connection::parse_api_response(a.response.response()?, c.as_ref())?)
-        }),
-        "nextPage" => input::<crate::paginate::PageArgs>(op, args).and_then(|a| out(crate::paginate::next_page(&a)?)),
-        "retryDecision" => input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?)),
-        // A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
-        "classifyNetworkError" => input::<MessageArgs>(op, args).and_then(|a| {
-            let e = classify_network_error_at(&a.message, a.request.and_then(|r| host_of(&r.url)).as_deref());
-            out(crate::redact::scrub_args(e, args))
-        }),
-        _ => return None,
-    };
-    Some(r)
+// ---- the operations (rows of `ops::CLIENT`): arguments decoded here, the protocol in the named modules ----
+// Those about a stored connection read the caller's custom sites (`sites`) first; the others never look at them.
+
+pub(crate) fn parse_connection(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ConnArgs>(op, args).and_then(|a| out(load(&sites, a.connection)?))
+}
+
+pub(crate) fn refresh_due(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<DueArgs>(op, args).and_then(|a| out(load(&sites, a.connection)?.refresh_due(a.now, a.margin_ms.unwrap_or(DEFAULT_REFRESH_MARGIN_MS))))
+}
+
+pub(crate) fn token_request(op: &str, args: &Value) -> Result<Value> {
+    allowed_sites(args)?;
+    input::<token::ExchangeParams>(op, args).and_then(|a| out(token::exchange_request(&a)?))
+}
+
+pub(crate) fn parse_token_response(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<TokenResponseArgs>(op, args).and_then(|a| {
+        let previous = a.previous.map(|d| load(&sites, d)).transpose()?;
+        out(token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
+    })
+}
+
+pub(crate) fn refresh_request(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ClientConnArgs>(op, args).and_then(|a| out(token::refresh_request(&a.client, &load(&sites, a.connection)?)?))
+}
+
+pub(crate) fn parse_refresh_response(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ConnResponseArgs>(op, args).and_then(|a| {
+        let parsed = a.response.response().and_then(|r| token::parse_refresh_response(r, &load(&sites, a.connection)?, a.now));
+        scrub_secret(parsed.and_then(out), &a.client_secret)
+    })
+}
+
+pub(crate) fn revoke_request(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ClientConnArgs>(op, args).and_then(|a| {
+        let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
+        out(token::revoke_request(&a.client, &load(&sites, a.connection)?, kind, a.bearer)?)
+    })
+}
+
+pub(crate) fn parse_revoke_response(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ResponseArgs>(op, args).and_then(|a| {
+        let c = a.connection.map(|d| load(&sites, d)).transpose()?;
+        scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref(), a.bearer)).and_then(out), &a.client_secret)
+    })
+}
+
+pub(crate) fn current_user_request(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ConnArgs>(op, args).and_then(|a| out(crate::current_user::current_user_request(&load(&sites, a.connection)?)?))
+}
+
+pub(crate) fn parse_current_user_response(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<CurrentUserArgs>(op, args).and_then(|a| {
+        // The grant is already issued (its code spent): a `previous` that does not load (a tampered row, a site
+        // not allowed) lends nothing instead of losing the new connection.
+        let previous = a.previous.and_then(|p| load(&sites, p).ok());
+        let resp = match &a.response {
+            Some(Received::Response(r)) => Some(r),
+            _ => None,
+        };
+        out(crate::current_user::apply_current_user(resp, &load(&sites, a.connection)?, previous.as_ref()))
+    })
+}
+
+pub(crate) fn api_key_request(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&load(&sites, a.connection)?)?))
+}
+
+pub(crate) fn parse_api_key_response(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &load(&sites, a.connection)?, a.now)?))
+}
+
+pub(crate) fn api_request(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ApiArgs>(op, args).and_then(|a| out(load(&sites, a.connection)?.api_request(&a.call)?))
+}
+
+pub(crate) fn parse_api_response(op: &str, args: &Value) -> Result<Value> {
+    let sites = allowed_sites(args)?;
+    input::<ResponseArgs>(op, args).and_then(|a| {
+        let c = a.connection.map(|d| load(&sites, d)).transpose()?;
+        out(crate::connection::parse_api_response(a.response.response()?, c.as_ref())?)
+    })
+}
+
+pub(crate) fn next_page(op: &str, args: &Value) -> Result<Value> {
+    input::<crate::paginate::PageArgs>(op, args).and_then(|a| out(crate::paginate::next_page(&a)?))
+}
+
+pub(crate) fn retry_decision(op: &str, args: &Value) -> Result<Value> {
+    input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?))
+}
+
+/// A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
+pub(crate) fn classify_network_error_op(op: &str, args: &Value) -> Result<Value> {
+    input::<MessageArgs>(op, args).and_then(|a| {
+        let e = classify_network_error_at(&a.message, a.request.and_then(|r| host_of(&r.url)).as_deref());
+        out(crate::redact::scrub_args(e, args))
+    })
 }
 
 #[cfg(test)]
@@ -254,20 +291,8 @@ mod tests {
     }
 
     #[test]
-    fn host_raised_codes_take_their_hint_from_the_core() {
-        // Through the one `hostError` operation (api.rs), as the host calls it.
-        let v: Value =
-            serde_json::from_str(&crate::api::call("hostError", r#"{"code":"authorization_used","message":"the authorization already completed"}"#)).unwrap();
-        assert_eq!((v["ok"]["code"].as_str(), v["ok"]["message"].as_str()), (Some("authorization_used"), Some("the authorization already completed")));
-        assert!(v["ok"]["hint"].as_str().unwrap().contains("Start again from the integration tile or your Connect button"), "{v}");
-        let v: Value = serde_json::from_str(&crate::api::call("hostError", r#"{"code":"invalid_grant"}"#)).unwrap();
-        assert_eq!(v["error"]["code"].as_str(), Some("invalid_input"), "only host-raised codes");
-    }
-
-    #[test]
     fn network_error_in_place_of_a_response() {
-        let r = dispatch("parseRevokeResponse", &json!({"response": {"networkError": "socket hang up"}})).unwrap().unwrap_err();
+        let r = parse_revoke_response("parseRevokeResponse", &json!({"response": {"networkError": "socket hang up"}})).unwrap_err();
         assert_eq!(r.code, ErrorCode::NetworkError);
-        assert!(dispatch("nope", &json!({})).is_none());
     }
 }

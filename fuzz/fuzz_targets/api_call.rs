@@ -7,12 +7,16 @@ use datadog_oauth_wasm::api;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 
-const OPS: &[&str] = &[
-    "sites", "resolveSite", "customSite", "endpoints", "createPkce", "pkceChallenge", "createState", "parseOnboardingUrl", "startAuthorization", "parseCallback",
-    "parseConnection", "refreshDue", "tokenRequest", "parseTokenResponse", "refreshRequest", "parseRefreshResponse", "revokeRequest", "parseRevokeResponse",
-    "apiKeyRequest", "parseApiKeyResponse", "apiRequest", "parseApiResponse", "retryDecision", "classifyNetworkError",
-    "encodeMetrics", "encodeLogs", "encodeEvents", "encodeServiceChecks", "encodeIncident", "encodeTraces", "parseIntakeResponse", "splitSelection", "", "nope",
-];
+/// The operations of the core's table (`listOps`), and two it does not have.
+fn ops() -> &'static [String] {
+    static OPS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    OPS.get_or_init(|| {
+        let listed: Value = serde_json::from_str(&api::call("listOps", "{}")).expect("listOps answers JSON");
+        let mut ops: Vec<String> = listed["ok"].as_array().expect("a list").iter().map(|o| o.as_str().expect("a name").to_string()).collect();
+        ops.extend([String::new(), "nope".to_string()]);
+        ops
+    })
+}
 
 const KEYS: &[&str] = &[
     "site", "sites", "id", "name", "appOrigin", "apiOrigin", "logsOrigin", "custom", "vanity", "length", "verifier", "text", "clientId", "redirectUri",
@@ -24,7 +28,8 @@ const STRS: &[&str] = &["eu1", "datadoghq.eu", "https://app.datadoghq.eu", "acme
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, rest)) = data.split_first() else { return };
-    let op = OPS[(sel as usize & 0x7f) % OPS.len()];
+    let ops = ops();
+    let op = ops[(sel as usize & 0x7f) % ops.len()].as_str();
     let text = if sel & 0x80 == 0 {
         String::from_utf8_lossy(rest).into_owned()
     } else {

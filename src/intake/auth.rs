@@ -15,7 +15,7 @@ pub fn site(connection: &Map<String, Value>, allowed: &[Site]) -> Result<Site> {
         .get("site")
         .filter(|v| v.is_object())
         .ok_or_else(|| Error::invalid_input("connection.site", "`connection.site` is missing: pass the connection exchangeCode() returned"))?;
-    let descriptor: Site = crate::api::input("connection.site", d)?;
+    let descriptor: Site = crate::args::input("connection.site", d)?;
     crate::site::from_descriptor(&descriptor, allowed).map_err(|e| e.with_field("connection.site"))
 }
 
@@ -23,7 +23,7 @@ pub fn site(connection: &Map<String, Value>, allowed: &[Site]) -> Result<Site> {
 pub fn allowed(args: &Map<String, Value>) -> Result<Vec<Site>> {
     match args.get("sites") {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => crate::site::allowlist(&crate::api::input::<Vec<Site>>("sites", v)?),
+        Some(v) => crate::site::allowlist(&crate::args::input::<Vec<Site>>("sites", v)?),
     }
 }
 

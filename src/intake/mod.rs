@@ -4,15 +4,15 @@
 
 mod auth;
 mod batch;
-mod events;
-mod incidents;
+pub(crate) mod events;
+pub(crate) mod incidents;
 pub(crate) mod logs;
 pub(crate) mod metrics;
 mod metrics_in;
 mod raw;
 mod select;
-mod service_checks;
-mod traces;
+pub(crate) mod service_checks;
+pub(crate) mod traces;
 mod validate;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -23,42 +23,21 @@ use serde_json::{Map, Value};
 
 pub use batch::Part;
 
-/// Operation names are the JS names. `None` means "not an intake operation" so `api::dispatch` can try others.
-pub fn dispatch(op: &str, args: &Value) -> Option<Result<Value>> {
-    dispatch_with(op, args, None)
+/// An encoder's answer for `encodeX` (a row of `ops::INTAKE`), with request bodies moved into `bodies` (see
+/// `Encoded::into_value_with`). With `select` (a half of an earlier batch, after a 413), when the kind takes it,
+/// just those items are encoded and the answer is in the caller's coordinates.
+pub(crate) fn encode_op(op: &str, encode: fn(&Value) -> Result<Encoded>, selectable: bool, args: &Value, bodies: Option<&mut Vec<String>>) -> Result<Value> {
+    if selectable && args.get("select").is_some_and(|s| !s.is_null()) {
+        let (sub, sel) = select::subset_args(op, args)?;
+        return Ok(select::remap(op, encode(&sub)?, &sel).into_value_with(bodies));
+    }
+    Ok(encode(args)?.into_value_with(bodies))
 }
 
-/// `dispatch`, with request bodies moved into `bodies` (see `Encoded::into_value_with`).
-pub fn dispatch_with(op: &str, args: &Value, bodies: Option<&mut Vec<String>>) -> Option<Result<Value>> {
-    if op == "parseIntakeResponse" {
-        return Some(parse_intake_response(args));
-    }
-    if op == "splitSelection" {
-        let inner = args.get("op").and_then(Value::as_str).unwrap_or("");
-        return Some(select::split(inner, args));
-    }
-    if args.get("select").is_some_and(|s| !s.is_null()) && op != "encodeIncident" && op.starts_with("encode") {
-        // A half of an earlier batch (after a 413): encode just those items, answer in the caller's coordinates.
-        return Some(select::subset_args(op, args).and_then(|(sub, sel)| {
-            let enc = encode_typed(op, &sub).unwrap_or_else(|| Err(Error::invalid_input("select", format!("{op}() does not take `select`"))))?;
-            Ok(select::remap(op, enc, &sel).into_value_with(bodies))
-        }));
-    }
-    Some(encode_typed(op, args)?.map(|e| e.into_value_with(bodies)))
-}
-
-/// The encoder for an operation name, on its own arguments.
-fn encode_typed(op: &str, args: &Value) -> Option<Result<Encoded>> {
-    let result = match op {
-        "encodeMetrics" => metrics::encode(args),
-        "encodeLogs" => logs::encode(args),
-        "encodeEvents" => events::encode(args),
-        "encodeServiceChecks" => service_checks::encode(args),
-        "encodeIncident" => incidents::encode(args),
-        "encodeTraces" => traces::encode(args),
-        _ => return None,
-    };
-    Some(result)
+/// `splitSelection`: the halves of a selection of `op`'s items.
+pub(crate) fn split_selection(_: &str, args: &Value) -> Result<Value> {
+    let inner = args.get("op").and_then(Value::as_str).unwrap_or("");
+    select::split(inner, args)
 }
 
 /// One request and the input items it carries. An item split across batches (a metric series with too many
@@ -117,6 +96,7 @@ impl Encoded {
             .into_iter()
             .map(|b| {
                 let mut m = Map::new();
+                m.insert("auth".into(), Value::String(auth_of(&b.request).into()));
                 m.insert("request".into(), request_value(b.request, sink.as_deref_mut()));
                 m.insert("items".into(), Value::Array(b.items.into_iter().map(Value::from).collect()));
                 if !b.parts.is_empty() {
@@ -134,6 +114,18 @@ impl Encoded {
 
     fn reject(&mut self, index: usize, error: Error) {
         self.rejected.push(Rejected { index, error });
+    }
+}
+
+/// How a batch's request authenticates, read off the request the encoder built: "bearer" (an access token, which the
+/// host refreshes after a 401), "apiKey", or "none" (traces to a local Agent).
+fn auth_of(r: &HttpRequest) -> &'static str {
+    if r.headers.contains_key("authorization") {
+        "bearer"
+    } else if r.headers.contains_key("dd-api-key") {
+        "apiKey"
+    } else {
+        "none"
     }
 }
 
@@ -255,14 +247,13 @@ pub(crate) fn items<'a>(op: &str, args: &'a Value, key: &str) -> Result<&'a [Val
     }
 }
 
-/// The kinds `parseIntakeResponse` knows; the kind only decides which success fields are read.
-const KINDS: &[&str] = &["metrics", "logs", "events", "serviceChecks", "incidents", "traces"];
-
-fn parse_intake_response(args: &Value) -> Result<Value> {
-    let response: HttpResponse = crate::api::input("parseIntakeResponse", args.get("response").unwrap_or(&Value::Null))?;
+/// `parseIntakeResponse` for one of `kinds` (the intakes of `ops`' table); the kind only decides which success
+/// fields are read.
+pub(crate) fn parse_intake_response(args: &Value, kinds: &[&str]) -> Result<Value> {
+    let response: HttpResponse = crate::args::input("parseIntakeResponse", args.get("response").unwrap_or(&Value::Null))?;
     let kind = args.get("kind").and_then(Value::as_str).unwrap_or("");
-    if !KINDS.contains(&kind) {
-        return Err(Error::invalid_input("kind", format!("`kind` must be one of {}", KINDS.join(", "))));
+    if !kinds.contains(&kind) {
+        return Err(Error::invalid_input("kind", format!("`kind` must be one of {}", kinds.join(", "))));
     }
     if !(200..300).contains(&response.status) {
         // The OTLP intake is gated per org (policy 10): its 403 means "not enabled" (the meaning is `meaning`'s).
@@ -355,12 +346,24 @@ mod tests {
     }
 
     #[test]
-    fn unknown_ops_fall_through() {
-        assert!(dispatch("exchangeCode", &json!({})).is_none());
+    fn each_batch_says_how_it_authenticates() {
+        let site = crate::site::resolve_site("us1").unwrap();
+        let conn = json!({ "site": site, "apiKey": "k".repeat(32), "accessToken": "t".repeat(40) });
+        let now = 1_700_000_000_000u64;
+        let auth_of = |e: Result<Encoded>| e.unwrap().into_value()["batches"][0]["auth"].clone();
+        let span = json!([{"trace_id": 1, "span_id": 1, "name": "n", "resource": "r", "service": "s", "start": "1700000000000000000", "duration": 1}]);
+        assert_eq!(auth_of(incidents::encode(&json!({ "connection": conn, "now": now, "incident": {"title": "t", "customer_impacted": false} }))), "bearer");
+        assert_eq!(auth_of(metrics::encode(&json!({ "connection": conn, "now": now, "series": [{"metric": "m", "points": [[1_700_000_000, 1]]}] }))), "apiKey");
+        assert_eq!(auth_of(traces::encode(&json!({ "connection": conn, "now": now, "traces": [span] }))), "apiKey");
+        // The local Agent takes no key; whatever the connection holds, the answer describes the request as built.
+        let agent = json!({ "connection": conn, "now": now, "traces": [span], "format": "agent", "agentUrl": "http://localhost:8126" });
+        assert_eq!(auth_of(traces::encode(&agent)), "none");
     }
 
     #[test]
     fn parse_response_kinds() {
+        const KINDS: &[&str] = &["metrics", "logs", "events", "serviceChecks", "incidents", "traces"];
+        let dispatch = |_: &str, args: &Value| Some(parse_intake_response(args, KINDS));
         let ok = dispatch("parseIntakeResponse", &json!({"kind": "metrics", "response": {"status": 202, "body": "{\"errors\":[]}"}})).unwrap().unwrap();
         assert_eq!(ok, json!({"accepted": true, "status": 202}));
         let inc = dispatch(

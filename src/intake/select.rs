@@ -57,7 +57,7 @@ fn bad(message: String) -> Error {
 
 fn entries<'a>(op: &str, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &'a Vec<Value>)> {
     let (key, _) = shape(op).ok_or_else(|| bad(format!("{op}() does not take `select`")))?;
-    let sel: Vec<Entry> = crate::api::input(op, args.get("select").unwrap_or(&Value::Null))?;
+    let sel: Vec<Entry> = crate::args::input(op, args.get("select").unwrap_or(&Value::Null))?;
     // `items` is the generic name the sans-IO `splitSelection()` uses.
     let items = args
         .get(key)

@@ -7,12 +7,6 @@ import { readFileSync, readdirSync } from "node:fs";
 
 const src = new URL("../../src/", import.meta.url);
 
-/**
- * Edges that another branch removes (issue 15 item 1, the "ops" engineer: the op table replaces api's calls into
- * lifecycle and intake's dispatchers, and their calls back into api's decoders). Temporary: the lead empties this
- * list when that branch merges, and the test then proves the graph acyclic with no exception.
- */
-const NOT_YET_REMOVED = ["lifecycle -> api", "intake -> api"];
 
 function rustFiles(dir, prefix = []) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -93,15 +87,6 @@ test("the core's module graph has no cycle", () => {
   console.log(`module graph of src/ (top-level modules):\n${print(edges)}`);
   assert.ok(edges.size > 20, `${edges.size} modules`);
   assert.ok(edges.get("api")?.has("error"), "the reader sees api's use of error");
-  const allowed = [];
-  for (const e of NOT_YET_REMOVED) {
-    const [from, to] = e.split(" -> ");
-    if (edges.get(from)?.has(to)) {
-      edges.get(from).delete(to);
-      allowed.push(e);
-    }
-  }
-  if (allowed.length) console.log(`set aside until the ops branch merges: ${allowed.join("; ")}`);
   assert.deepEqual(cycles(edges), [], "modules that reach each other (see the graph above)");
 });
 
