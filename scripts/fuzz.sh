@@ -32,7 +32,7 @@ cargo +nightly fuzz build -O -a -s none || exit 2
 
 dict_for() {
   case "$1" in
-    site|uri|onboarding|callback) echo "-dict=dicts/url.dict" ;;
+    site|uri|uri_differential|onboarding|callback) echo "-dict=dicts/url.dict" ;;
     token_response|api_key_response|error_body|retry|json_reader|api_call) echo "-dict=dicts/json.dict" ;;
     *) echo "" ;;
   esac
