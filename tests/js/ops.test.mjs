@@ -51,9 +51,11 @@ const hostFiles = [...files(new URL("js/", root), [".js"]), ...files(new URL("bi
 const rel = (u) => u.href.slice(root.href.length);
 
 // Calls into the core: `call("op", ...)` (core.js), `this.#core("op", ...)` (client.js), `callCore("op", ...)`.
-const CALL = /(?:\bcall|#core|callCore)\(\s*([^,)\s]+)/g;
+const CALL = /(?:(?<![.\w]|function )call|#core|callCore)\(\s*([^,)\s]+)/g;
 // The few places whose operation name is not a literal, and what they pass on: the doorway itself, the client's
-// `#core` forwarding its own literal calls, and the delivery loop calling the encoders `intakeKinds` names.
+// `#core` forwarding its own literal calls, and the delivery loop calling the encoders `intakeKinds` names. The byte
+// doorway's `call(glue, memory, op, json)` (answer.js, reached as `bytes.call(...)` from core.js) is a method call or a
+// definition, which the pattern leaves out: core.js hands it its own `op`.
 const DYNAMIC = { "js/core.js": ["op"], "js/client.js": ["op"], "js/deliver.js": ["spec.op"] };
 
 function opsCalledIn(u) {
