@@ -104,12 +104,6 @@ codes! {
     DecryptionFailed => "decryption_failed",
 }
 
-impl serde::Serialize for ErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 /// Written to JSON (at the top level and inside `rejected[]` alike) by its one codec, in `codec`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Error {

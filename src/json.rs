@@ -2,7 +2,8 @@
 //! serde_json with derived (de)serializers cost ~40 KB gzipped of wasm there (generic visitors, float
 //! formatting for error messages); these operations take a few flat objects of strings and integers, so a
 //! hand-written reader that keeps numbers as text, bounded in depth and size, does the job in a few KB.
-//! The token-lifecycle and intake operations (Node side) still use serde_json.
+//! The types' field lists are in `codec`; the token-lifecycle and intake operations (Node side) still use
+//! serde_json, and reach those types through `codec`'s serde bridges (`Json` is the tree they read through).
 
 use crate::error::{Error, ErrorCode, Result};
 use std::fmt::Write as _;
