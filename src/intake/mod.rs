@@ -8,7 +8,6 @@ mod events;
 mod incidents;
 pub(crate) mod logs;
 pub(crate) mod metrics;
-mod metrics_in;
 mod raw;
 mod select;
 mod service_checks;

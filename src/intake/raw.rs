@@ -153,6 +153,21 @@ impl<'a> Scan<'a> {
         Some(Num { span: start..self.i, integer, exponent })
     }
 
+    /// An integer token's value when the checking path would write it back the same way (so it can be copied as
+    /// written): no fraction or exponent, not `-0`, at most 18 characters (no overflow).
+    pub fn int(&self, n: &Num) -> Option<i64> {
+        let text = &self.b[n.span.clone()];
+        if !n.integer || text.len() > 18 || text == b"-0" {
+            return None;
+        }
+        let (neg, digits) = match text.split_first() {
+            Some((b'-', d)) => (true, d),
+            _ => (false, text),
+        };
+        let n = digits.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        Some(if neg { -n } else { n })
+    }
+
     pub fn literal(&mut self, word: &[u8]) -> Option<()> {
         if self.b.get(self.i..self.i + word.len())? == word {
             self.i += word.len();
@@ -375,9 +390,10 @@ fn item_spans<W>(s: &mut Scan, wire: &mut impl FnMut(&mut Scan) -> Option<W>) ->
     }
 }
 
-/// An item that is not in wire form, parsed for the checking path. The scanner already checked its grammar, so
-/// serde_json can only refuse a number beyond f64's range: that item is rejected, the others still go.
-pub fn parse_item(text: &str, field: &str) -> crate::error::Result<serde_json::Value> {
+/// An item that is not in wire form, read for the checking path (as a `Value`, or the encoder's own typed reader).
+/// The scanner already checked its grammar, so serde_json can only refuse a number beyond f64's range: that item
+/// is rejected, the others still go.
+pub fn parse_item<T: serde::de::DeserializeOwned>(text: &str, field: &str) -> crate::error::Result<T> {
     serde_json::from_str(text).map_err(|e| super::invalid(field, format!("{field}: {e}"), "Send finite numbers."))
 }
 

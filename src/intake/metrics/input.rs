@@ -1,7 +1,8 @@
-//! Reading `encodeMetrics` arguments without a `Value` per point. Large submissions are mostly points, and
-//! building a map (two key strings, a tree) for each one was most of the encoding time. Points of the usual
-//! shape, `{timestamp, value}` or `[timestamp, value]` with two numbers, become two numbers; anything else is
-//! kept as a `Value`, so the ordinary checks (and their messages) still apply to it.
+//! The checking reader's input: `encodeMetrics` arguments read without a `Value` per point, from text or from a
+//! `Value` the caller already holds. Large submissions are mostly points, and a map (two key strings, a tree)
+//! for each one was most of the encoding time. Points of the usual shape, `{timestamp, value}` or
+//! `[timestamp, value]` with two numbers, become two numbers; anything else is kept as a `Value`, so the checks
+//! in `parse` (and their messages) still apply to it.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -20,11 +21,17 @@ pub enum PointsIn {
 
 pub enum SeriesIn {
     /// Everything but the points, as `Value`s; the points typed (absent when the series has none).
-    Object {
-        rest: Map<String, Value>,
-        points: Option<PointsIn>,
-    },
-    Other(Value),
+    Object { rest: Map<String, Value>, points: Option<PointsIn> },
+    /// Not an object: an error for the series. (Still read in full: a number beyond f64's range fails the read.)
+    NotAnObject,
+}
+
+impl SeriesIn {
+    /// A series the caller passed as a `Value` (a re-encode after a 413, a Rust caller), read as from text.
+    pub fn from_value(val: &Value) -> SeriesIn {
+        // Every visitor below accepts every JSON value, so reading a `Value` cannot fail.
+        SeriesIn::deserialize(val).unwrap_or(SeriesIn::NotAnObject)
+    }
 }
 
 pub enum SeriesList {
@@ -187,7 +194,7 @@ impl<'de> Deserialize<'de> for SeriesIn {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a metric series")
             }
-            other_scalars!(SeriesIn::Other);
+            other_scalars!(|_| SeriesIn::NotAnObject);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SeriesIn, A::Error> {
                 let mut rest = Map::new();
                 let mut points = None;
@@ -203,7 +210,7 @@ impl<'de> Deserialize<'de> for SeriesIn {
                 Ok(SeriesIn::Object { rest, points })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SeriesIn, A::Error> {
-                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(SeriesIn::Other)
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(|_| SeriesIn::NotAnObject)
             }
         }
         d.deserialize_any(V)
