@@ -1,5 +1,4 @@
-//! The checking reader's input: `encodeMetrics` arguments read without a `Value` per point, from text or from a
-//! `Value` the caller already holds. Large submissions are mostly points, and a map (two key strings, a tree)
+//! The checking reader's input: `encodeMetrics` argument text read without a `Value` per point. Large submissions are mostly points, and a map (two key strings, a tree)
 //! for each one was most of the encoding time. Points of the usual shape, `{timestamp, value}` or
 //! `[timestamp, value]` with two numbers, become two numbers; anything else is kept as a `Value`, so the checks
 //! in `parse` (and their messages) still apply to it.
@@ -26,14 +25,6 @@ pub enum SeriesIn {
     NotAnObject,
 }
 
-impl SeriesIn {
-    /// A series the caller passed as a `Value` (a re-encode after a 413, a Rust caller), read as from text.
-    pub fn from_value(val: &Value) -> SeriesIn {
-        // Every visitor below accepts every JSON value, so reading a `Value` cannot fail.
-        SeriesIn::deserialize(val).unwrap_or(SeriesIn::NotAnObject)
-    }
-}
-
 pub enum SeriesList {
     List(Vec<SeriesIn>),
     NotAList,
@@ -45,7 +36,7 @@ pub struct ArgsIn {
     pub series: Option<SeriesList>,
 }
 
-/// Visitors for scalars and strings, shared by every "typed or else a Value" reader below.
+/// Visitors for scalars and strings that keep them as a `Value` (a point of unusual shape).
 macro_rules! other_scalars {
     ($wrap:expr) => {
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
@@ -68,6 +59,33 @@ macro_rules! other_scalars {
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(($wrap)(Value::Null))
+        }
+    };
+}
+
+/// Visitors for scalars and strings where any of them means the same wrong shape (`$it`): nothing is built.
+macro_rules! scalars_are {
+    ($it:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($it)
         }
     };
 }
@@ -130,11 +148,10 @@ impl<'de> Deserialize<'de> for PointIn {
                         other => extra.push((other.name(), v)),
                     }
                 }
-                if extra.is_empty() {
-                    if let (Some(Value::Number(t)), Some(Value::Number(v))) = (&ts, &value) {
-                        return Ok(PointIn::Pair(t.clone(), v.clone()));
-                    }
-                }
+                let (ts, value) = match (ts, value) {
+                    (Some(Value::Number(t)), Some(Value::Number(v))) if extra.is_empty() => return Ok(PointIn::Pair(t, v)),
+                    other => other,
+                };
                 // Anything else becomes the object JSON.parse would give (a repeated key keeps its last value).
                 let mut all = Map::new();
                 if let Some(t) = ts {
@@ -169,7 +186,7 @@ impl<'de> Deserialize<'de> for PointsIn {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("metric points")
             }
-            other_scalars!(|_| PointsIn::NotAList);
+            scalars_are!(PointsIn::NotAList);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PointsIn, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(p) = seq.next_element::<PointIn>()? {
@@ -194,7 +211,7 @@ impl<'de> Deserialize<'de> for SeriesIn {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a metric series")
             }
-            other_scalars!(|_| SeriesIn::NotAnObject);
+            scalars_are!(SeriesIn::NotAnObject);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SeriesIn, A::Error> {
                 let mut rest = Map::new();
                 let mut points = None;
@@ -225,7 +242,7 @@ impl<'de> Deserialize<'de> for SeriesList {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an array of metric series")
             }
-            other_scalars!(|_| SeriesList::NotAList);
+            scalars_are!(SeriesList::NotAList);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SeriesList, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(s) = seq.next_element::<SeriesIn>()? {

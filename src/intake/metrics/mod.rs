@@ -16,7 +16,7 @@ use super::batch::{Limits, Packer, Push};
 use super::validate as v;
 use super::{common, items, Batch, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
-use input::{ArgsIn, SeriesIn, SeriesList};
+use input::{ArgsIn, SeriesList};
 use model::Series;
 use serde_json::Value;
 use wire::{split, write, View};
@@ -32,15 +32,14 @@ pub fn body_cap(version: u8, compress: Compression) -> usize {
 }
 
 /// `encodeMetrics` on arguments already parsed (a re-encode of a selection after a 413, Rust callers): each
-/// series read as the text path reads it, then checked.
+/// series checked in place by the same checks.
 // Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
 #[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
     let series = items("encodeMetrics", args, "series")?;
     let mut run = Run::start(args)?;
     for (i, val) in series.iter().enumerate() {
-        let sin = SeriesIn::from_value(val);
-        let s = parse::series(&sin, i, run.v1, run.now_ms);
+        let s = parse::series_value(val, i, run.v1, run.now_ms);
         run.add(i, s);
     }
     Ok(run.finish())

@@ -80,16 +80,11 @@ pub fn interval_ok(seconds: i64) -> bool {
     seconds >= 0
 }
 
-/// A point's timestamp, in seconds and inside Datadog's window, with the error that says which edge it missed.
+const WINDOW_HINT: &str = "Datadog accepts metric points from 1 hour ago to 10 minutes ahead; send points as they are produced and check the clock.";
+
+/// A point's timestamp, in seconds and inside Datadog's window, with the error that says what is wrong with it.
 pub fn point_time<F: Display + ?Sized>(ts: &Value, field: &F, now_ms: i64) -> Result<i64> {
-    v::timestamp_secs(
-        ts,
-        &v::Key(field, "timestamp"),
-        now_ms,
-        PAST_S,
-        FUTURE_S,
-        "Datadog accepts metric points from 1 hour ago to 10 minutes ahead; send points as they are produced and check the clock.",
-    )
+    v::timestamp_secs(ts, &v::Key(field, "timestamp"), now_ms, PAST_S, FUTURE_S, WINDOW_HINT)
 }
 
 /// `point_time` as a yes or no, for an integer already read: the same two rules.

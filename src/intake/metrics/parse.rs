@@ -1,6 +1,7 @@
 //! The checking reader: a series read by `input` becomes a `Series`, or the `invalid_payload` error that names
 //! the first wrong field (`series[3].points[0].timestamp`). Every series that is not copied verbatim, and every
-//! invalid one, comes through here, so these are the error messages users see.
+//! invalid one, comes through here, so these are the error messages users see. A series already parsed into a
+//! `Value` by the caller is checked here in place, by the same functions.
 
 use super::super::invalid;
 use super::super::validate::{self as v, Index, Key};
@@ -10,16 +11,32 @@ use crate::error::{Error, Result};
 use serde_json::{Map, Number, Value};
 use std::fmt::Display;
 
+/// A series' points as its reader holds them: typed by `input`, or in a `Value` the caller passed.
+#[derive(Clone, Copy)]
+enum Points<'a> {
+    Typed(&'a PointsIn),
+    Value(&'a Value),
+}
+
+/// A series read from text by `input`.
 pub fn series(sin: &SeriesIn, i: usize, v1: bool, now_ms: i64) -> Result<Series<'_>> {
     let field = Index("series", i);
     match sin {
-        SeriesIn::Object { rest, points } => fields(rest, points.as_ref(), &field, v1, now_ms),
+        SeriesIn::Object { rest, points } => fields(rest, points.as_ref().map(Points::Typed), &field, v1, now_ms),
         SeriesIn::NotAnObject => Err(v::not_object(&field, "a metric series")),
     }
 }
 
-/// `o`: every field but the points, which the reader typed.
-fn fields<'a>(o: &'a Map<String, Value>, points: Option<&'a PointsIn>, field: &Index<str>, v1: bool, now_ms: i64) -> Result<Series<'a>> {
+/// A series the caller passed as a `Value` (a re-encode after a 413, a Rust caller), checked in place: every
+/// point by `point_value`, the checks an unusual point gets on the text path.
+pub fn series_value(val: &Value, i: usize, v1: bool, now_ms: i64) -> Result<Series<'_>> {
+    let field = Index("series", i);
+    let o = v::object(val, &field, "a metric series")?;
+    fields(o, o.get("points").map(Points::Value), &field, v1, now_ms)
+}
+
+/// `o`: the series' fields (the points among them or not); `points`: its points, typed.
+fn fields<'a>(o: &'a Map<String, Value>, points: Option<Points<'a>>, field: &Index<str>, v1: bool, now_ms: i64) -> Result<Series<'a>> {
     if let Err(e) = v::only_keys(o, field, if v1 { V1_KEYS } else { V2_KEYS }) {
         if v1 && o.keys().all(|k| V2_KEYS.contains(&k.as_str())) {
             return Err(Error { hint: "resources, unit, source_type_name and metadata exist only in v2; use version 2.".into(), ..e });
@@ -30,7 +47,16 @@ fn fields<'a>(o: &'a Map<String, Value>, points: Option<&'a PointsIn>, field: &I
     model::metric_name(metric, &Key(field, "metric"))?;
     let points_field = Key(field, "points");
     let points = match points {
-        Some(PointsIn::List(a)) if !a.is_empty() => a.iter().enumerate().map(|(j, p)| point(p, &Index(&points_field, j), now_ms)).collect::<Result<_>>()?,
+        Some(Points::Typed(PointsIn::List(a))) if !a.is_empty() => {
+            a.iter().enumerate().map(|(j, p)| point(p, &Index(&points_field, j), now_ms)).collect::<Result<_>>()?
+        }
+        Some(Points::Value(Value::Array(a))) if !a.is_empty() => {
+            let mut out = Vec::with_capacity(a.len());
+            for (j, p) in a.iter().enumerate() {
+                out.push(point_value(p, &Index(&points_field, j), now_ms)?);
+            }
+            out
+        }
         Some(_) => return Err(not_a_list(&points_field)),
         // The same error as a missing required field.
         None => {
@@ -106,12 +132,13 @@ fn point<'a>(p: &'a PointIn, field: &dyn Display, now_ms: i64) -> Result<Point<'
             let ts = model::point_time(&Value::Number(ts.clone()), field, now_ms)?;
             Ok(Point { ts, value })
         }
-        PointIn::Other(val) => odd_point(val, field, now_ms),
+        PointIn::Other(val) => point_value(val, field, now_ms),
     }
 }
 
-/// A point of any other shape: what is wrong with it, or (`{timestamp, value}` with a key repeated) the point.
-fn odd_point<'a>(p: &'a Value, field: &dyn Display, now_ms: i64) -> Result<Point<'a>> {
+/// A point as a `Value`: one of unusual shape on the text path (what is wrong with it, or the point when a key
+/// was repeated), any point of a `Value` series.
+fn point_value<'a>(p: &'a Value, field: &dyn Display, now_ms: i64) -> Result<Point<'a>> {
     let (ts, value) = match p {
         Value::Object(o) => {
             v::only_keys(o, field, POINT_KEYS)?;

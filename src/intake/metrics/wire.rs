@@ -94,9 +94,20 @@ impl Serialize for Resources<'_, '_> {
     fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
         let mut seq = ser.serialize_seq(Some(self.0.len()))?;
         for r in self.0 {
-            seq.serialize_element(&serde_json::json!({"name": r.name, "type": r.kind}))?;
+            seq.serialize_element(&ResourceView(r))?;
         }
         seq.end()
+    }
+}
+
+struct ResourceView<'s, 'a>(&'s Resource<'a>);
+
+impl Serialize for ResourceView<'_, '_> {
+    fn serialize<S: Serializer>(&self, ser: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = ser.serialize_map(Some(2))?;
+        m.serialize_entry("name", self.0.name)?;
+        m.serialize_entry("type", self.0.kind)?;
+        m.end()
     }
 }
 
