@@ -288,3 +288,28 @@ fn missing_api_key_and_now() {
     let e = encode(&json!({ "connection": conn(), "series": [] })).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("now"));
 }
+
+/// The rules live once in `model`: the verbatim reader refuses what the checks refuse, even where only one
+/// rule tells them apart (a "seconds" timestamp that is milliseconds, inside the window of a far-future `now`;
+/// a type or interval out of range; a metric name too long or blank), and the checks then give the error.
+#[test]
+fn verbatim_reader_applies_the_model_rules() {
+    let conn = json!({ "site": crate::site::resolve_site("us1").unwrap(), "apiKey": "k" });
+    let far: i64 = 200_000_000_000_000;
+    let cases = [
+        (far, format!(r#"{{"metric":"ms","points":[{{"timestamp":{},"value":1}}]}}"#, far / 1000), ErrorCode::TimestampOutOfRange, "points[0].timestamp"),
+        (NOW, format!(r#"{{"metric":"t","type":4,"points":[{{"timestamp":{T},"value":1}}]}}"#), ErrorCode::InvalidPayload, "type"),
+        (NOW, format!(r#"{{"metric":"i","interval":-5,"points":[{{"timestamp":{T},"value":1}}]}}"#), ErrorCode::InvalidPayload, "interval"),
+        (NOW, format!(r#"{{"metric":"{}","points":[{{"timestamp":{T},"value":1}}]}}"#, "é".repeat(201)), ErrorCode::InvalidPayload, "metric"),
+        (NOW, format!(r#"{{"metric":" ","points":[{{"timestamp":{T},"value":1}}]}}"#), ErrorCode::InvalidPayload, "metric"),
+    ];
+    for (now_ms, series, code, field) in cases {
+        let text = format!(r#"{{"connection":{conn},"now":{now_ms},"series":[{series}]}}"#);
+        let verbatim = verbatim::encode(&text).expect("taken").unwrap();
+        assert!(verbatim.batches.is_empty(), "{series}");
+        let e = &verbatim.rejected[0].error;
+        assert_eq!((e.code, e.field.clone().unwrap()), (code, format!("series[0].{field}")));
+        let by_value = encode(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(verbatim.into_value(), by_value.into_value());
+    }
+}
