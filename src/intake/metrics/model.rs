@@ -53,7 +53,7 @@ pub struct Series<'a> {
 }
 
 /// The metric name: not blank, at most 200 characters.
-pub fn metric_name<F: Display + ?Sized>(name: &str, field: &F) -> Result<()> {
+pub fn metric_name(name: &str, field: &dyn Display) -> Result<()> {
     v::non_empty(name, field)?;
     v::max_chars(name, MAX_METRIC_CHARS, field)
 }

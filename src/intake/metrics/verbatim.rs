@@ -52,7 +52,7 @@ fn series_v2(s: &mut Scan) -> Option<(i64, i64)> {
         let bit = match key {
             "metric" => {
                 let m = s.string()?;
-                if m.escaped || model::metric_name(s.text(&m), "").is_err() {
+                if m.escaped || model::metric_name(s.text(&m), &"").is_err() {
                     return None;
                 }
                 1
