@@ -1,7 +1,8 @@
 use super::*;
 use serde_json::json;
 
-/// The typed reader (`encode_text`) and the `Value` reader (`encode`) agree on every shape, good or bad.
+/// The checking reader on the text (`encode_text`, for v1 here) and the same checks on a parsed `Value` (`encode`)
+/// agree on every shape, good or bad.
 #[test]
 fn text_and_value_paths_agree() {
     const T: i64 = 1_700_000_000;
