@@ -157,6 +157,7 @@ impl<'a> Scan<'a> {
 
     /// An integer token's value when the checking path would write it back the same way (so it can be copied as
     /// written): no fraction or exponent, not `-0`, at most 18 characters (no overflow).
+    #[inline(always)]
     pub fn int(&self, n: &Num) -> Option<i64> {
         let text = &self.b[n.span.clone()];
         if !n.integer || text.len() > 18 || text == b"-0" {
