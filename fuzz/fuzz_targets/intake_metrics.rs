@@ -1,5 +1,7 @@
 //! encodeMetrics through `api::call` with near-valid series: every index once (split series: pieces that
-//! partition the points), bodies under the compressed and decompressed limits whatever the compression.
+//! partition the points), bodies under the compressed and decompressed limits whatever the compression, and the
+//! same answer from each way in: the verbatim reader, the checking reader on the text, and the checks on a parsed
+//! `Value` (what a re-encode after a 413 takes).
 #![no_main]
 #[path = "../common/mod.rs"]
 mod common;
@@ -59,6 +61,11 @@ fuzz_target!(|data: &[u8]| {
     let text = args.to_string();
     let out = common::check_output(&datadog_oauth_wasm::api::call("encodeMetrics", &text));
     common::check_readers_agree(OP, &text);
+    // `"select": null` is no selection, but it sends the text down the general path: parsed into a `Value`, and
+    // each series checked there in place.
+    let by_value = datadog_oauth_wasm::api::read_output(&datadog_oauth_wasm::api::call(OP, &format!("{},\"select\":null}}", &text[..text.len() - 1]))).unwrap();
+    let verbatim = datadog_oauth_wasm::api::read_output(&datadog_oauth_wasm::api::call(OP, &text)).unwrap();
+    assert_eq!(common::bodies_parsed(verbatim), common::bodies_parsed(by_value), "verbatim reader and checks on a Value disagree");
     let v1 = version == json!(1);
     let limits = if v1 { Limits { max_sent: 3_200_000, max_body: 62_914_560, max_items: usize::MAX } } else { Limits { max_sent: 512_000, max_body: 5_242_880, max_items: usize::MAX } };
     let url = if v1 { "https://api.datadoghq.eu/api/v1/series" } else { "https://api.datadoghq.eu/api/v2/series" };

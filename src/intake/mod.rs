@@ -8,7 +8,6 @@ pub(crate) mod events;
 pub(crate) mod incidents;
 pub(crate) mod logs;
 pub(crate) mod metrics;
-mod metrics_in;
 mod raw;
 mod select;
 pub(crate) mod service_checks;

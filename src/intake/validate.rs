@@ -37,7 +37,12 @@ pub fn as_int(v: &Value) -> Option<i64> {
 }
 
 pub fn object<'a, F: Display + ?Sized>(v: &'a Value, field: &F, what: &str) -> Result<&'a Map<String, Value>> {
-    v.as_object().ok_or_else(|| invalid(field, format!("{field} must be an object ({what})"), "Pass items in Datadog's JSON shape."))
+    v.as_object().ok_or_else(|| not_object(field, what))
+}
+
+/// The error of `object`, for a reader that already knows the item is not one.
+pub fn not_object<F: Display + ?Sized>(field: &F, what: &str) -> Error {
+    invalid(field, format!("{field} must be an object ({what})"), "Pass items in Datadog's JSON shape.")
 }
 
 /// Closed schemas reject unknown keys: a typo such as `tag` for `tags` would otherwise lose data silently.
@@ -143,10 +148,15 @@ pub fn out_of_range<F: Display + ?Sized>(field: &F, message: String, hint: &str)
     Error::new(ErrorCode::TimestampOutOfRange, message, hint).with_field(field.to_string())
 }
 
+/// A "seconds" timestamp past year 5138 is almost certainly milliseconds.
+pub fn looks_like_ms(ts: i64) -> bool {
+    ts > 100_000_000_000
+}
+
 /// A seconds timestamp checked against a window, with the error naming the field and the allowed window.
 pub fn timestamp_secs<F: Display + ?Sized>(v: &Value, field: &F, now_ms: i64, past_s: i64, future_s: i64, why: &str) -> Result<i64> {
     let ts = int(v, field)?;
-    if ts > 100_000_000_000 {
+    if looks_like_ms(ts) {
         // Almost certainly milliseconds (year 5138 in seconds): say so rather than "out of range".
         return Err(out_of_range(
             field,

@@ -1,7 +1,7 @@
-//! Reading `encodeMetrics` arguments without a `Value` per point. Large submissions are mostly points, and
-//! building a map (two key strings, a tree) for each one was most of the encoding time. Points of the usual
-//! shape, `{timestamp, value}` or `[timestamp, value]` with two numbers, become two numbers; anything else is
-//! kept as a `Value`, so the ordinary checks (and their messages) still apply to it.
+//! The checking reader's input: `encodeMetrics` argument text read without a `Value` per point. Large submissions are mostly points, and a map (two key strings, a tree)
+//! for each one was most of the encoding time. Points of the usual shape, `{timestamp, value}` or
+//! `[timestamp, value]` with two numbers, become two numbers; anything else is kept as a `Value`, so the checks
+//! in `parse` (and their messages) still apply to it.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -20,11 +20,9 @@ pub enum PointsIn {
 
 pub enum SeriesIn {
     /// Everything but the points, as `Value`s; the points typed (absent when the series has none).
-    Object {
-        rest: Map<String, Value>,
-        points: Option<PointsIn>,
-    },
-    Other(Value),
+    Object { rest: Map<String, Value>, points: Option<PointsIn> },
+    /// Not an object: an error for the series. (Still read in full: a number beyond f64's range fails the read.)
+    NotAnObject,
 }
 
 pub enum SeriesList {
@@ -38,7 +36,7 @@ pub struct ArgsIn {
     pub series: Option<SeriesList>,
 }
 
-/// Visitors for scalars and strings, shared by every "typed or else a Value" reader below.
+/// Visitors for scalars and strings that keep them as a `Value` (a point of unusual shape).
 macro_rules! other_scalars {
     ($wrap:expr) => {
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
@@ -61,6 +59,33 @@ macro_rules! other_scalars {
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(($wrap)(Value::Null))
+        }
+    };
+}
+
+/// Visitors for scalars and strings where any of them means the same wrong shape (`$it`): nothing is built.
+macro_rules! scalars_are {
+    ($it:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($it)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($it)
         }
     };
 }
@@ -123,11 +148,10 @@ impl<'de> Deserialize<'de> for PointIn {
                         other => extra.push((other.name(), v)),
                     }
                 }
-                if extra.is_empty() {
-                    if let (Some(Value::Number(t)), Some(Value::Number(v))) = (&ts, &value) {
-                        return Ok(PointIn::Pair(t.clone(), v.clone()));
-                    }
-                }
+                let (ts, value) = match (ts, value) {
+                    (Some(Value::Number(t)), Some(Value::Number(v))) if extra.is_empty() => return Ok(PointIn::Pair(t, v)),
+                    other => other,
+                };
                 // Anything else becomes the object JSON.parse would give (a repeated key keeps its last value).
                 let mut all = Map::new();
                 if let Some(t) = ts {
@@ -162,7 +186,7 @@ impl<'de> Deserialize<'de> for PointsIn {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("metric points")
             }
-            other_scalars!(|_| PointsIn::NotAList);
+            scalars_are!(PointsIn::NotAList);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PointsIn, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(p) = seq.next_element::<PointIn>()? {
@@ -187,7 +211,7 @@ impl<'de> Deserialize<'de> for SeriesIn {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a metric series")
             }
-            other_scalars!(SeriesIn::Other);
+            scalars_are!(SeriesIn::NotAnObject);
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SeriesIn, A::Error> {
                 let mut rest = Map::new();
                 let mut points = None;
@@ -203,7 +227,7 @@ impl<'de> Deserialize<'de> for SeriesIn {
                 Ok(SeriesIn::Object { rest, points })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<SeriesIn, A::Error> {
-                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(SeriesIn::Other)
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(|_| SeriesIn::NotAnObject)
             }
         }
         d.deserialize_any(V)
@@ -218,7 +242,7 @@ impl<'de> Deserialize<'de> for SeriesList {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an array of metric series")
             }
-            other_scalars!(|_| SeriesList::NotAList);
+            scalars_are!(SeriesList::NotAList);
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SeriesList, A::Error> {
                 let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(s) = seq.next_element::<SeriesIn>()? {
