@@ -38,6 +38,8 @@ pub(crate) struct Intake {
     pub key: &'static str,
     /// One item (an incident), not an array: no `select`, nothing to halve after a 413.
     pub single: bool,
+    /// What an item is cut into when it alone is too large (metric series: points, traces: spans), or `None`.
+    pub pieces: Option<Pieces>,
     /// The credential the encoder reads from the connection: "apiKey", or "bearer" (an access token, which the host
     /// refreshes when it is due and after a 401).
     pub auth: &'static str,
@@ -50,7 +52,17 @@ pub(crate) struct Intake {
 }
 
 #[cfg(feature = "intake")]
+use crate::intake::select::{Pieces, Shape};
+#[cfg(feature = "intake")]
 use crate::intake::Encoded;
+
+#[cfg(feature = "intake")]
+impl Intake {
+    /// How `select` reads this intake's items; `None` for a single-item intake, which takes no `select`.
+    fn shape(&self) -> Option<Shape> {
+        (!self.single).then_some(Shape { key: self.key, pieces: self.pieces })
+    }
+}
 
 /// An encoder's reader of the arguments' JSON text: `None` when it leaves them to serde.
 #[cfg(feature = "intake")]
@@ -147,7 +159,7 @@ const INTAKE: &[Op] = {
             run: Run::Encode(&Intake {
                 kind: "metrics",
                 key: "series",
-                single: false,
+                single: false, pieces: Some(Pieces::Points),
                 auth: "apiKey",
                 compress: true,
                 encode: metrics::encode,
@@ -159,7 +171,7 @@ const INTAKE: &[Op] = {
             run: Run::Encode(&Intake {
                 kind: "logs",
                 key: "logs",
-                single: false,
+                single: false, pieces: None,
                 auth: "apiKey",
                 compress: true,
                 encode: logs::encode,
@@ -168,14 +180,14 @@ const INTAKE: &[Op] = {
         },
         Op {
             name: "encodeEvents",
-            run: Run::Encode(&Intake { kind: "events", key: "events", single: false, auth: "apiKey", compress: true, encode: events::encode, from_text: None }),
+            run: Run::Encode(&Intake { kind: "events", key: "events", single: false, pieces: None, auth: "apiKey", compress: true, encode: events::encode, from_text: None }),
         },
         Op {
             name: "encodeServiceChecks",
             run: Run::Encode(&Intake {
                 kind: "serviceChecks",
                 key: "checks",
-                single: false,
+                single: false, pieces: None,
                 auth: "apiKey",
                 compress: true,
                 encode: service_checks::encode,
@@ -187,7 +199,7 @@ const INTAKE: &[Op] = {
             run: Run::Encode(&Intake {
                 kind: "incidents",
                 key: "incident",
-                single: true,
+                single: true, pieces: None,
                 auth: "bearer",
                 compress: false,
                 encode: incidents::encode,
@@ -196,10 +208,10 @@ const INTAKE: &[Op] = {
         },
         Op {
             name: "encodeTraces",
-            run: Run::Encode(&Intake { kind: "traces", key: "traces", single: false, auth: "apiKey", compress: true, encode: traces::encode, from_text: None }),
+            run: Run::Encode(&Intake { kind: "traces", key: "traces", single: false, pieces: Some(Pieces::Spans), auth: "apiKey", compress: true, encode: traces::encode, from_text: None }),
         },
         Op { name: "parseIntakeResponse", run: Run::Value(parse_intake_response) },
-        Op { name: "splitSelection", run: Run::Value(crate::intake::split_selection) },
+        Op { name: "splitSelection", run: Run::Value(split_selection) },
         Op { name: "intakeKinds", run: Run::Value(intake_kinds) },
     ]
 };
@@ -265,7 +277,7 @@ fn run_encode(op: &str, intake: &Intake, json: &str) -> Result<String> {
         return Ok(with_bodies(ok_text(&v.to_string()), bodies));
     }
     let args: Value = serde_json::from_str(json).map_err(|e| crate::args::bad_args(op, e))?;
-    crate::intake::encode_op(op, intake.encode, !intake.single, &args, Some(&mut bodies))
+    crate::intake::encode_op(op, intake.encode, intake.shape(), &args, Some(&mut bodies))
         .map(|v| with_bodies(ok_text(&v.to_string()), bodies))
         .map_err(|e| crate::redact::scrub_args(e, &args))
 }
@@ -404,6 +416,18 @@ fn intakes() -> impl Iterator<Item = &'static Intake> {
 fn parse_intake_response(_: &str, args: &Value) -> Result<Value> {
     let kinds: Vec<&str> = intakes().map(|i| i.kind).collect();
     crate::intake::parse_intake_response(args, &kinds)
+}
+
+/// `splitSelection`: the halves of a selection of `op`'s items, cut as that encoder's row says.
+#[cfg(feature = "intake")]
+fn split_selection(_: &str, args: &Value) -> Result<Value> {
+    let inner = args.get("op").and_then(Value::as_str).unwrap_or("");
+    let shape = match find(inner).map(|o| &o.run) {
+        Some(Run::Encode(intake)) => intake.shape(),
+        _ => None,
+    };
+    let shape = shape.ok_or_else(|| Error::invalid_input("select", format!("{inner}() does not take `select`")))?;
+    crate::intake::select::split(inner, shape, args)
 }
 
 /// `{ [kind]: { op, key, single, auth, compress } }`: what the host's delivery loop needs to know of each intake.

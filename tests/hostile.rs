@@ -309,7 +309,7 @@ fn nested_json_just_under_the_limits_is_fine() {
 
 #[test]
 fn argument_bytes_that_are_not_utf8() {
-    // The host writes large arguments into the core as UTF-8 (`call_buffer` → `call_utf8`): anything else is refused,
+    // The host writes large arguments into the core as UTF-8 (`args_buffer`, then `call_bytes` → `call_utf8`): anything else is refused,
     // not read lossily.
     let out: Value = serde_json::from_str(&datadog_oauth_wasm::api::call_utf8("resolveSite", b"{\"site\":\"eu1\xff\"}")).unwrap();
     assert_eq!(code_of(&out), Some("invalid_input"), "{out}");

@@ -9,7 +9,7 @@ pub(crate) mod incidents;
 pub(crate) mod logs;
 pub(crate) mod metrics;
 mod raw;
-mod select;
+pub(crate) mod select;
 pub(crate) mod service_checks;
 pub(crate) mod traces;
 mod validate;
@@ -23,20 +23,20 @@ use serde_json::{Map, Value};
 pub use batch::Part;
 
 /// An encoder's answer for `encodeX` (a row of `ops::INTAKE`), with request bodies moved into `bodies` (see
-/// `Encoded::into_value_with`). With `select` (a half of an earlier batch, after a 413), when the kind takes it,
-/// just those items are encoded and the answer is in the caller's coordinates.
-pub(crate) fn encode_op(op: &str, encode: fn(&Value) -> Result<Encoded>, selectable: bool, args: &Value, bodies: Option<&mut Vec<String>>) -> Result<Value> {
-    if selectable && args.get("select").is_some_and(|s| !s.is_null()) {
-        let (sub, sel) = select::subset_args(op, args)?;
-        return Ok(select::remap(op, encode(&sub)?, &sel).into_value_with(bodies));
+/// `Encoded::into_value_with`). With `select` (a half of an earlier batch, after a 413), when the kind takes it
+/// (`shape`, from its row), just those items are encoded and the answer is in the caller's coordinates.
+pub(crate) fn encode_op(
+    op: &str,
+    encode: fn(&Value) -> Result<Encoded>,
+    shape: Option<select::Shape>,
+    args: &Value,
+    bodies: Option<&mut Vec<String>>,
+) -> Result<Value> {
+    if let Some(shape) = shape.filter(|_| args.get("select").is_some_and(|s| !s.is_null())) {
+        let (sub, sel) = select::subset_args(op, shape, args)?;
+        return Ok(select::remap(shape, encode(&sub)?, &sel).into_value_with(bodies));
     }
     Ok(encode(args)?.into_value_with(bodies))
-}
-
-/// `splitSelection`: the halves of a selection of `op`'s items.
-pub(crate) fn split_selection(_: &str, args: &Value) -> Result<Value> {
-    let inner = args.get("op").and_then(Value::as_str).unwrap_or("");
-    select::split(inner, args)
 }
 
 /// One request and the input items it carries. An item split across batches (a metric series with too many

@@ -30,33 +30,48 @@ impl Entry {
     }
 }
 
-/// The argument holding the items of each encode operation, and the path text that precedes a piece index in
-/// error paths (`series[3].points[7]`, `traces[2][5]`) for the kinds whose items can be cut.
-fn shape(op: &str) -> Option<(&'static str, Option<&'static str>)> {
-    match op {
-        "encodeMetrics" => Some(("series", Some(".points["))),
-        "encodeTraces" => Some(("traces", Some("["))),
-        "encodeLogs" => Some(("logs", None)),
-        "encodeEvents" => Some(("events", None)),
-        "encodeServiceChecks" => Some(("checks", None)),
-        _ => None,
+/// How one intake's items are held, from its row in the operation table (`ops::INTAKE`): the argument that holds
+/// them, and for the kinds whose items can be cut, where the pieces are.
+#[derive(Clone, Copy)]
+pub(crate) struct Shape {
+    pub key: &'static str,
+    pub pieces: Option<Pieces>,
+}
+
+/// What an item is cut into after a 413: a metric series into its points, a trace (an array of spans) into spans.
+#[derive(Clone, Copy)]
+pub(crate) enum Pieces {
+    Points,
+    Spans,
+}
+
+impl Pieces {
+    fn of(self, item: &Value) -> Option<&Vec<Value>> {
+        match self {
+            Pieces::Points => item.get("points").and_then(Value::as_array),
+            Pieces::Spans => item.as_array(),
+        }
+    }
+
+    /// The path text that precedes a piece index in error paths (`series[3].points[7]`, `traces[2][5]`).
+    fn path(self) -> &'static str {
+        match self {
+            Pieces::Points => ".points[",
+            Pieces::Spans => "[",
+        }
     }
 }
 
-fn pieces<'a>(op: &str, item: &'a Value) -> Option<&'a Vec<Value>> {
-    match op {
-        "encodeMetrics" => item.get("points").and_then(Value::as_array),
-        "encodeTraces" => item.as_array(),
-        _ => None,
-    }
+fn pieces(shape: Shape, item: &Value) -> Option<&Vec<Value>> {
+    shape.pieces.and_then(|p| p.of(item))
 }
 
 fn bad(message: String) -> Error {
     Error::invalid_input("select", message)
 }
 
-fn entries<'a>(op: &str, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &'a Vec<Value>)> {
-    let (key, _) = shape(op).ok_or_else(|| bad(format!("{op}() does not take `select`")))?;
+fn entries<'a>(op: &str, shape: Shape, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &'a Vec<Value>)> {
+    let key = shape.key;
     let sel: Vec<Entry> = crate::args::input(op, args.get("select").unwrap_or(&Value::Null))?;
     // `items` is the generic name the sans-IO `splitSelection()` uses.
     let items = args
@@ -69,7 +84,7 @@ fn entries<'a>(op: &str, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &
         match (e.start, e.end) {
             (None, None) => {}
             (Some(a), Some(b)) => {
-                let n = pieces(op, item).map(Vec::len).ok_or_else(|| bad(format!("{key}[{}] cannot be cut into pieces", e.index)))?;
+                let n = pieces(shape, item).map(Vec::len).ok_or_else(|| bad(format!("{key}[{}] cannot be cut into pieces", e.index)))?;
                 if a >= b || b > n {
                     return Err(bad(format!("`select` range {a}..{b} does not fit {key}[{}]", e.index)));
                 }
@@ -81,8 +96,8 @@ fn entries<'a>(op: &str, args: &'a Value) -> Result<(&'static str, Vec<Entry>, &
 }
 
 /// The encode arguments for just the selected items (cut where a range is given), without `select`.
-pub fn subset_args(op: &str, args: &Value) -> Result<(Value, Vec<Entry>)> {
-    let (key, sel, items) = entries(op, args)?;
+pub(crate) fn subset_args(op: &str, shape: Shape, args: &Value) -> Result<(Value, Vec<Entry>)> {
+    let (key, sel, items) = entries(op, shape, args)?;
     let subset = sel
         .iter()
         .map(|e| match (e.start, e.end) {
@@ -129,8 +144,8 @@ fn relabel(text: &str, key: &str, piece_prefix: Option<&str>, local: usize, e: &
 }
 
 /// Map an encoding of the subset back to the caller's coordinates.
-pub fn remap(op: &str, mut enc: Encoded, sel: &[Entry]) -> Encoded {
-    let (key, piece_prefix) = shape(op).expect("checked in subset_args");
+pub(crate) fn remap(shape: Shape, mut enc: Encoded, sel: &[Entry]) -> Encoded {
+    let (key, piece_prefix) = (shape.key, shape.pieces.map(Pieces::path));
     for b in &mut enc.batches {
         let mut parts: Vec<Part> = b
             .parts
@@ -163,15 +178,15 @@ pub fn remap(op: &str, mut enc: Encoded, sel: &[Entry]) -> Encoded {
 
 /// Two halves of a selection that Datadog found too large: by items, or a lone item by its pieces. `null`
 /// when it cannot be cut further (the host then reports the item). The halves are in the caller's coordinates.
-pub fn split(op: &str, args: &Value) -> Result<Value> {
-    let (_, sel, items) = entries(op, args)?;
+pub(crate) fn split(op: &str, shape: Shape, args: &Value) -> Result<Value> {
+    let (_, sel, items) = entries(op, shape, args)?;
     let entry = |e: &Entry| serde_json::json!({ "index": e.caller(), "start": e.start, "end": e.end });
     if sel.len() >= 2 {
         let mid = sel.len().div_ceil(2);
         return Ok(Value::Array(vec![Value::Array(sel[..mid].iter().map(entry).collect()), Value::Array(sel[mid..].iter().map(entry).collect())]));
     }
     let Some(e) = sel.first() else { return Ok(Value::Null) };
-    let Some(n) = pieces(op, &items[e.index]).map(Vec::len) else { return Ok(Value::Null) };
+    let Some(n) = pieces(shape, &items[e.index]).map(Vec::len) else { return Ok(Value::Null) };
     let (start, end) = (e.start.unwrap_or(0), e.end.unwrap_or(n));
     if end - start < 2 {
         return Ok(Value::Null);
@@ -187,6 +202,7 @@ mod tests {
     use serde_json::json;
 
     const NOW: i64 = 1_700_000_000;
+    const SERIES: Shape = Shape { key: "series", pieces: Some(Pieces::Points) };
 
     fn args(series: Value, select: Value) -> Value {
         json!({ "connection": { "site": crate::site::resolve_site("us1").unwrap(), "apiKey": "k".repeat(32) }, "now": NOW * 1000, "compress": "none", "series": series, "select": select })
@@ -197,10 +213,10 @@ mod tests {
         let pts: Vec<Value> = (0..6).map(|i| json!({ "timestamp": NOW - i, "value": i })).collect();
         let series = json!([{ "metric": "a", "points": [{ "timestamp": NOW, "value": 1 }] }, { "metric": "b", "points": pts }]);
         let a = args(series, json!([{ "index": 1, "start": 2, "end": 5 }]));
-        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
+        let (sub, sel) = subset_args("encodeMetrics", SERIES, &a).unwrap();
         assert_eq!(sub["series"][0]["points"].as_array().unwrap().len(), 3);
         assert!(sub.get("select").is_none());
-        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        let enc = remap(SERIES, super::super::metrics::encode(&sub).unwrap(), &sel);
         assert_eq!(enc.batches[0].items, vec![1]);
         assert_eq!(enc.batches[0].parts, vec![Part { index: 1, start: 2, end: 5 }]);
     }
@@ -209,8 +225,8 @@ mod tests {
     fn errors_name_the_callers_item_and_point() {
         let series = json!([{ "metric": "a", "points": [{ "timestamp": NOW, "value": 1 }] }, { "metric": "b", "points": [{ "timestamp": NOW, "value": 1 }, { "timestamp": 1, "value": 2 }] }]);
         let a = args(series, json!([{ "index": 1, "start": 1, "end": 2 }]));
-        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
-        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        let (sub, sel) = subset_args("encodeMetrics", SERIES, &a).unwrap();
+        let enc = remap(SERIES, super::super::metrics::encode(&sub).unwrap(), &sel);
         assert_eq!(enc.rejected[0].index, 1);
         assert_eq!(enc.rejected[0].error.field.as_deref(), Some("series[1].points[1].timestamp"));
     }
@@ -220,30 +236,30 @@ mod tests {
         // The host sends item 7 of its list alone, as the first of one: answers and paths name item 7.
         let series = json!([{ "metric": "b", "points": [{ "timestamp": NOW, "value": 1 }, { "timestamp": 1, "value": 2 }] }]);
         let a = args(series.clone(), json!([{ "index": 0, "start": 1, "end": 2, "origin": 7 }]));
-        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
-        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        let (sub, sel) = subset_args("encodeMetrics", SERIES, &a).unwrap();
+        let enc = remap(SERIES, super::super::metrics::encode(&sub).unwrap(), &sel);
         assert_eq!(enc.rejected[0].index, 7);
         assert_eq!(enc.rejected[0].error.field.as_deref(), Some("series[7].points[1].timestamp"));
         let a = args(series, json!([{ "index": 0, "start": 0, "end": 1, "origin": 7 }]));
-        let (sub, sel) = subset_args("encodeMetrics", &a).unwrap();
-        let enc = remap("encodeMetrics", super::super::metrics::encode(&sub).unwrap(), &sel);
+        let (sub, sel) = subset_args("encodeMetrics", SERIES, &a).unwrap();
+        let enc = remap(SERIES, super::super::metrics::encode(&sub).unwrap(), &sel);
         assert_eq!((enc.batches[0].items.clone(), enc.batches[0].parts.clone()), (vec![7], vec![Part { index: 7, start: 0, end: 1 }]));
         let two = json!([{ "metric": "a", "points": [1, 2, 3] }, { "metric": "b", "points": [1] }]);
-        let halves = split("encodeMetrics", &args(two.clone(), json!([{ "index": 0, "origin": 40 }, { "index": 1, "origin": 41 }]))).unwrap();
+        let halves = split("encodeMetrics", SERIES, &args(two.clone(), json!([{ "index": 0, "origin": 40 }, { "index": 1, "origin": 41 }]))).unwrap();
         assert_eq!(halves, json!([[{ "index": 40, "start": null, "end": null }], [{ "index": 41, "start": null, "end": null }]]));
-        let cut = split("encodeMetrics", &args(two, json!([{ "index": 0, "origin": 40 }]))).unwrap();
+        let cut = split("encodeMetrics", SERIES, &args(two, json!([{ "index": 0, "origin": 40 }]))).unwrap();
         assert_eq!(cut, json!([[{ "index": 40, "start": 0, "end": 2 }], [{ "index": 40, "start": 2, "end": 3 }]]));
     }
 
     #[test]
     fn split_by_items_then_by_pieces() {
         let series = json!([{ "metric": "a", "points": [1, 2, 3, 4, 5] }, { "metric": "b", "points": [1] }]);
-        let two = split("encodeMetrics", &args(series.clone(), json!([{ "index": 0 }, { "index": 1 }]))).unwrap();
+        let two = split("encodeMetrics", SERIES, &args(series.clone(), json!([{ "index": 0 }, { "index": 1 }]))).unwrap();
         assert_eq!(two, json!([[{ "index": 0, "start": null, "end": null }], [{ "index": 1, "start": null, "end": null }]]));
-        let cut = split("encodeMetrics", &args(series.clone(), json!([{ "index": 0 }]))).unwrap();
+        let cut = split("encodeMetrics", SERIES, &args(series.clone(), json!([{ "index": 0 }]))).unwrap();
         assert_eq!(cut, json!([[{ "index": 0, "start": 0, "end": 3 }], [{ "index": 0, "start": 3, "end": 5 }]]));
-        assert_eq!(split("encodeMetrics", &args(series.clone(), json!([{ "index": 1 }]))).unwrap(), Value::Null);
-        assert_eq!(split("encodeMetrics", &args(series.clone(), json!([{ "index": 0, "start": 4, "end": 5 }]))).unwrap(), Value::Null);
-        assert!(split("encodeMetrics", &args(series, json!([{ "index": 7 }]))).is_err());
+        assert_eq!(split("encodeMetrics", SERIES, &args(series.clone(), json!([{ "index": 1 }]))).unwrap(), Value::Null);
+        assert_eq!(split("encodeMetrics", SERIES, &args(series.clone(), json!([{ "index": 0, "start": 4, "end": 5 }]))).unwrap(), Value::Null);
+        assert!(split("encodeMetrics", SERIES, &args(series, json!([{ "index": 7 }]))).is_err());
     }
 }

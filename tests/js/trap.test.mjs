@@ -12,7 +12,7 @@ import * as auth from "datadog-oauth-wasm/auth";
 const SECRET = "trap_secret_0123456789abcdef0123456789";
 const site = full.resolveSite("eu1");
 const logs = (n) => Array.from({ length: n }, (_, i) => ({ message: `line ${i} ${"z".repeat(40)}` }));
-// Over 2048 characters of JSON: goes through the argument buffer (args_buffer / call_buffer).
+// Over 2048 characters of JSON: goes through the argument buffer (args_buffer / call_bytes).
 const bigCall = () => full.encodeLogs({ site, apiKey: "k".repeat(32) }, logs(200), { source: "acme", compress: "none" });
 
 function trapped(dd, args) {
