@@ -171,6 +171,7 @@ impl<'a> Scan<'a> {
         Some(if neg { -n } else { n })
     }
 
+    #[inline(always)]
     pub fn literal(&mut self, word: &[u8]) -> Option<()> {
         if self.b.get(self.i..self.i + word.len())? == word {
             self.i += word.len();
