@@ -146,10 +146,9 @@ fn points_v2(s: &mut Scan) -> Option<(i64, i64)> {
 /// (A/B in one process, interleaved). Anything else goes to the general reader above.
 #[inline(always)]
 fn point_stringified(s: &mut Scan) -> Option<i64> {
-    s.literal(br#"{"timestamp":"#)?;
-    let n = s.number()?;
-    let ts = s.int(&n)?;
-    s.literal(br#","value":"#)?;
+    s.word(br#"{"timestamp":"#)?;
+    let ts = s.int_token()?;
+    s.word(br#","value":"#)?;
     let v = s.number()?;
     (!v.exponent && v.span.len() < 300 && s.eat(b'}')).then_some(ts)
 }
