@@ -34,6 +34,15 @@ pub fn call(op: &str, json: &str) -> String {
     answer(crate::ops::run(op, if json.is_empty() { "{}" } else { json }))
 }
 
+/// `call`, with the byte offsets of the answer's NULs (`ops::Answer`): what the wasm boundary describes to the host.
+#[cfg(any(feature = "client", feature = "intake"))]
+pub fn call_answer(op: &str, json: &str) -> (String, Vec<usize>) {
+    match crate::ops::run_answer(op, if json.is_empty() { "{}" } else { json }) {
+        Ok(a) => (a.text, a.nuls),
+        Err(e) => (answer(Err(e)), Vec::new()),
+    }
+}
+
 /// `call` on the UTF-8 bytes of the JSON text (what the host wrote with `TextEncoder.encodeInto`).
 pub fn call_utf8(op: &str, json: &[u8]) -> String {
     match std::str::from_utf8(json) {

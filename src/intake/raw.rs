@@ -171,6 +171,34 @@ impl<'a> Scan<'a> {
         Some(if neg { -n } else { n })
     }
 
+    /// Consume `word` (8 to 16 bytes) if it comes next: two overlapping 8-byte compares, where the slice compare
+    /// is a call to `memcmp` (at opt-level "z"), once per point key of a metrics submission.
+    #[inline(always)]
+    pub fn word<const N: usize>(&mut self, word: &[u8; N]) -> Option<()> {
+        const { assert!(N >= 8 && N <= 16) };
+        let at = self.b.get(self.i..self.i + N)?;
+        let u = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        (u(at, 0) == u(word, 0) && u(at, N - 8) == u(word, N - 8)).then(|| self.i += N)
+    }
+
+    /// An integer token that `int` would take (`-?digits`, at most 18 characters, not `-0`, no leading zero, no
+    /// fraction or exponent after it), read and valued in one pass: `number` then `int` walk its digits twice.
+    #[inline(always)]
+    pub fn int_token(&mut self) -> Option<i64> {
+        let start = self.i;
+        let neg = self.eat(b'-');
+        let digits = self.i;
+        let mut n = 0i64;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            n = n.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
+            self.i += 1;
+        }
+        let len = self.i - digits;
+        let bad = len == 0 || self.i - start > 18 || (len > 1 || neg) && self.b[digits] == b'0' || matches!(self.peek(), Some(b'.' | b'e' | b'E'));
+        (!bad).then_some(if neg { -n } else { n })
+    }
+
+    #[inline(always)]
     pub fn literal(&mut self, word: &[u8]) -> Option<()> {
         if self.b.get(self.i..self.i + word.len())? == word {
             self.i += word.len();
@@ -449,6 +477,25 @@ mod tests {
         }
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         assert!(!is_json(&deep));
+    }
+
+    /// `int_token` takes exactly the tokens `number` then `int` take, with the same value; `word` only its word.
+    #[test]
+    fn int_token_agrees_with_number_then_int() {
+        for t in ["0", "7", "-7", "1700000000", "-0", "00", "01", "-01", "-", "", "1.5", "1e3", "1E3", "2.", "123456789012345678", "-12345678901234567", "1234567890123456789", "-123456789012345678", "99999999999999999999999", "x", "1,"] {
+            let mut a = Scan::new(t);
+            let by_two = a.number().and_then(|n| a.int(&n)).filter(|_| !matches!(a.peek(), Some(b'.' | b'e' | b'E')));
+            let mut b = Scan::new(t);
+            assert_eq!(b.int_token(), by_two, "{t:?}");
+            if by_two.is_some() {
+                assert_eq!(a.i, b.i, "{t:?}");
+            }
+        }
+        for (t, hit) in [(r#"{"timestamp":1"#, true), (r#"{"timestamp":"#, true), (r#"{"timestamp""#, false), (r#"{"timestamq":1"#, false), (r#"["timestamp":1"#, false), ("{\"timestamp", false)] {
+            let mut s = Scan::new(t);
+            assert_eq!(s.word(br#"{"timestamp":"#).is_some(), hit, "{t}");
+            assert_eq!(s.i, if hit { 13 } else { 0 });
+        }
     }
 
     #[test]

@@ -314,3 +314,45 @@ fn verbatim_reader_applies_the_model_rules() {
         assert_eq!(verbatim.into_value(), by_value.into_value());
     }
 }
+
+/// Points as `JSON.stringify` writes them take the literal-key shortcut (`point_stringified`); every near miss
+/// falls back to the general point reader or the checks, and the answer is the parsed path's either way.
+#[test]
+fn stringified_points_and_their_near_misses() {
+    let conn = json!({ "site": crate::site::resolve_site("us1").unwrap(), "apiKey": "k".repeat(32) });
+    let good = format!(r#"{{"timestamp":{T},"value":1.25}}"#);
+    // (a second point, copied as written?)
+    let cases = [
+        (format!(r#"{{"timestamp":{},"value":-3}}"#, T - 60), true),
+        (format!(r#"{{"value":2,"timestamp":{T}}}"#), true),
+        (format!(r#"{{"timestamp":{T}.5,"value":1}}"#), false),
+        (format!(r#"{{"timestamp":{T}e0,"value":1}}"#), false),
+        (r#"{"timestamp":-0,"value":1}"#.to_string(), false),
+        (format!(r#"{{"timestamp":{T},"value":1e300}}"#), false),
+        (format!(r#"{{"timestamp":{T},"value":1,"extra":1}}"#), false),
+        (format!(r#"{{"timestamp":{T},"value":1,"timestamp":{T}}}"#), false),
+        (format!(r#"{{"timestamp":{T},"value":1,"value":2}}"#), false),
+        (format!(r#"{{"timestamp":{T},"value":"1"}}"#), false),
+        (format!(r#"{{"timestamp":{T},"value":null}}"#), false),
+        (format!(r#"{{"timestamp":{T}, "value":1}}"#), false),
+        (format!(r#"{{"timestamp":{T}}}"#), false),
+        (format!(r#"{{"timestamp":{},"value":1}}"#, "9".repeat(19)), false),
+        (format!(r#"{{"timestamp":{},"value":1}}"#, T * 1000), false),
+        (format!(r#"{{"timestamp":{T},"value":{}}}"#, "9".repeat(300)), false),
+    ];
+    for (point, copied) in cases {
+        let series = format!(r#"{{"metric":"p","points":[{good},{point}]}}"#);
+        let text = format!(r#"{{"connection":{conn},"now":{},"series":[{series}]}}"#, T * 1000);
+        let verbatim = verbatim::encode(&text).expect("taken").unwrap();
+        let as_written = verbatim.batches.first().is_some_and(|b| b.request.body.as_deref().unwrap().contains(&series));
+        assert_eq!(as_written, copied, "{point}");
+        let by_value = encode(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(parsed_bodies(verbatim), parsed_bodies(by_value), "{point}");
+    }
+    // Not JSON: the whole text goes to the checking reader, which reports serde_json's error.
+    for point in [format!(r#"{{"timestamp":{T},"value":01}}"#), format!(r#"{{"timestamp":{T},"value":-}}"#), format!(r#"{{"timestamp":{T},"value":1"#)] {
+        let text = format!(r#"{{"connection":{conn},"now":{},"series":[{{"metric":"p","points":[{point}]}}]}}"#, T * 1000);
+        assert!(verbatim::encode(&text).is_none(), "{point}");
+        assert_eq!(encode_text(&text).unwrap().unwrap_err().code, ErrorCode::InvalidInput, "{point}");
+    }
+}

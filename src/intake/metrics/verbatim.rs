@@ -111,6 +111,13 @@ fn series_v2(s: &mut Scan) -> Option<(i64, i64)> {
 fn points_v2(s: &mut Scan) -> Option<(i64, i64)> {
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     s.array_exact(|s| {
+        let at = s.i;
+        if let Some(ts) = point_stringified(s) {
+            first = first.min(ts);
+            last = last.max(ts);
+            return Some(());
+        }
+        s.i = at;
         let mut got = 0u8;
         s.object_exact(|s, key| {
             let num = s.number()?;
@@ -131,4 +138,17 @@ fn points_v2(s: &mut Scan) -> Option<(i64, i64)> {
         (got == 3).then_some(())
     })?;
     (first <= last).then_some((first, last))
+}
+
+/// A point exactly as `JSON.stringify` writes `{ timestamp, value }`: its timestamp. Matched on the two keys' literal
+/// bytes instead of key by key (a string scan and a compare each): points are most of a submission's bytes, and
+/// this took the public `encodeMetrics` of 10k points from 2.0× to 1.6–1.85× `JSON.stringify`
+/// (A/B in one process, interleaved). Anything else goes to the general reader above.
+#[inline(always)]
+fn point_stringified(s: &mut Scan) -> Option<i64> {
+    s.word(br#"{"timestamp":"#)?;
+    let ts = s.int_token()?;
+    s.word(br#","value":"#)?;
+    let v = s.number()?;
+    (!v.exponent && v.span.len() < 300 && s.eat(b'}')).then_some(ts)
 }
