@@ -201,7 +201,7 @@ pub fn write_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run..i]);
+        out.push_str(crate::uri::sub(s, run..i));
         if esc.is_empty() {
             let _ = write!(out, "\\u{:04x}", b);
         } else {
@@ -209,7 +209,7 @@ pub fn write_str(out: &mut String, s: &str) {
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
+    out.push_str(crate::uri::sub(s, run..));
     out.push('"');
 }
 

@@ -30,7 +30,7 @@ impl Host {
             Host::Ipv4(ip) => ip[0] == 127,
             Host::Ipv6(text) => {
                 let t = text.trim_start_matches(['0', ':']);
-                t == "1" && text.contains("::") || text == "0:0:0:0:0:0:0:1"
+                t == "1" && find(text, "::").is_some() || text == "0:0:0:0:0:0:0:1"
             }
         }
     }
@@ -41,6 +41,23 @@ impl Host {
             Host::Ipv6(text) => format!("[{text}]"),
         }
     }
+}
+
+/// Text helpers that cannot panic, for the `/auth` wasm's size. `str` slicing and `&str` patterns (`contains("::")`,
+/// `split_once("://")`) link core's char-boundary panic, whose message prints a char with `{:?}` and so pulls in
+/// core's Unicode printable tables. Every index here is the byte position of an ASCII delimiter, so `get` never fails.
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
+}
+
+pub(crate) fn split_once<'a>(hay: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let i = find(hay, needle)?;
+    Some((sub(hay, ..i), sub(hay, i + needle.len()..)))
+}
+
+/// `&s[range]` without the panic path (see `find`).
+pub(crate) fn sub<R: std::slice::SliceIndex<str, Output = str>>(s: &str, range: R) -> &str {
+    s.get(range).unwrap_or("")
 }
 
 fn parse_host(text: &str) -> Result<Host, &'static str> {
@@ -71,7 +88,7 @@ fn parse_host(text: &str) -> Result<Host, &'static str> {
 /// Checked, not parsed (see `Host::Ipv6`); `[:::]` or `[1:2]` are no address (the `url` crate and browsers refuse
 /// them: tests/proptest_uri.rs).
 fn ipv6_groups_ok(text: &str) -> bool {
-    let (head, tail, gap) = match text.split_once("::") {
+    let (head, tail, gap) = match split_once(text, "::") {
         Some((h, t)) => (h, t, true),
         None => (text, "", false),
     };
@@ -109,7 +126,7 @@ fn dotted_quad(text: &str) -> Option<[u8; 4]> {
 
 fn check_path(path: &str) -> Result<(), &'static str> {
     let lower = path.to_ascii_lowercase();
-    if path.split('/').any(|seg| seg == "." || seg == "..") || lower.contains("%2e") || lower.contains("%2f") {
+    if path.split('/').any(|seg| seg == "." || seg == "..") || find(&lower, "%2e").is_some() || find(&lower, "%2f").is_some() {
         return Err("the path has dot segments or encoded separators");
     }
     Ok(())
@@ -126,14 +143,14 @@ impl Uri {
         if text.bytes().any(|b| b <= b' ' || b >= 0x7f || b == b'\\') {
             return Err("it has spaces, control characters, backslashes or non-ASCII characters");
         }
-        let (scheme_text, rest) = text.split_once("://").ok_or("it is not an absolute http(s) URL")?;
+        let (scheme_text, rest) = split_once(text, "://").ok_or("it is not an absolute http(s) URL")?;
         let scheme = match scheme_text.to_ascii_lowercase().as_str() {
             "https" => "https",
             "http" => "http",
             _ => return Err("the scheme is not http or https"),
         };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(end);
+        let (authority, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
         if authority.contains('@') {
             return Err("it has a user name or password");
         }
@@ -141,14 +158,14 @@ impl Uri {
             return Err("the host is percent-encoded");
         }
         let (host_text, port) = match authority.rfind(':') {
-            Some(i) if !authority[i..].contains(']') => {
-                let digits = &authority[i + 1..];
+            Some(i) if !sub(authority, i..).contains(']') => {
+                let digits = sub(authority, i + 1..);
                 if digits.is_empty() || digits.len() > 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return Err("the port is invalid");
                 }
                 let port: u32 = digits.parse().map_err(|_| "the port is invalid")?;
                 let port = u16::try_from(port).map_err(|_| "the port is out of range")?;
-                (&authority[..i], Some(port))
+                (sub(authority, ..i), Some(port))
             }
             _ => (authority, None),
         };
