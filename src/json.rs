@@ -398,7 +398,8 @@ pub struct Fields<'a> {
     /// The first error of a whole-object read (`keep`, `done`): the codec reads every field and reports the first
     /// failure, in field order, instead of returning at each one (a field-by-field `?` costs the browser core a
     /// drop of the fields read so far at every field, ~1 KB of wasm over the authorization types).
-    failed: std::cell::RefCell<Option<Error>>,
+    /// A `Cell`, not a `RefCell`: nothing here can be borrowed twice, and RefCell's borrow panic is wasm to ship.
+    failed: std::cell::Cell<Option<Error>>,
 }
 
 fn wrong(op: &str, path: &str, key: &str, want: &str) -> Error {
@@ -431,14 +432,12 @@ impl<'a> Fields<'a> {
     }
     #[inline(never)]
     fn fail(&self, e: Error) {
-        let mut first = self.failed.borrow_mut();
-        if first.is_none() {
-            *first = Some(e);
-        }
+        let first = self.failed.take();
+        self.failed.set(first.or(Some(e)));
     }
     /// The object read with `keep`, or the first error recorded while reading it.
     pub fn done<T>(&self, v: T) -> Result<T> {
-        match self.failed.borrow_mut().take() {
+        match self.failed.take() {
             None => Ok(v),
             Some(e) => Err(e),
         }
