@@ -12,9 +12,8 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit"
 // frontend needs, which keeps the browser download small.
 const flavours = [
   // `inline`: see the wasm-opt step below.
-  // `profile`: Cargo.toml's; the authorization core's own one trades SHA-256 speed for bytes.
-  { name: "full", cargo: [], profile: "release", wasm: "datadog_oauth_wasm_bg.wasm", inline: "200" },
-  { name: "auth", cargo: ["--no-default-features"], profile: "release-auth", wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20" },
+  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "200" },
+  { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20" },
 ];
 /**
  * Two edits to wasm-bindgen's glue. Its default wasm URL (used only when no module is passed, which our entries
@@ -38,9 +37,9 @@ rmSync(`${root}pkg`, { recursive: true, force: true });
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`);
 for (const f of flavours) {
-  run("cargo", ["build", "--profile", f.profile, "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
+  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
   run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
-    `target/wasm32-unknown-unknown/${f.profile}/datadog_oauth_wasm.wasm`]);
+    "target/wasm32-unknown-unknown/release/datadog_oauth_wasm.wasm"]);
   patchGlue(`${root}pkg/${f.name}/datadog_oauth_wasm.js`, f.wasm);
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
   // Only the features wasm-bindgen's output uses and Node 20 / current browsers run: `--all-features` lets
