@@ -114,15 +114,16 @@ impl<'a> Reader<'a> {
                 while self.i < self.b.len() && matches!(self.b[self.i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
                     self.i += 1;
                 }
-                Ok(Json::Num(String::from_utf8_lossy(&self.b[start..self.i]).into_owned()))
+                // ASCII only (the bytes matched above): never lossy.
+                Ok(Json::Num(String::from_utf8(self.b[start..self.i].to_vec()).unwrap_or_default()))
             }
             Some(_) => Err(syntax("unexpected character", self.i)),
         }
     }
     fn hex4(&mut self) -> Result<u32> {
         let h = self.b.get(self.i..self.i + 4).ok_or_else(|| syntax("short \\u escape", self.i))?;
-        let s = std::str::from_utf8(h).map_err(|_| syntax("bad \\u escape", self.i))?;
-        let v = u32::from_str_radix(s, 16).map_err(|_| syntax("bad \\u escape", self.i))?;
+        // Four hex digits as `u32::from_str_radix` read them (so `+ab1` too), through `uri::uint`; fits a u32.
+        let v = std::str::from_utf8(h).ok().and_then(|s| crate::uri::uint(s, 16)).ok_or_else(|| syntax("bad \\u escape", self.i))? as u32;
         self.i += 4;
         Ok(v)
     }
@@ -458,7 +459,7 @@ impl<'a> Fields<'a> {
     pub fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Num(n)) => n.parse::<u64>().map(Some).map_err(|_| self.err(key, "a non-negative integer")),
+            Some(Json::Num(n)) => crate::uri::uint(n, 10).map(Some).ok_or_else(|| self.err(key, "a non-negative integer")),
             Some(_) => Err(self.err(key, "a non-negative integer")),
         }
     }
