@@ -204,7 +204,11 @@ pub fn write_str(out: &mut String, s: &str) {
         };
         out.push_str(crate::uri::sub(s, run..i));
         if esc.is_empty() {
-            let _ = write!(out, "\\u{:04x}", b);
+            // `\u00XX` by hand: `{:04x}` is u8 LowerHex and padding code only this line needed.
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         } else {
             out.push_str(esc);
         }
@@ -515,6 +519,12 @@ mod tests {
         let mut out = String::new();
         write_str(&mut out, "q\"\\\n\u{e9}\u{1}");
         assert_eq!(out, "\"q\\\"\\\\\\n\u{e9}\\u0001\"");
+        // Every other control byte as `\u00XX` in lower-case hex, as `{:04x}` wrote it.
+        for b in (0u8..0x20).filter(|b| !matches!(b, b'\n' | b'\r' | b'\t')) {
+            let mut out = String::new();
+            write_str(&mut out, &char::from(b).to_string());
+            assert_eq!(out, format!("\"\\u{:04x}\"", b));
+        }
     }
     #[test]
     fn refuses_bad_json_and_deep_nesting() {

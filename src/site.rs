@@ -147,7 +147,7 @@ fn reserved_label(label: &str) -> bool {
         return true;
     }
     // `us4`, `eu2`, `ap3`...: most likely a site newer than this library, not an org.
-    let (alpha, digits) = label.split_at_checked(label.find(|c: char| c.is_ascii_digit()).unwrap_or(label.len())).unwrap_or((label, ""));
+    let (alpha, digits) = label.split_at_checked(label.bytes().position(|b| b.is_ascii_digit()).unwrap_or(label.len())).unwrap_or((label, ""));
     matches!(alpha, "us" | "eu" | "ap" | "uk" | "ca" | "in") && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) || label.ends_with("-fed")
 }
 
@@ -190,7 +190,8 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
         return Err(invalid(input, "it is too long"));
     }
     if let Some(s) = custom.iter().find(|s| {
-        let t = trimmed.trim_end_matches('/');
+        // `trim_end_matches('/')` on bytes: the reverse char searcher is wasm the `/auth` core has no other use for.
+        let t = uri::sub(trimmed, ..trimmed.len() - trimmed.bytes().rev().take_while(|b| *b == b'/').count());
         s.site == t || s.app_origin == t || s.api_origin == t || s.id.eq_ignore_ascii_case(t)
     }) {
         return Ok(s.clone());
@@ -211,7 +212,7 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
     let host = rest.strip_suffix('/').unwrap_or(rest);
     // A pasted web address (`https://app.datadoghq.eu/apm/home?x#y`): its origin decides. Only for an explicit
     // https URL; userinfo (`@`), backslashes and ports are still left in the host, and fail its check.
-    let host = match host.find(['/', '?', '#']) {
+    let host = match host.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')) {
         Some(i) if pasted && lower.starts_with("https://") => uri::sub(host, ..i),
         _ => host,
     };
