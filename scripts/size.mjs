@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
-export const BUDGET_BYTES = 50 * 1024;
+// 40 KB since issue 16 (39.8 KB when it moved: no char-boundary panics or &str searches, a compact SHA-256, the query
+// decoder in uri.rs; see scripts/build.mjs and src/pkce.rs, src/uri.rs).
+export const BUDGET_BYTES = 40 * 1024;
 const root = new URL("..", import.meta.url).pathname;
 
 export async function measure() {

@@ -231,7 +231,7 @@ pub(crate) fn parse_params<const N: usize>(text: &str, base: Option<&Uri>, names
             if v.len() > MAX_PARAM_LEN {
                 return Err(bad(format!("has a `{k}` parameter that is too long")));
             }
-            values[i] = Some(v.into_owned());
+            values[i] = Some(v);
         }
     }
     // Empty values carry no information; treat them as absent.

@@ -114,15 +114,16 @@ impl<'a> Reader<'a> {
                 while self.i < self.b.len() && matches!(self.b[self.i], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
                     self.i += 1;
                 }
-                Ok(Json::Num(String::from_utf8_lossy(&self.b[start..self.i]).into_owned()))
+                // ASCII only (the bytes matched above): never lossy.
+                Ok(Json::Num(String::from_utf8(self.b[start..self.i].to_vec()).unwrap_or_default()))
             }
             Some(_) => Err(syntax("unexpected character", self.i)),
         }
     }
     fn hex4(&mut self) -> Result<u32> {
         let h = self.b.get(self.i..self.i + 4).ok_or_else(|| syntax("short \\u escape", self.i))?;
-        let s = std::str::from_utf8(h).map_err(|_| syntax("bad \\u escape", self.i))?;
-        let v = u32::from_str_radix(s, 16).map_err(|_| syntax("bad \\u escape", self.i))?;
+        // Four hex digits as `u32::from_str_radix` read them (so `+ab1` too), through `uri::uint`; fits a u32.
+        let v = std::str::from_utf8(h).ok().and_then(|s| crate::uri::uint(s, 16)).ok_or_else(|| syntax("bad \\u escape", self.i))? as u32;
         self.i += 4;
         Ok(v)
     }
@@ -201,15 +202,19 @@ pub fn write_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run..i]);
+        out.push_str(crate::uri::sub(s, run..i));
         if esc.is_empty() {
-            let _ = write!(out, "\\u{:04x}", b);
+            // `\u00XX` by hand: `{:04x}` is u8 LowerHex and padding code only this line needed.
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         } else {
             out.push_str(esc);
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
+    out.push_str(crate::uri::sub(s, run..));
     out.push('"');
 }
 
@@ -398,7 +403,8 @@ pub struct Fields<'a> {
     /// The first error of a whole-object read (`keep`, `done`): the codec reads every field and reports the first
     /// failure, in field order, instead of returning at each one (a field-by-field `?` costs the browser core a
     /// drop of the fields read so far at every field, ~1 KB of wasm over the authorization types).
-    failed: std::cell::RefCell<Option<Error>>,
+    /// A `Cell`, not a `RefCell`: nothing here can be borrowed twice, and RefCell's borrow panic is wasm to ship.
+    failed: std::cell::Cell<Option<Error>>,
 }
 
 fn wrong(op: &str, path: &str, key: &str, want: &str) -> Error {
@@ -431,14 +437,12 @@ impl<'a> Fields<'a> {
     }
     #[inline(never)]
     fn fail(&self, e: Error) {
-        let mut first = self.failed.borrow_mut();
-        if first.is_none() {
-            *first = Some(e);
-        }
+        let first = self.failed.take();
+        self.failed.set(first.or(Some(e)));
     }
     /// The object read with `keep`, or the first error recorded while reading it.
     pub fn done<T>(&self, v: T) -> Result<T> {
-        match self.failed.borrow_mut().take() {
+        match self.failed.take() {
             None => Ok(v),
             Some(e) => Err(e),
         }
@@ -459,7 +463,7 @@ impl<'a> Fields<'a> {
     pub fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(Json::Num(n)) => n.parse::<u64>().map(Some).map_err(|_| self.err(key, "a non-negative integer")),
+            Some(Json::Num(n)) => crate::uri::uint(n, 10).map(Some).ok_or_else(|| self.err(key, "a non-negative integer")),
             Some(_) => Err(self.err(key, "a non-negative integer")),
         }
     }
@@ -515,6 +519,12 @@ mod tests {
         let mut out = String::new();
         write_str(&mut out, "q\"\\\n\u{e9}\u{1}");
         assert_eq!(out, "\"q\\\"\\\\\\n\u{e9}\\u0001\"");
+        // Every other control byte as `\u00XX` in lower-case hex, as `{:04x}` wrote it.
+        for b in (0u8..0x20).filter(|b| !matches!(b, b'\n' | b'\r' | b'\t')) {
+            let mut out = String::new();
+            write_str(&mut out, &char::from(b).to_string());
+            assert_eq!(out, format!("\"\\u{:04x}\"", b));
+        }
     }
     #[test]
     fn refuses_bad_json_and_deep_nesting() {

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, ErrorCode};
 use crate::redact::{quote, redacted_excerpt};
+use crate::uri;
 
 /// The call an answer is to: the same status means different things at the token endpoint and at the API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ const DOCUMENTED: &[(&str, ErrorCode, &str)] = &[
 /// Look for one of Datadog's documented strings in any text (error, description or a raw body).
 pub fn documented(text: &str) -> Option<(ErrorCode, &'static str)> {
     let lower = text.to_ascii_lowercase();
-    DOCUMENTED.iter().find(|(needle, _, _)| lower.contains(needle)).map(|(_, c, h)| (*c, *h))
+    DOCUMENTED.iter().find(|(needle, _, _)| uri::find(&lower, needle).is_some()).map(|(_, c, h)| (*c, *h))
 }
 
 // ---- RFC 6749 error codes (§4.1.2.1 on the callback, §5.2 from the token endpoint) and what to do about each.

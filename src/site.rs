@@ -4,6 +4,7 @@
 //! yield one of the nine known sites (a vanity host keeps the site's API hosts; it only moves the authorize page).
 
 use crate::error::{quote, Error, ErrorCode, Result};
+use crate::uri;
 
 /// One row per Datadog site. Adding a site is adding a row; every host is derived from `site` except the
 /// web-app host, which does not follow one pattern (`app.` only on US1, EU1 and US1-FED).
@@ -146,7 +147,7 @@ fn reserved_label(label: &str) -> bool {
         return true;
     }
     // `us4`, `eu2`, `ap3`...: most likely a site newer than this library, not an org.
-    let (alpha, digits) = label.split_at(label.find(|c: char| c.is_ascii_digit()).unwrap_or(label.len()));
+    let (alpha, digits) = label.split_at_checked(label.bytes().position(|b| b.is_ascii_digit()).unwrap_or(label.len())).unwrap_or((label, ""));
     matches!(alpha, "us" | "eu" | "ap" | "uk" | "ca" | "in") && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) || label.ends_with("-fed")
 }
 
@@ -189,7 +190,8 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
         return Err(invalid(input, "it is too long"));
     }
     if let Some(s) = custom.iter().find(|s| {
-        let t = trimmed.trim_end_matches('/');
+        // `trim_end_matches('/')` on bytes: the reverse char searcher is wasm the `/auth` core has no other use for.
+        let t = uri::sub(trimmed, ..trimmed.len() - trimmed.bytes().rev().take_while(|b| *b == b'/').count());
         s.site == t || s.app_origin == t || s.api_origin == t || s.id.eq_ignore_ascii_case(t)
     }) {
         return Ok(s.clone());
@@ -202,7 +204,7 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
         r
     } else if lower.starts_with("http://") {
         return Err(invalid(input, "Datadog is only reached over https"));
-    } else if lower.contains("://") {
+    } else if uri::find(&lower, "://").is_some() {
         return Err(invalid(input, "only https addresses are accepted"));
     } else {
         &lower
@@ -210,8 +212,8 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
     let host = rest.strip_suffix('/').unwrap_or(rest);
     // A pasted web address (`https://app.datadoghq.eu/apm/home?x#y`): its origin decides. Only for an explicit
     // https URL; userinfo (`@`), backslashes and ports are still left in the host, and fail its check.
-    let host = match host.find(['/', '?', '#']) {
-        Some(i) if pasted && lower.starts_with("https://") => &host[..i],
+    let host = match host.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')) {
+        Some(i) if pasted && lower.starts_with("https://") => uri::sub(host, ..i),
         _ => host,
     };
     if host.bytes().any(|b| b == b':') {
@@ -237,7 +239,7 @@ fn resolve(input: &str, custom: &[Site], pasted: bool) -> Result<Site> {
     match parent {
         None => Err(invalid(input, "it is not under a Datadog domain")),
         Some(info) => {
-            let label = &host[..host.len() - info.site.len() - 1];
+            let label = uri::sub(host, ..host.len() - info.site.len() - 1);
             if label.contains('.') {
                 Err(invalid(input, "only one level of custom subdomain is possible"))
             } else if label == "app" {
