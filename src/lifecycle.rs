@@ -195,7 +195,7 @@ pub(crate) fn refresh_request(op: &str, args: &Value) -> Result<Value> {
 pub(crate) fn parse_refresh_response(op: &str, args: &Value) -> Result<Value> {
     let sites = allowed_sites(args)?;
     input::<ConnResponseArgs>(op, args).and_then(|a| {
-        let parsed = a.response.response().and_then(|r| token::parse_refresh_response(r, &load(&sites, a.connection)?, a.now));
+        let parsed = a.response.response().and_then(|r| token::refreshed(r, load(&sites, a.connection)?, a.now));
         scrub_secret(parsed.and_then(out), &a.client_secret)
     })
 }

@@ -310,8 +310,14 @@ pub fn parse_token_response(resp: &HttpResponse, ctx: &ExchangeContext, previous
 /// The refresh answer applied to the connection: a rotated refresh token replaces the old one, otherwise the
 /// old one stays (policy 4); org and API key are untouched.
 pub fn parse_refresh_response(resp: &HttpResponse, conn: &Connection, now: u64) -> Result<Connection> {
+    refreshed(resp, conn.clone(), now)
+}
+
+/// `parse_refresh_response` on a connection the caller gives up (the lifecycle operation's, just loaded): the new
+/// tokens go into it rather than into a copy of it (issue 16: parseRefreshResponse ~92 -> ~90 µs in the wasm core).
+pub fn refreshed(resp: &HttpResponse, conn: Connection, now: u64) -> Result<Connection> {
     let g = read_grant(resp, now, Context::Refresh).map_err(|e| scrub(e, &conn.secrets()))?;
-    let mut next = conn.clone();
+    let mut next = conn;
     next.access_token = g.access_token;
     if let Some(rt) = g.refresh_token {
         next.refresh_token = Some(rt);
