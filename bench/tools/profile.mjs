@@ -4,6 +4,7 @@
 // wasm name section, unlike the optimised dist/ file), and prints the functions with the most self time.
 import { Session } from "node:inspector/promises";
 import { rawCore } from "../lib/boundary.mjs";
+import { tally } from "../lib/cpuprofile.mjs";
 import { fakeConnection, loadOurs, logEntries, metricSeries, ROOT, SOURCE } from "../lib/ours.mjs";
 
 const what = process.argv[2] ?? "metrics";
@@ -36,26 +37,11 @@ while (performance.now() < until) {
 const { profile } = await session.post("Profiler.stop");
 session.disconnect();
 
+const nameOf = (f) => (f.functionName || "(anonymous)").replace(/::h[0-9a-f]{16}$/, "") + (f.url && !f.url.includes("wasm") ? ` [${f.url.split("/").pop()}]` : "");
 const self = new Map();
-const byId = new Map(profile.nodes.map((x) => [x.id, x]));
-const parent = new Map();
-for (const x of profile.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
-const dt = new Map();
-for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
-const nameOf = (id) => {
-  const f = byId.get(id).callFrame;
-  return (f.functionName || "(anonymous)").replace(/::h[0-9a-f]{16}$/, "") + (f.url && !f.url.includes("wasm") ? ` [${f.url.split("/").pop()}]` : "");
-};
 const inclusive = new Map();
-let total = 0;
-for (const [id, us] of dt) {
-  const name = nameOf(id);
-  self.set(name, (self.get(name) ?? 0) + us);
-  total += us;
-  const seen = new Set();
-  for (let p = id; p !== undefined; p = parent.get(p)) seen.add(nameOf(p));
-  for (const n of seen) inclusive.set(n, (inclusive.get(n) ?? 0) + us);
-}
+tally(profile, { self, inclusive, label: nameOf });
+const total = profile.timeDeltas.reduce((a, b) => a + b, 0);
 console.log(`${what}: ${n} calls in ${seconds}s, ${(seconds * 1000 / n).toFixed(2)} ms per call (profiler on)`);
 const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`).join("\n");
 console.log(`\nself time:\n${top(self, Number(process.env.TOP ?? 25))}`);

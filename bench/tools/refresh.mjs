@@ -3,6 +3,7 @@
 // request + process, alternating; with --profile the heaviest functions of ours by self time (CALLERS=n adds callers).
 import { Session } from "node:inspector/promises";
 import * as oauth from "oauth4webapi";
+import { tally } from "../lib/cpuprofile.mjs";
 import { loadOurs } from "../lib/ours.mjs";
 
 const args = process.argv.slice(2);
@@ -59,22 +60,7 @@ for (let r = 0; r < 8; r++) {
     if (prof) {
       const { profile } = await session.post("Profiler.stop");
       oursOps += k;
-      const byId = new Map(profile.nodes.map((x) => [x.id, x]));
-      const parent = new Map();
-      for (const x of profile.nodes) for (const ch of x.children ?? []) parent.set(ch, x.id);
-      const label = (id) => {
-        const f = byId.get(id).callFrame;
-        return `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
-      };
-      for (let s = 0; s < profile.samples.length; s++) {
-        let key = label(profile.samples[s]);
-        for (let p = parent.get(profile.samples[s]), d = 0; p !== undefined && d < Number(process.env.CALLERS ?? 0); p = parent.get(p), d++) key += ` < ${label(p)}`;
-        self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[s] ?? 0));
-        // Inclusive time of each function on the stack (once per sample).
-        const seen = new Set();
-        for (let p = profile.samples[s]; p !== undefined; p = parent.get(p)) seen.add(label(p));
-        for (const f of seen) inclusive.set(f, (inclusive.get(f) ?? 0) + (profile.timeDeltas[s] ?? 0));
-      }
+      tally(profile, { self, inclusive, callers: Number(process.env.CALLERS ?? 0) });
     }
   }
 }

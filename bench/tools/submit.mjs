@@ -5,6 +5,7 @@
 // over each candidate's phases and the heaviest JS functions by self time are listed per candidate.
 import { Session } from "node:inspector/promises";
 import { gzipSync } from "node:zlib";
+import { tally } from "../lib/cpuprofile.mjs";
 import { loadOurs } from "../lib/ours.mjs";
 import { CLIENT_ID, CLIENT_SECRET, connector, REDIRECT, sandboxSites, smallSeries, startSandbox } from "../lib/sandbox.mjs";
 
@@ -90,21 +91,8 @@ try {
       if (r > 0) console.log(`  ${name}: ${k} in ${(performance.now() - t0).toFixed(0)} ms`);
       if (profiling && r > 0) {
         const { profile } = await session.post("Profiler.stop");
-        const byId = new Map(profile.nodes.map((x) => [x.id, x]));
-        const self = profiles.get(name);
-        const parent = new Map();
-        for (const x of profile.nodes) for (const ch of x.children ?? []) parent.set(ch, x.id);
-        const label = (id) => {
-          const f = byId.get(id).callFrame;
-          return `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
-        };
-        for (let s = 0; s < profile.samples.length; s++) {
-          const id = profile.samples[s];
-          // Self time, with its caller chain when CALLERS=n (n frames).
-          let key = label(id);
-          for (let p = parent.get(id), d = 0; p !== undefined && d < Number(process.env.CALLERS ?? 0); p = parent.get(p), d++) key += ` < ${label(p)}`;
-          self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[s] ?? 0) / k);
-        }
+        // Self time per operation, with its caller chain when CALLERS=n (n frames).
+        tally(profile, { self: profiles.get(name), callers: Number(process.env.CALLERS ?? 0), per: k });
       }
       if (r > 0) cpu.get(name).push((used.user + used.system) / k);
     }
