@@ -217,28 +217,30 @@ pub fn host_hint(code: ErrorCode, case: Option<&str>) -> Option<&'static str> {
         // Raised by js/core.js before the wasm core is loaded, so it cannot ask: tests/js/error-codes.test.mjs checks
         // that its copy of this hint is this one.
         (ErrorCode::NotReady, None) => "Await `ready` before the first call.",
+        // The client's, store's and routes' codes: only the full core has their hints.
+        #[cfg(feature = "client")]
+        _ => return client_host_hint(code, case),
+        #[cfg(not(feature = "client"))]
+        _ => return None,
+    })
+}
+
+/// `host_hint` for the codes of the full core's host: the client, the connection store and the drop-in routes.
+#[cfg(feature = "client")]
+fn client_host_hint(code: ErrorCode, case: Option<&str>) -> Option<&'static str> {
+    Some(match (code, case) {
         // The client (js/client.js): a revoked connection, one whose refresh token Datadog refused, a missing client id.
-        #[cfg(feature = "client")]
         (ErrorCode::TokenRevoked, None) => "The user must authorize again (run the OAuth flow from the integration tile) to get a new connection. Delete the stored one.",
-        #[cfg(feature = "client")]
         (ErrorCode::InvalidGrant, Some("needs_reauth")) => "The user must authorize again (run the OAuth flow from the integration tile); the new connection replaces this one. Delete this one afterwards.",
-        #[cfg(feature = "client")]
         (ErrorCode::InvalidInput, Some("client_id")) => "Copy the client ID from your OAuth client in Datadog's Developer Platform.",
         // The connection store's codes (js/store/errors.js words the message, with the id or the failed step).
-        #[cfg(feature = "client")]
         (ErrorCode::StoreUnavailable, None) => "Check that the database is reachable; the call can be retried. New tokens a failed write could not save are kept in this process and written before they are used.",
-        #[cfg(feature = "client")]
         (ErrorCode::ConnectionNotFound, None) => "It was deleted, revoked and forgotten, or never stored (a memory store forgets connections past its size and on restart: pass the stored Connection object instead of its id, or use a shared store such as postgresStore).",
-        #[cfg(feature = "client")]
         (ErrorCode::DecryptionFailed, None) => "The row was sealed with a key that is neither `encryptionKey` nor in `previousEncryptionKeys`, or it was altered or copied from another connection's row. Restore the right key, or have the user authorize again.",
         // The drop-in routes (js/routes.js): the browser binding, the partner's own user, the cross-site checks.
-        #[cfg(feature = "client")]
         (ErrorCode::SessionMismatch, None) => "The authorization was started by another signed-in user (or before you signed in again). Sign in as the user who started it, or start the authorization again.",
-        #[cfg(feature = "client")]
         (ErrorCode::NotSignedIn, None) => "Sign in to the partner application first, then start the Datadog connection again.",
-        #[cfg(feature = "client")]
         (ErrorCode::CrossSiteRequest, None) => "The request did not come from the partner's own pages. Use the Disconnect button on the integration page.",
-        #[cfg(feature = "client")]
         (ErrorCode::NotConnected, None) => "There is no Datadog connection for this user. Connect Datadog first.",
         _ => return None,
     })

@@ -70,7 +70,7 @@ pub fn args_buffer(len: usize) -> usize {
 }
 
 /// `call` on the first `len` bytes the host wrote into the `args_buffer`, the answer left in linear memory as UTF-8:
-/// the JSON head, then each request body after a NUL (`api::with_bodies`). Returns the address of the answer's
+/// the JSON head, then each request body after a NUL (`ops::with_bodies`). Returns the address of the answer's
 /// description, `u32`s: [address, length, n, the n NUL offsets]. The host decodes only the head to text, in place,
 /// and copies each body out as its own bytes for the compressor and `fetch`. As a `String` the whole answer was
 /// decoded to UTF-16 (~0.3 ms for 400 KB of metrics) and encoded back to UTF-8 for gzip; the NULs are given here
