@@ -1,4 +1,4 @@
-// Where the core spends an operation's time, by function: `node bench/tools/profile.mjs [metrics|logs|pkce|authorize] [seconds]`
+// Where the core spends an operation's time, by function: `node bench/tools/profile.mjs [metrics|logs|pkce|authorize|refreshRequest|parseRefreshResponse|parseConnection] [seconds]`
 // (env TOP=n rows, PROFILE_ALL=1 to list every frame's inclusive time).
 // Runs the operation in a loop under V8's sampling profiler, on the wasm-bindgen output in pkg/full (which keeps the
 // wasm name section, unlike the optimised dist/ file), and prints the functions with the most self time.
@@ -13,10 +13,18 @@ const dd = await loadOurs();
 // The core as js/core.js calls it (large arguments written into its memory), on the module that keeps names.
 const core = await rawCore(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`);
 const conn = fakeConnection(dd);
+// A token endpoint's answer as the host passes it on (js/answer.js reads status, headers and body).
+const refreshAnswer = {
+  status: 200, headers: { "content-type": "application/json" },
+  body: JSON.stringify({ access_token: `at_${"x".repeat(40)}`, token_type: "bearer", expires_in: 3600, refresh_token: `rt_${"y".repeat(40)}`, scope: "api_keys_write" }),
+};
 const cases = {
   metrics: () => ["encodeMetrics", { connection: conn, series: metricSeries(), now: Date.now() }],
   logs: () => ["encodeLogs", { connection: conn, logs: logEntries(1000), source: SOURCE, now: Date.now() }],
   pkce: () => ["createPkce", {}],
+  refreshRequest: () => ["refreshRequest", { clientId: "cid", clientSecret: "secret", redirectUri: "https://p.example/cb", connection: { ...conn, refreshToken: "r".repeat(40) } }],
+  parseRefreshResponse: () => ["parseRefreshResponse", { response: refreshAnswer, connection: { ...conn, refreshToken: "r".repeat(40) }, now: Date.now(), clientSecret: "secret" }],
+  parseConnection: () => ["parseConnection", { connection: conn }],
   authorize: () => ["startAuthorization", { clientId: "c", redirectUri: "https://partner.example/cb", site: "us1", scopes: [], sites: [], now: Date.now() }],
 };
 const [op, args] = cases[what]();
