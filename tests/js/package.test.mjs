@@ -2,6 +2,7 @@
 // for local work; errors that carry a code and a hint and never a secret.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import * as esm from "datadog-oauth-wasm";
 
@@ -24,6 +25,23 @@ test("CommonJS require works without an init call", () => {
 test("ESM import is ready at once", async () => {
   await esm.ready;
   assert.equal(esm.sites().length, 9);
+});
+
+test("node:crypto is loaded at the first hash, not at import or by the authorization calls (cold start)", () => {
+  // In a fresh ESM process, as a server starts: the entry, then what every flow calls first, then a hash.
+  const script = `
+    const loaded = () => process.moduleLoadList.includes("NativeModule crypto");
+    const dd = await import("datadog-oauth-wasm");
+    const atImport = loaded();
+    dd.createPkce();
+    dd.startAuthorization({ clientId: "c", redirectUri: "https://partner.example/cb", site: "eu1" });
+    const afterFlow = loaded();
+    const store = dd.memoryStore();
+    const client = new dd.DatadogClient({ clientId: "c", clientSecret: "s", redirectUri: "https://partner.example/cb", store, fetch: async () => new Response("{}", { status: 500 }) });
+    await client.exchangeCode({ code: "x", codeVerifier: "v".repeat(43), domain: "datadoghq.eu", state: "st" }).catch(() => {});
+    console.log(JSON.stringify({ atImport, afterFlow, afterHash: loaded() }));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: new URL("../..", import.meta.url), encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), { atImport: false, afterFlow: false, afterHash: true });
 });
 
 test("custom sites: http only on loopback, never from resolveSite text", () => {
