@@ -326,6 +326,13 @@ pub fn custom_site(spec: &CustomSiteSpec) -> Result<Site> {
 /// A custom descriptor rebuilt through the custom-site rules, without asking whether it is allowed: for the caller's
 /// own allowlist (`sites: [...]`), which is what every other descriptor is checked against.
 pub fn rebuild_custom(d: &Site) -> Result<Site> {
+    #[cfg(any(feature = "client", feature = "intake"))]
+    return rebuilt::remembered(d, rebuild_uncached);
+    #[cfg(not(any(feature = "client", feature = "intake")))]
+    rebuild_uncached(d)
+}
+
+fn rebuild_uncached(d: &Site) -> Result<Site> {
     custom_site(&CustomSiteSpec {
         id: Some(d.id.clone()),
         name: Some(d.name.clone()),
@@ -336,6 +343,45 @@ pub fn rebuild_custom(d: &Site) -> Result<Site> {
         event_intake_origin: Some(d.event_intake_origin.clone()),
         otlp_origin: Some(d.otlp_origin.clone()),
     })
+}
+
+/// Custom descriptors already rebuilt, by the fields the rebuild reads (full core only; `/auth` rebuilds each time:
+/// its bytes are budgeted and its calls carry one site). A client sends its custom sites with every call and each
+/// stored connection names one, so the same few descriptors are rebuilt again and again: five origins parsed each,
+/// ~30 µs per descriptor in wasm, 300 of a 10×10 `encodeMetrics`' 516 µs with the sandbox's nine (issue 16,
+/// bench/tools/netgap.mjs). The rebuild is a function of those fields alone, so a remembered result is the result;
+/// only successes are kept (an error is built again, word for word), and at most `KEEP` of them.
+#[cfg(any(feature = "client", feature = "intake"))]
+mod rebuilt {
+    use super::Site;
+    use crate::error::Result;
+    use std::cell::RefCell;
+
+    const KEEP: usize = 32;
+
+    /// What `rebuild_uncached` reads, owned: the key of a remembered rebuild.
+    fn same_input(a: &Site, b: &Site) -> bool {
+        [&a.site, &a.app_origin, &a.api_origin, &a.logs_origin, &a.event_intake_origin, &a.otlp_origin, &a.id, &a.name]
+            == [&b.site, &b.app_origin, &b.api_origin, &b.logs_origin, &b.event_intake_origin, &b.otlp_origin, &b.id, &b.name]
+    }
+
+    thread_local! {
+        static SEEN: RefCell<Vec<(Site, Site)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn remembered(d: &Site, rebuild: fn(&Site) -> Result<Site>) -> Result<Site> {
+        if let Some(hit) = SEEN.with_borrow(|seen| seen.iter().find(|(input, _)| same_input(input, d)).map(|(_, out)| out.clone())) {
+            return Ok(hit);
+        }
+        let out = rebuild(d)?;
+        SEEN.with_borrow_mut(|seen| {
+            if seen.len() >= KEEP {
+                seen.remove(0);
+            }
+            seen.push((d.clone(), out.clone()));
+        });
+        Ok(out)
+    }
 }
 
 /// The caller's allowlist of custom sites (`sites: [...]`, from customSite()), each rebuilt through the custom-site rules.
@@ -432,6 +478,55 @@ mod tests {
         assert_eq!(s.logs_origin, "http://localhost:9001");
         let spec = CustomSiteSpec { app_origin: "http://10.0.0.1".into(), ..spec };
         assert_eq!(custom_site(&spec).unwrap_err().code, ErrorCode::InvalidSite);
+    }
+    /// The remembered rebuild answers exactly what a fresh one does: for every field changed on its own after the
+    /// good descriptor was remembered (a hostile origin, an http non-loopback host, a path, a renamed site), past the
+    /// bound of remembered entries, and for errors (never remembered: each is built again, word for word).
+    #[test]
+    fn a_remembered_rebuild_is_the_rebuild() {
+        let good = custom_site(&CustomSiteSpec {
+            id: Some("sandbox-eu1".into()),
+            site: "datadoghq.eu".into(),
+            app_origin: "http://127.0.0.1:9000".into(),
+            api_origin: "http://127.0.0.1:9001".into(),
+            logs_origin: Some("http://127.0.0.1:9002".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let variants: Vec<Site> = {
+            let mut v = vec![good.clone()];
+            let edits: [fn(&mut Site); 11] = [
+                |d| d.site = "datadoghq.com".into(),
+                |d| d.site = "not a host".into(),
+                |d| d.app_origin = "http://10.0.0.1:9000".into(),
+                |d| d.api_origin = "https://evil.example".into(),
+                |d| d.api_origin = "http://127.0.0.1:9001/path".into(),
+                |d| d.logs_origin = "http://169.254.169.254".into(),
+                |d| d.event_intake_origin = "ftp://127.0.0.1".into(),
+                |d| d.otlp_origin = "https://otlp.example:99999".into(),
+                |d| d.id = "other".into(),
+                |d| d.name = "Other".into(),
+                |d| d.authorize_origin = "https://ignored.example".into(),
+            ];
+            for edit in edits {
+                let mut d = good.clone();
+                edit(&mut d);
+                v.push(d);
+            }
+            v
+        };
+        for round in 0..3 {
+            for d in &variants {
+                let fresh = rebuild_uncached(d).map_err(|e| (e.code, e.message.clone(), e.hint.clone(), e.field.clone()));
+                let remembered = rebuild_custom(d).map_err(|e| (e.code, e.message.clone(), e.hint.clone(), e.field.clone()));
+                assert_eq!(remembered, fresh, "round {round}: {d:?}");
+            }
+            // More distinct descriptors than are remembered, between the rounds.
+            for i in 0..40 {
+                let d = Site { id: format!("filler-{i}"), ..good.clone() };
+                assert_eq!(rebuild_custom(&d).unwrap(), rebuild_uncached(&d).unwrap());
+            }
+        }
     }
     #[test]
     fn custom_never_from_untrusted_text() {
