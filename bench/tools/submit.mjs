@@ -66,7 +66,8 @@ try {
     },
   };
   const spent = { encode: 0, gzip: 0, n: 0, hand: 0, m: 0 };
-  const names = Object.keys(candidates);
+  // ONLY=before,ours,fetch runs just those (a tighter before/after: more phases of each in the same time).
+  const names = process.env.ONLY ? process.env.ONLY.split(",").filter((n) => n in candidates) : Object.keys(candidates);
   const cpu = new Map(names.map((n) => [n, []]));
   const profiles = new Map(names.map((n) => [n, new Map()]));
   const session = new Session();
