@@ -1,9 +1,10 @@
 // Why the core's sync calls cost more between real requests than in a tight loop (issue 16, table 7's gap):
 // `node [v8 flags] bench/tools/netgap.mjs [--ms N] [--rounds R] [--modes real,stub,idle,sweep1,sweep8,...]`.
 // 8 workers as in table 7; each iteration first does what a mode puts between calls (a real gzip POST to the
-// sandbox, a stubbed answer, an idle timer, a memory sweep of N MB), then ONE probe twice in a row: the first call
+// sandbox, a stubbed answer, an idle timer, a memory sweep of N MB, a few system calls), then ONE probe twice in a row: the first call
 // is what a submission pays, the second (same tick, new data) says how much of that is "cold". Per probe and mode:
 // median wall and process CPU of each call, the share of calls a GC ran into (PerformanceObserver 'gc').
+import { openSync, statSync, writeSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 import { rawCore } from "../lib/boundary.mjs";
@@ -99,6 +100,14 @@ try {
     idle: async () => {
       await new Promise((r) => setTimeout(r, 1));
     },
+  };
+  // Kernel work alone between calls (system calls that touch almost no user memory or code): `sys`.
+  const devNull = openSync("/dev/null", "w");
+  const byte = new Uint8Array(1);
+  between.sys = async () => {
+    for (let i = 0; i < 8; i++) writeSync(devNull, byte);
+    for (let i = 0; i < 4; i++) statSync("/tmp");
+    await (await stubbed()).text();
   };
   for (const m of MODES) {
     const s = /^sweep(\d+)$/.exec(m);
