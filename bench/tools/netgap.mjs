@@ -1,9 +1,18 @@
 // Why the core's sync calls cost more between real requests than in a tight loop (issue 16, table 7's gap):
-// `node [v8 flags] bench/tools/netgap.mjs [--ms N] [--rounds R] [--modes real,stub,idle,sweep1,sweep8,...]`.
+// `node [v8 flags] bench/tools/netgap.mjs [--ms N] [--rounds R] [--modes real,stub,sys,idle,sweep1,sweep8]`.
 // 8 workers as in table 7; each iteration first does what a mode puts between calls (a real gzip POST to the
-// sandbox, a stubbed answer, an idle timer, a memory sweep of N MB, a few system calls), then ONE probe twice in a row: the first call
-// is what a submission pays, the second (same tick, new data) says how much of that is "cold". Per probe and mode:
-// median wall and process CPU of each call, the share of calls a GC ran into (PerformanceObserver 'gc').
+// sandbox, a stubbed answer, an idle timer, a memory sweep of N MB, a few system calls), then ONE probe twice in a
+// row: the first call is what a submission pays, the second (same tick, new data) says how much of that is "cold".
+// Per probe and mode: median wall and process CPU of each call, the share of calls a GC ran into ('gc' entries).
+//
+// What it showed (Dec 2026, 2-core KVM EPYC, Node 20): the "560 µs encodeMetrics between real requests" was mostly
+// the sandbox's nine custom sites sent with every call (the core rebuilds each, ~30 µs in wasm): 546 µs stubbed with
+// nine, 273 with the connection's own one, 197 for a built-in site with none (what table 7's stubbed rows measure);
+// js/deliver.js now sends only the sites that can match. What is left between real requests is a ~20% cold-cache
+// penalty on the wasm calls (first call 326 vs 273 µs stubbed; the second call in the same tick 273); an 8 MB sweep
+// between stubbed calls reproduces it (313), system calls alone or an idle timer barely (278, 273); no GC overlapped
+// a timed call; it stays with --no-wasm-dynamic-tiering, --no-liftoff and --liftoff-only (tiering is not it). The
+// hand-written stringify + gzip shows no such penalty (206 real vs 225 stubbed).
 import { openSync, statSync, writeSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
