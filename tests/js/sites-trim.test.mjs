@@ -148,3 +148,36 @@ test("a site taken out of the client's list after it was checked is refused from
   sites[1] = { ...euA, apiOrigin: "http://127.0.0.1:9003" };
   assert.deepEqual(await submit(c2, connection(euA)), oracle(connection(euA), sites));
 });
+
+test("an entry changed in place after the list was checked is seen: a field, a toJSON, an added or removed key", async () => {
+  const mine = { ...euB };
+  const sites = [us, euA, mine];
+  const { c } = client(sites);
+  const old = connection({ ...mine });
+  assert.equal(await submit(c, old), null);
+  assert.equal(await submit(c, connection({ ...mine })), null); // trimmed now
+  mine.apiOrigin = "http://127.0.0.1:9013";
+  const want = oracle(connection({ ...euB }), sites);
+  assert.equal(want?.code, "invalid_site");
+  assert.deepEqual(await submit(c, connection({ ...euB })), want);
+  assert.deepEqual(await submit(c, connection({ ...euB })), want);
+  assert.equal(await submit(c, connection({ ...mine })), null);
+  // A toJSON (not enumerable: no new key to see) turns the entry into something else for JSON, and so for the core.
+  Object.defineProperty(mine, "toJSON", { value: () => ({ ...mine, site: "not a host" }), configurable: true });
+  const bad = oracle(connection({ ...euA }), sites);
+  assert.notEqual(bad, null);
+  assert.deepEqual(await submit(c, connection({ ...euA })), bad);
+  delete mine.toJSON;
+  assert.equal(await submit(c, connection({ ...euA })), null);
+  // A key JSON leaves out changes nothing; a key it writes does (here, one the core refuses).
+  mine.extra = undefined;
+  assert.equal(await submit(c, connection({ ...euA })), null);
+  assert.equal(await submit(c, connection({ ...euA })), null);
+  mine.custom = false;
+  const notCustom = oracle(connection({ ...euA }), sites);
+  assert.notEqual(notCustom, null);
+  assert.deepEqual(await submit(c, connection({ ...euA })), notCustom);
+  mine.custom = true;
+  delete mine.otlpOrigin;
+  assert.deepEqual(await submit(c, connection({ ...euA })), oracle(connection({ ...euA }), sites));
+});
