@@ -3,7 +3,8 @@
 // request + process, alternating; with --profile the heaviest functions of ours by self time (CALLERS=n adds callers).
 // BEFORE=path/to/dist/node.mjs adds another build's client (say, main's) as "before", interleaved, for a before/after.
 // --parts adds what a refresh is made of, each alone: "core+stub" (the two core calls through the sans-IO API and the
-// stubbed fetch, nothing else: what is left over it is the host's), "store" (the memory store's share of one refresh:
+// stubbed fetch, nothing else: what is left over it is the host's), "core+transport" (that plus the transport's steps
+// around fetch, hand-written: what is left over it is the client's lease, reads, commit and cache), "store" (the memory store's share of one refresh:
 // lease, read, version-checked write, release, no HTTP) and "timeout" (a request's timeout: one AbortController, its signal, a timer set and cleared).
 import { Session } from "node:inspector/promises";
 import * as oauth from "oauth4webapi";
@@ -32,6 +33,7 @@ const held = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
 const old = before && new before.DatadogClient(opts);
 const heldOld = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
 const heldCore = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
+const utf8 = new TextDecoder();
 const as = { issuer: site.apiOrigin, token_endpoint: `${site.apiOrigin}/oauth2/v1/token` };
 const rt = held.map((c) => c.refreshToken);
 const store = dd.memoryStore();
@@ -57,6 +59,32 @@ const candidates = {
         res.headers.forEach((v, k) => { headers[k] = v; });
         const response = { status: res.status, headers, body: await res.text() };
         heldCore[w] = dd.parseRefreshResponse({ response, connection: heldCore[w], clientSecret: "secret" });
+      },
+      // The same with what the transport adds around fetch: an abort signal and timer per request, manual redirects,
+      // lower-cased headers, the body read from its stream under a byte cap (the loop of js/body.js).
+      "core+transport": async (w) => {
+        const req = dd.refreshRequest({ clientId: "cid", clientSecret: "secret", connection: heldCore[w] });
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 60_000);
+        try {
+          const res = await tokens(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", signal: ac.signal });
+          const headers = {};
+          res.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
+          if (Number(res.headers.get("content-length")) > 1 << 24) throw new Error("cap");
+          const reader = res.body.getReader();
+          const chunks = [];
+          for (let total = 0; ;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            total += value.byteLength;
+            if (total > 1 << 24) throw new Error("cap");
+            chunks.push(value);
+          }
+          const response = { status: res.status, headers, body: utf8.decode(chunks[0]) };
+          heldCore[w] = dd.parseRefreshResponse({ response, connection: heldCore[w], clientSecret: "secret" });
+        } finally {
+          clearTimeout(timer);
+        }
       },
       store: async (w) => {
         const id = `c${w}`;
@@ -86,12 +114,12 @@ const cpu = Object.fromEntries(names.map((k) => [k, []]));
 const self = new Map();
 const inclusive = new Map();
 let oursOps = 0;
-const ROUNDS = 8;
+const ROUNDS = Number(process.env.ROUNDS ?? 8);
 for (let r = 0; r < ROUNDS; r++) {
   // Each round in a rotated order, so no candidate always runs right after the same other one.
   for (let i = 0; i < names.length; i++) {
     const name = names[(i + r) % names.length];
-    const prof = profiling && name === "ours" && r > 0;
+    const prof = profiling && name === (process.env.PROFILE ?? "ours") && r > 0;
     if (prof) await session.post("Profiler.start");
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -114,10 +142,16 @@ for (let r = 0; r < ROUNDS; r++) {
 session.disconnect();
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(`ours ${med(cpu.ours).toFixed(0)} µs CPU / refresh, oauth4webapi ${med(cpu.o4w).toFixed(0)} µs: ${(med(cpu.ours) / med(cpu.o4w)).toFixed(2)}×`);
-if (old) console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before ${(med(cpu.ours) / med(cpu.before)).toFixed(3)}× (per-round ratios ${cpu.ours.map((v, i) => (v / cpu.before[i]).toFixed(2)).join(" ")})`);
+if (old) {
+  // Rounds run back to back, so a ratio within a round holds up better on a loaded machine than medians of times.
+  const ratios = cpu.ours.map((v, i) => v / cpu.before[i]);
+  console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before, median of ${ratios.length} rounds ${med(ratios).toFixed(3)}× (p25 ${[...ratios].sort((a, b) => a - b)[ratios.length >> 2].toFixed(2)}, p75 ${[...ratios].sort((a, b) => a - b)[(ratios.length * 3) >> 2].toFixed(2)})`);
+}
 if (parts) {
-  for (const k of ["core+stub", "store", "timeout"]) console.log(`${k.padEnd(10)} ${med(cpu[k]).toFixed(1).padStart(6)} µs`);
-  console.log(`host share (ours − core+stub) ${(med(cpu.ours) - med(cpu["core+stub"])).toFixed(0)} µs${old ? `, before's ${(med(cpu.before) - med(cpu["core+stub"])).toFixed(0)} µs` : ""}`);
+  for (const k of ["core+stub", "core+transport", "store", "timeout"]) console.log(`${k.padEnd(15)} ${med(cpu[k]).toFixed(1).padStart(6)} µs`);
+  const share = (name) => `${name}: host share (− core+stub) ${(med(cpu[name]) - med(cpu["core+stub"])).toFixed(0)} µs, of which the transport's steps ${(med(cpu["core+transport"]) - med(cpu["core+stub"])).toFixed(0)} µs and the client's (store, lease, cache, commit) ${(med(cpu[name]) - med(cpu["core+transport"])).toFixed(0)} µs`;
+  console.log(share("ours"));
+  if (old) console.log(share("before"));
 }
 if (profiling) {
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30));
