@@ -196,17 +196,24 @@ export class DatadogClient {
     return call(op, args);
   }
 
-  async #send(req, stats) {
+  #send(req, stats) {
     return this.#transport.send(req, stats);
   }
 
-  /** A store call; whatever it throws (other than our own typed errors) is `store_unavailable`, without its text. */
-  async #storeDo(what, fn) {
+  /**
+   * A store call; whatever it throws or rejects with (other than our own typed errors) is `store_unavailable`,
+   * without its text. A promise chain, not an async function: a refresh makes four of these.
+   */
+  #storeDo(what, fn) {
+    let pending;
     try {
-      return await fn();
+      pending = fn();
     } catch (err) {
-      throw storeUnavailable(what, err);
+      return Promise.reject(storeUnavailable(what, err));
     }
+    return Promise.resolve(pending).then(undefined, (err) => {
+      throw storeUnavailable(what, err);
+    });
   }
 
   /** Read the stored record of `l` and make it the lineage's newest copy. Null when the store has none. */
@@ -374,9 +381,9 @@ export class DatadogClient {
     }
     // Renewals run one after another, and the release after the last of them: a renewal landing after the release
     // would take the lease again for a holder that is gone.
-    let renewing = Promise.resolve();
+    let renewing = null;
     const renew = setInterval(() => {
-      renewing = renewing.then(() => this.#store.lease(l.id, this.#holder, this.#leaseMs)).catch(() => {});
+      renewing = (renewing ?? Promise.resolve()).then(() => this.#store.lease(l.id, this.#holder, this.#leaseMs)).catch(() => {});
     }, Math.max(50, Math.floor(this.#leaseMs / 3)));
     if (typeof renew.unref === "function") renew.unref();
     try {
@@ -420,7 +427,13 @@ export class DatadogClient {
       clearInterval(renew);
       // Awaited: once every call has settled no lease is left behind (a process that then exits would otherwise
       // make the others wait out leaseMs). A failed release just lets the lease expire.
-      await renewing.then(() => this.#store.release(l.id, this.#holder)).catch(() => {});
+      // Most refreshes end before the first renewal: then the release goes out at once, without a promise hop.
+      const release = () => this.#store.release(l.id, this.#holder);
+      try {
+        await (renewing === null ? release() : renewing.then(release));
+      } catch {
+        // Expires on its own.
+      }
     }
   }
 
