@@ -418,6 +418,28 @@ test("plain data in, plain data out: a newer stored copy is adopted, bad input i
   await settings(sb, { rotateRefreshTokens: true });
 });
 
+test("a connection parsed from JSON with its own `__proto__` key: the client's copies keep a plain prototype", async () => {
+  const { client } = makeClient(sites, h);
+  const conn = await connect(sb, client, siteOf("us1"), h);
+  // JSON.parse makes `__proto__` an own data key; copying it with Object.assign would set the copy's prototype.
+  const text = JSON.stringify(conn).replace(/^\{/, '{"__proto__":{"polluted":true,"accessToken":"from-the-prototype"},');
+  const loaded = JSON.parse(text);
+  assert.ok(Object.hasOwn(loaded, "__proto__"));
+  // A restarted process (an empty memory store) is handed it: stored as given, then read back and decorated.
+  const { client: restarted } = makeClient(sites, h);
+  assert.equal((await restarted.request(loaded, incidents)).status, 200);
+  const plain = (got) => {
+    assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    assert.equal(got.polluted, undefined);
+    assert.equal(got.accessToken, conn.accessToken);
+  };
+  plain(restarted.latest(loaded));
+  plain(await restarted.getConnection(conn.id));
+  const refreshed = await restarted.refresh(conn.id);
+  assert.equal(Object.getPrototypeOf(refreshed), Object.prototype);
+  assert.equal(refreshed.polluted, undefined);
+});
+
 test("secret hygiene: no secret appeared in any error, report or console line of this suite", () => {
   // The client itself, printed or serialised, shows no secret either.
   const { client } = makeClient(sites, h);
