@@ -43,6 +43,8 @@ function revokedError() {
 
 /** A refresh lease outlives a SIGKILLed holder by at most this long (issue 12: others wait at most the lease time). */
 const DEFAULT_LEASE_MS = 15_000;
+/** How far ahead `#due` asks the core whether a token is due (then remembered that long per connection). */
+const DUE_LOOKAHEAD_MS = 5_000;
 /** A claimed authorization `state` is remembered this long: well past parseCallback's one-hour default maxAgeMs. */
 const CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -441,10 +443,42 @@ export class DatadogClient {
   async #fresh(l) {
     if (l.refreshing) return l.refreshing;
     const c = l.latest;
-    const args = { connection: c, now: this.#now() };
-    if (this.#marginMs !== undefined) args.marginMs = this.#marginMs;
-    if (c.refreshToken && this.#core("refreshDue", args)) return this.#refreshShared(l, c.accessToken);
+    if (c.refreshToken && this.#due(l, c)) return this.#refreshShared(l, c.accessToken);
     return c;
+  }
+
+  /**
+   * The core's `refreshDue` for `c` now. A core call costs ~57 µs (it loads and checks the whole connection) and
+   * every bearer call asks, so the core is asked about `now + DUE_LOOKAHEAD_MS` instead: due only grows with time
+   * (within the margin of expiry, or no access token), so a connection not due then is not due at any time before,
+   * and until then the same connection and sites (the same JSON text, so the same answer) are not asked about again.
+   */
+  #due(l, c) {
+    const now = this.#now();
+    const ask = (at) => {
+      const args = { connection: c, now: at };
+      if (this.#marginMs !== undefined) args.marginMs = this.#marginMs;
+      return this.#core("refreshDue", args);
+    };
+    let key = null;
+    try {
+      // With the sites, which the core checks the connection against (a caller may edit the array it passed).
+      key = JSON.stringify([c, this.#sites]);
+    } catch {
+      // Not JSON: the core's own call below says so.
+    }
+    if (key === null || !Number.isSafeInteger(now) || now < 0) return ask(now);
+    if (l.notDue !== null && l.notDue.key === key && now <= l.notDue.until) return false;
+    try {
+      if (!ask(now + DUE_LOOKAHEAD_MS)) {
+        l.notDue = { key, until: now + DUE_LOOKAHEAD_MS };
+        return false;
+      }
+    } catch {
+      // Whatever the core refuses, it refuses with the real time below, in its own words.
+    }
+    l.notDue = null;
+    return ask(now);
   }
 
   /**

@@ -28,6 +28,8 @@ export class Lineage {
     this.unsaved = null;
     /** True when onConnectionChange failed for the newest copy: it is offered again before the next use. */
     this.hookOwed = false;
+    /** `{ key, until }`: the core said the connection whose JSON text is `key` is not due for refresh until `until`. */
+    this.notDue = null;
     /** Commits (store write + hook + adoption) run one at a time per lineage, so storage never sees writes out of order. */
     this.chain = Promise.resolve();
     this.keys = [];

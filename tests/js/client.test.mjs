@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { control } from "../../sandbox/testkit.mjs";
-import { DatadogClient, DatadogError } from "datadog-oauth-wasm";
+import { DatadogClient, DatadogError, memoryStore } from "datadog-oauth-wasm";
 import {
   CLIENT_ID, CLIENT_SECRET, REDIRECT, sandbox, stats, routeCount, fault, clearFaults, settings, hygiene, makeClient, connect,
 } from "./support.mjs";
@@ -416,6 +416,30 @@ test("plain data in, plain data out: a newer stored copy is adopted, bad input i
   client.forget(conn);
   assert.equal(client.latest(conn), conn);
   await settings(sb, { rotateRefreshTokens: true });
+});
+
+test("whether a token is due is asked again once the clock moves on or the stored copy changes", async () => {
+  // The client asks the core a few seconds ahead and skips asking again meanwhile: never past what it asked about.
+  let clock = Date.now();
+  const store = memoryStore();
+  const { client } = makeClient(sites, h, { now: () => clock, store });
+  const conn = await connect(sb, client, siteOf("us3"), h);
+  const refreshes = async () => (await stats(sb)).token.refresh_token;
+  const r0 = await refreshes();
+  for (let i = 0; i < 3; i++) assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0, "not due: no refresh");
+  // Within a second the clock reaches the refresh margin (60 s before expiry): due now, so refreshed first.
+  clock = conn.expiresAt - 30_000;
+  assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0 + 1, "due once the clock passed the margin");
+  assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0 + 1, "the refreshed token is not due");
+  // At the same clock, another process stored a copy that expires within the margin: asked again, refreshed.
+  const cur = await store.get(conn.id);
+  const edited = { ...cur.connection, expiresAt: clock + 30_000 };
+  assert.ok((await store.compareAndSet(conn.id, cur.version, { status: cur.status, owner: cur.owner, site: cur.site, connection: edited })).ok);
+  assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0 + 2, "the edited stored copy is due");
 });
 
 test("a connection parsed from JSON with its own `__proto__` key: the client's copies keep a plain prototype", async () => {
