@@ -193,8 +193,10 @@ export class DatadogClient {
    * is checked against them (a custom site outside the allowlist is \`invalid_site\`), so no call can forget them.
    */
   #core(op, args) {
-    // Every caller passes a literal of its own: the sites go on it rather than on a spread copy (see `extend`).
-    args.sites = this.#sites;
+    // Every caller passes a literal of its own: the sites go on it rather than on a spread copy (see `extend`). None
+    // is the same to the core as `[]` and cheaper: `sites: []` made a refresh's two calls 1.4–2.2% dearer
+    // (interleaved, 57 rounds).
+    if (this.#sites.length > 0) args.sites = this.#sites;
     return call(op, args);
   }
 
