@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { control } from "../../sandbox/testkit.mjs";
-import { DatadogClient, DatadogError, memoryStore } from "datadog-oauth-wasm";
+import { DatadogClient, DatadogError, memoryStore, refreshDue, resolveSite } from "datadog-oauth-wasm";
 import {
   CLIENT_ID, CLIENT_SECRET, REDIRECT, sandbox, stats, routeCount, fault, clearFaults, settings, hygiene, makeClient, connect,
 } from "./support.mjs";
@@ -416,6 +416,28 @@ test("plain data in, plain data out: a newer stored copy is adopted, bad input i
   client.forget(conn);
   assert.equal(client.latest(conn), conn);
   await settings(sb, { rotateRefreshTokens: true });
+});
+
+test("refreshDue only turns true as time passes, never back: what the client's look-ahead relies on", () => {
+  // DatadogClient asks the core a few seconds ahead and takes "not due then" for "not due until then".
+  const site = resolveSite("us1");
+  const expiresAt = 10_000_000;
+  const base = { site, domain: site.site, accessToken: "a".repeat(40), refreshToken: "r".repeat(40), tokenType: "Bearer", expiresAt, scopes: [], createdAt: 0, updatedAt: 0 };
+  for (const marginMs of [undefined, 0, 1, 30_000, 60_000, 3_600_000]) {
+    for (const connection of [base, { ...base, accessToken: "" }]) {
+      // A grid over the token's life plus the instants either side of the margin and of expiry, in order.
+      const edge = expiresAt - (marginMs ?? 60_000);
+      const times = [...Array.from({ length: 50 }, (_, i) => i * 250_000), edge - 1, edge, edge + 1, expiresAt - 1, expiresAt, expiresAt + 1]
+        .filter((t) => t >= 0).sort((a, b) => a - b);
+      let seenDue = false;
+      for (const now of times) {
+        const due = refreshDue({ connection, now, ...(marginMs === undefined ? {} : { marginMs }) });
+        assert.ok(due || !seenDue, `due went back to false at ${now} (margin ${marginMs})`);
+        seenDue ||= due;
+      }
+      assert.ok(seenDue, "due by expiry");
+    }
+  }
 });
 
 test("whether a token is due is asked again once the clock moves on or the stored copy changes", async () => {
