@@ -8,7 +8,7 @@ import { DatadogError } from "./core.js";
 const KEYS_PER_LINEAGE = 6;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
-const tokensOf = (conn) => [conn.refreshToken, conn.accessToken].filter((t) => typeof t === "string" && t !== "");
+const isToken = (t) => typeof t === "string" && t !== "";
 
 /** Ids for records from before ids existed: random, so they say nothing about the tokens. */
 const newId = () => (globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
@@ -28,6 +28,8 @@ export class Lineage {
     this.unsaved = null;
     /** True when onConnectionChange failed for the newest copy: it is offered again before the next use. */
     this.hookOwed = false;
+    /** `{ key, until }`: the core said the connection whose JSON text is `key` is not due for refresh until `until`. */
+    this.notDue = null;
     /** Commits (store write + hook + adoption) run one at a time per lineage, so storage never sees writes out of order. */
     this.chain = Promise.resolve();
     this.keys = [];
@@ -67,9 +69,9 @@ export class ConnectionCache {
     }
     if (ref === null || typeof ref !== "object" || typeof ref.accessToken !== "string") throw invalidConnection();
     let found = typeof ref.id === "string" ? this.#byId.get(ref.id) ?? null : null;
-    for (const t of found || typeof ref.id === "string" ? [] : tokensOf(ref)) {
-      found = this.#byToken.get(t);
-      if (found) break;
+    if (!found && typeof ref.id !== "string") {
+      if (isToken(ref.refreshToken)) found = this.#byToken.get(ref.refreshToken) ?? null;
+      if (!found && isToken(ref.accessToken)) found = this.#byToken.get(ref.accessToken) ?? null;
     }
     if (!found) {
       const id = typeof ref.id === "string" && ref.id !== "" ? ref.id : newId();
@@ -118,15 +120,19 @@ export class ConnectionCache {
   }
 
   #index(l, conn) {
-    for (const t of tokensOf(conn)) {
-      if (this.#byToken.get(t) !== l) {
-        this.#byToken.set(t, l);
-        l.keys.push(t);
-      }
-    }
+    // The refresh token, then the access token (no array per call: this runs on every read and write).
+    this.#key(l, conn.refreshToken);
+    this.#key(l, conn.accessToken);
     while (l.keys.length > KEYS_PER_LINEAGE) {
       const old = l.keys.shift();
       if (this.#byToken.get(old) === l) this.#byToken.delete(old);
+    }
+  }
+
+  #key(l, t) {
+    if (isToken(t) && this.#byToken.get(t) !== l) {
+      this.#byToken.set(t, l);
+      l.keys.push(t);
     }
   }
 }

@@ -100,6 +100,10 @@ export class Transport {
     if (body !== undefined) init.body = body;
     // The timeout covers reading the body too. A plain timer, cleared when done: `AbortSignal.timeout` (same
     // TimeoutError) cost about a tenth of a token refresh's CPU on Node, its timers and weak refs outliving the call.
+    // Measured on Node 20: AbortController + its signal 4.5–5.8 µs (the signal is an EventTarget whose prototype is
+    // swapped), the timer set and cleared 0.2 µs, AbortSignal.timeout 15–19 µs. One signal shared by many requests
+    // is not an option: undici keeps a listener on the caller's signal per request until GC (warning past 1,500),
+    // and a finished request's signal must never turn aborted.
     let timer = null;
     if (timeoutMs > 0 && typeof AbortController === "function") {
       const ac = new AbortController();

@@ -1,6 +1,11 @@
 // Where a token refresh's client CPU goes, network stubbed: `node bench/tools/refresh.mjs [seconds] [--profile]`.
 // `client.refresh(conn)` over 8 connections (one per worker, as table 7's stubbed rows) next to oauth4webapi's
 // request + process, alternating; with --profile the heaviest functions of ours by self time (CALLERS=n adds callers).
+// BEFORE=path/to/dist/node.mjs adds another build's client (say, main's) as "before", interleaved, for a before/after.
+// --parts adds what a refresh is made of, each alone: "core+stub" (the two core calls through the sans-IO API and the
+// stubbed fetch, nothing else: what is left over it is the host's), "core+transport" (that plus the transport's steps
+// around fetch, hand-written: what is left over it is the client's lease, reads, commit and cache), "store" (the memory store's share of one refresh:
+// lease, read, version-checked write, release, no HTTP) and "timeout" (a request's timeout: one AbortController, its signal, a timer set and cleared).
 import { Session } from "node:inspector/promises";
 import * as oauth from "oauth4webapi";
 import { tally } from "../lib/cpuprofile.mjs";
@@ -9,8 +14,10 @@ import { loadOurs } from "../lib/ours.mjs";
 const args = process.argv.slice(2);
 const seconds = Number(args.find((a) => !a.startsWith("--")) ?? 3);
 const profiling = args.includes("--profile");
+const parts = args.includes("--parts");
 const IN_FLIGHT = 8;
 const dd = await loadOurs();
+const before = process.env.BEFORE ? await import(process.env.BEFORE) : null;
 let n = 0;
 const tokens = async () => {
   n++;
@@ -19,11 +26,23 @@ const tokens = async () => {
 const site = dd.resolveSite("us1");
 const now = Date.now();
 const conn = { site, domain: site.site, accessToken: "a".repeat(40), refreshToken: "r".repeat(40), apiKey: "k".repeat(32), tokenType: "Bearer", expiresAt: now + 3600e3, scopes: ["api_keys_write"], createdAt: now, updatedAt: now };
-const client = new dd.DatadogClient({ clientId: "cid", clientSecret: "secret", redirectUri: "https://p.example/cb", fetch: tokens });
-const held = Array.from({ length: IN_FLIGHT }, (_, w) => ({ ...conn, accessToken: `a${w}_${"a".repeat(40)}`, refreshToken: `r${w}_${"r".repeat(40)}` }));
+const opts = { clientId: "cid", clientSecret: "secret", redirectUri: "https://p.example/cb", fetch: tokens };
+const worker = (w) => ({ ...conn, accessToken: `a${w}_${"a".repeat(40)}`, refreshToken: `r${w}_${"r".repeat(40)}` });
+const client = new dd.DatadogClient(opts);
+const held = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
+const old = before && new before.DatadogClient(opts);
+const heldOld = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
+const heldCore = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
+const utf8 = new TextDecoder();
 const as = { issuer: site.apiOrigin, token_endpoint: `${site.apiOrigin}/oauth2/v1/token` };
 const rt = held.map((c) => c.refreshToken);
+const store = dd.memoryStore();
+let version = 0;
+const record = { status: "connected", owner: null, site: "us1", connection: conn };
+await store.compareAndSet("c", 0, record);
+version = 1;
 const candidates = {
+  ...(old ? { before: async (w) => { heldOld[w] = await old.refresh(heldOld[w]); } } : {}),
   ours: async (w) => {
     held[w] = await client.refresh(held[w]);
   },
@@ -31,6 +50,58 @@ const candidates = {
     const res = await oauth.refreshTokenGrantRequest(as, { client_id: "cid" }, oauth.ClientSecretPost("secret"), rt[w], { [oauth.customFetch]: tokens });
     rt[w] = (await oauth.processRefreshTokenResponse(as, { client_id: "cid" }, res)).refresh_token;
   },
+  ...(parts
+    ? {
+      "core+stub": async (w) => {
+        const req = dd.refreshRequest({ clientId: "cid", clientSecret: "secret", connection: heldCore[w] });
+        const res = await tokens(req.url, { method: req.method, headers: req.headers, body: req.body });
+        const headers = {};
+        res.headers.forEach((v, k) => { headers[k] = v; });
+        const response = { status: res.status, headers, body: await res.text() };
+        heldCore[w] = dd.parseRefreshResponse({ response, connection: heldCore[w], clientSecret: "secret" });
+      },
+      // The same with what the transport adds around fetch: an abort signal and timer per request, manual redirects,
+      // lower-cased headers, the body read from its stream under a byte cap (the loop of js/body.js).
+      "core+transport": async (w) => {
+        const req = dd.refreshRequest({ clientId: "cid", clientSecret: "secret", connection: heldCore[w] });
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(), 60_000);
+        try {
+          const res = await tokens(req.url, { method: req.method, headers: req.headers, body: req.body, redirect: "manual", signal: ac.signal });
+          const headers = {};
+          res.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
+          if (Number(res.headers.get("content-length")) > 1 << 24) throw new Error("cap");
+          const reader = res.body.getReader();
+          const chunks = [];
+          for (let total = 0; ;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            total += value.byteLength;
+            if (total > 1 << 24) throw new Error("cap");
+            chunks.push(value);
+          }
+          const response = { status: res.status, headers, body: utf8.decode(chunks[0]) };
+          heldCore[w] = dd.parseRefreshResponse({ response, connection: heldCore[w], clientSecret: "secret" });
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      store: async (w) => {
+        const id = `c${w}`;
+        if (!(await store.lease(id, "h", 15_000))) throw new Error("lease");
+        const rec = await store.get(id);
+        const res = await store.compareAndSet(id, rec ? rec.version : 0, record);
+        if (!res.ok) throw new Error("cas");
+        await store.release(id, "h");
+      },
+      timeout: async () => {
+        const ac = new AbortController();
+        const t = setTimeout(() => ac.abort(), 60_000);
+        await ac.signal;
+        clearTimeout(t);
+      },
+    }
+    : {}),
 };
 const session = new Session();
 session.connect();
@@ -38,19 +109,23 @@ if (profiling) {
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: 100 });
 }
-const cpu = { ours: [], o4w: [] };
+const names = Object.keys(candidates);
+const cpu = Object.fromEntries(names.map((k) => [k, []]));
 const self = new Map();
 const inclusive = new Map();
 let oursOps = 0;
-for (let r = 0; r < 8; r++) {
-  for (const name of r % 2 ? ["ours", "o4w"] : ["o4w", "ours"]) {
-    const prof = profiling && name === "ours" && r > 0;
+const ROUNDS = Number(process.env.ROUNDS ?? 8);
+for (let r = 0; r < ROUNDS; r++) {
+  // Each round in a rotated order, so no candidate always runs right after the same other one.
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(i + r) % names.length];
+    const prof = profiling && name === (process.env.PROFILE ?? "ours") && r > 0;
     if (prof) await session.post("Profiler.start");
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let k = 0;
     await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-      while (performance.now() < t0 + (seconds * 1000) / 8) {
+      while (performance.now() < t0 + (seconds * 1000) / ROUNDS / (names.length / 2)) {
         await candidates[name](w);
         k++;
       }
@@ -67,6 +142,17 @@ for (let r = 0; r < 8; r++) {
 session.disconnect();
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(`ours ${med(cpu.ours).toFixed(0)} µs CPU / refresh, oauth4webapi ${med(cpu.o4w).toFixed(0)} µs: ${(med(cpu.ours) / med(cpu.o4w)).toFixed(2)}×`);
+if (old) {
+  // Rounds run back to back, so a ratio within a round holds up better on a loaded machine than medians of times.
+  const ratios = cpu.ours.map((v, i) => v / cpu.before[i]);
+  console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before, median of ${ratios.length} rounds ${med(ratios).toFixed(3)}× (p25 ${[...ratios].sort((a, b) => a - b)[ratios.length >> 2].toFixed(2)}, p75 ${[...ratios].sort((a, b) => a - b)[(ratios.length * 3) >> 2].toFixed(2)})`);
+}
+if (parts) {
+  for (const k of ["core+stub", "core+transport", "store", "timeout"]) console.log(`${k.padEnd(15)} ${med(cpu[k]).toFixed(1).padStart(6)} µs`);
+  const share = (name) => `${name}: host share (− core+stub) ${(med(cpu[name]) - med(cpu["core+stub"])).toFixed(0)} µs, of which the transport's steps ${(med(cpu["core+transport"]) - med(cpu["core+stub"])).toFixed(0)} µs and the client's (store, lease, cache, commit) ${(med(cpu[name]) - med(cpu["core+transport"])).toFixed(0)} µs`;
+  console.log(share("ours"));
+  if (old) console.log(share("before"));
+}
 if (profiling) {
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30));
   const inc = [...inclusive].filter(([k]) => !k.startsWith("(")).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30));

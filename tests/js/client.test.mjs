@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { control } from "../../sandbox/testkit.mjs";
-import { DatadogClient, DatadogError } from "datadog-oauth-wasm";
+import { DatadogClient, DatadogError, memoryStore, refreshDue, resolveSite } from "datadog-oauth-wasm";
 import {
   CLIENT_ID, CLIENT_SECRET, REDIRECT, sandbox, stats, routeCount, fault, clearFaults, settings, hygiene, makeClient, connect,
 } from "./support.mjs";
@@ -416,6 +416,74 @@ test("plain data in, plain data out: a newer stored copy is adopted, bad input i
   client.forget(conn);
   assert.equal(client.latest(conn), conn);
   await settings(sb, { rotateRefreshTokens: true });
+});
+
+test("refreshDue only turns true as time passes, never back: what the client's look-ahead relies on", () => {
+  // DatadogClient asks the core a few seconds ahead and takes "not due then" for "not due until then".
+  const site = resolveSite("us1");
+  const expiresAt = 10_000_000;
+  const base = { site, domain: site.site, accessToken: "a".repeat(40), refreshToken: "r".repeat(40), tokenType: "Bearer", expiresAt, scopes: [], createdAt: 0, updatedAt: 0 };
+  for (const marginMs of [undefined, 0, 1, 30_000, 60_000, 3_600_000]) {
+    for (const connection of [base, { ...base, accessToken: "" }]) {
+      // A grid over the token's life plus the instants either side of the margin and of expiry, in order.
+      const edge = expiresAt - (marginMs ?? 60_000);
+      const times = [...Array.from({ length: 50 }, (_, i) => i * 250_000), edge - 1, edge, edge + 1, expiresAt - 1, expiresAt, expiresAt + 1]
+        .filter((t) => t >= 0).sort((a, b) => a - b);
+      let seenDue = false;
+      for (const now of times) {
+        const due = refreshDue({ connection, now, ...(marginMs === undefined ? {} : { marginMs }) });
+        assert.ok(due || !seenDue, `due went back to false at ${now} (margin ${marginMs})`);
+        seenDue ||= due;
+      }
+      assert.ok(seenDue, "due by expiry");
+    }
+  }
+});
+
+test("whether a token is due is asked again once the clock moves on or the stored copy changes", async () => {
+  // The client asks the core a few seconds ahead and skips asking again meanwhile: never past what it asked about.
+  let clock = Date.now();
+  const store = memoryStore();
+  const { client } = makeClient(sites, h, { now: () => clock, store });
+  const conn = await connect(sb, client, siteOf("us3"), h);
+  const refreshes = async () => (await stats(sb)).token.refresh_token;
+  const r0 = await refreshes();
+  for (let i = 0; i < 3; i++) assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0, "not due: no refresh");
+  // Within a second the clock reaches the refresh margin (60 s before expiry): due now, so refreshed first.
+  clock = conn.expiresAt - 30_000;
+  assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0 + 1, "due once the clock passed the margin");
+  assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0 + 1, "the refreshed token is not due");
+  // At the same clock, another process stored a copy that expires within the margin: asked again, refreshed.
+  const cur = await store.get(conn.id);
+  const edited = { ...cur.connection, expiresAt: clock + 30_000 };
+  assert.ok((await store.compareAndSet(conn.id, cur.version, { status: cur.status, owner: cur.owner, site: cur.site, connection: edited })).ok);
+  assert.equal((await client.request(conn, incidents)).status, 200);
+  assert.equal(await refreshes(), r0 + 2, "the edited stored copy is due");
+});
+
+test("a connection parsed from JSON with its own `__proto__` key: the client's copies keep a plain prototype", async () => {
+  const { client } = makeClient(sites, h);
+  const conn = await connect(sb, client, siteOf("us1"), h);
+  // JSON.parse makes `__proto__` an own data key; copying it with Object.assign would set the copy's prototype.
+  const text = JSON.stringify(conn).replace(/^\{/, '{"__proto__":{"polluted":true,"accessToken":"from-the-prototype"},');
+  const loaded = JSON.parse(text);
+  assert.ok(Object.hasOwn(loaded, "__proto__"));
+  // A restarted process (an empty memory store) is handed it: stored as given, then read back and decorated.
+  const { client: restarted } = makeClient(sites, h);
+  assert.equal((await restarted.request(loaded, incidents)).status, 200);
+  const plain = (got) => {
+    assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    assert.equal(got.polluted, undefined);
+    assert.equal(got.accessToken, conn.accessToken);
+  };
+  plain(restarted.latest(loaded));
+  plain(await restarted.getConnection(conn.id));
+  const refreshed = await restarted.refresh(conn.id);
+  assert.equal(Object.getPrototypeOf(refreshed), Object.prototype);
+  assert.equal(refreshed.polluted, undefined);
 });
 
 test("secret hygiene: no secret appeared in any error, report or console line of this suite", () => {
