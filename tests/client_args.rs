@@ -8,7 +8,8 @@
 
 use datadog_oauth_wasm::api::call;
 
-const C: &str = r#"{"site":"datadoghq.eu","accessToken":"at-0123","refreshToken":"rt-4567","expiresAt":5000,"scopes":["api_keys_write"],"createdAt":1,"updatedAt":2}"#;
+const C: &str =
+    r#"{"site":"datadoghq.eu","accessToken":"at-0123","refreshToken":"rt-4567","expiresAt":5000,"scopes":["api_keys_write"],"createdAt":1,"updatedAt":2}"#;
 
 fn cases() -> Vec<(&'static str, String)> {
     let c = C;
