@@ -562,28 +562,197 @@ impl serde::Serialize for Site {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Site {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Site, D::Error> {
-        let v = Json::deserialize(d)?;
-        site_from_json::<D::Error>(&v)
+// A descriptor read by serde goes straight into a `Site`, without the `Json` tree and the field copies the codec's
+// reader makes from it (issue 16: the tree was a quarter of parseConnection's core time, ~50 allocations a site),
+// by the codec's rules for these kinds: `site` a string, `custom` a bool, the others strings or absent (null is
+// absent), the last of two equal keys wins, other keys skipped, and the first bad field in list order reported,
+// worded as `Fields` words it. `serde_reads_a_descriptor_as_the_codec_does` checks it against the codec's reader.
+
+/// One field of a descriptor as read: what the codec's kinds tell apart.
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Absent,
+    Str(String),
+    Bool(bool),
+    Other,
+}
+
+/// Reads one value into a `Slot`, consuming whatever it is.
+struct SlotSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for SlotSeed {
+    type Value = Slot;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Slot, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-fn site_from_json<E: serde::de::Error>(v: &Json) -> std::result::Result<Site, E> {
-    if !matches!(v, Json::Obj(_)) {
-        return Err(E::invalid_type(v.unexpected(), &SITE_EXPECTED));
+impl<'de> serde::de::Visitor<'de> for SlotSeed {
+    type Value = Slot;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
     }
-    // The codec's message names the field and what it must be ("a site descriptor: `site` must be a string").
-    Fields::of("a site descriptor", "", v).and_then(|f| Site::read_json(&f)).map_err(|e| E::custom(e.message))
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Slot, E> {
+        Ok(Slot::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Slot, E> {
+        Ok(Slot::Str(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Slot, E> {
+        Ok(Slot::Bool(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Slot, E> {
+        Ok(Slot::Absent)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Slot, E> {
+        Ok(Slot::Absent)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Slot, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Slot, E> {
+        Ok(Slot::Other)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Slot, E> {
+        Ok(Slot::Other)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Slot, E> {
+        Ok(Slot::Other)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Slot, A::Error> {
+        while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Slot::Other)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> std::result::Result<Slot, A::Error> {
+        while a.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(Slot::Other)
+    }
+}
+
+/// A descriptor's keys, in the codec's list order (`codec!(read write Site { ... })`).
+const SITE_KEYS: [&str; 12] =
+    ["id", "name", "site", "appOrigin", "apiOrigin", "logsOrigin", "eventIntakeOrigin", "otlpOrigin", "authorizeOrigin", "vanity", "custom", "location"];
+
+/// A key's position in `SITE_KEYS`, or `None` for a key the descriptor does not have; read without a copy.
+struct SiteKey;
+
+impl<'de> serde::de::DeserializeSeed<'de> for SiteKey {
+    type Value = Option<usize>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SiteKey {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Option<usize>, E> {
+        Ok(SITE_KEYS.iter().position(|k| *k == v))
+    }
+}
+
+/// The map of a descriptor as a `Site`, by the codec's rules (above).
+fn site_from_map<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> std::result::Result<Site, A::Error> {
+    let mut slots: [Slot; 12] = Default::default();
+    while let Some(key) = map.next_key_seed(SiteKey)? {
+        match key {
+            Some(i) => slots[i] = map.next_value_seed(SlotSeed)?,
+            None => {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+    }
+    site_from_slots(slots).map_err(serde::de::Error::custom)
+}
+
+/// The fields read, checked in list order; not generic, so one copy serves every deserializer (1.5 KB each).
+#[inline(never)]
+fn site_from_slots(mut slots: [Slot; 12]) -> std::result::Result<Site, String> {
+    // Each field by its kind; the first failure in list order is the one reported.
+    let mut bad: Option<(usize, &'static str)> = None;
+    let mut fail = |i: usize, want: &'static str| {
+        if !matches!(bad, Some((j, _)) if j < i) {
+            bad = Some((i, want));
+        }
+    };
+    let custom = match std::mem::take(&mut slots[10]) {
+        Slot::Bool(b) => b,
+        Slot::Absent => false,
+        _ => {
+            fail(10, "true or false");
+            false
+        }
+    };
+    let mut text = |i: usize, required: bool| -> Option<String> {
+        match std::mem::take(&mut slots[i]) {
+            Slot::Str(s) => Some(s),
+            Slot::Absent if !required => None,
+            _ => {
+                fail(i, "a string");
+                None
+            }
+        }
+    };
+    let (id, name, site) = (text(0, false).unwrap_or_default(), text(1, false).unwrap_or_default(), text(2, true).unwrap_or_default());
+    let (app_origin, api_origin, logs_origin) = (text(3, false).unwrap_or_default(), text(4, false).unwrap_or_default(), text(5, false).unwrap_or_default());
+    let (event_intake_origin, otlp_origin, authorize_origin) =
+        (text(6, false).unwrap_or_default(), text(7, false).unwrap_or_default(), text(8, false).unwrap_or_default());
+    let (vanity, location) = (text(9, false), text(11, false));
+    if let Some((i, want)) = bad {
+        return Err(format!("a site descriptor: `{}` must be {want}", SITE_KEYS[i]));
+    }
+    Ok(Site { id, name, site, app_origin, api_origin, logs_origin, event_intake_origin, otlp_origin, authorize_origin, vanity, custom, location })
+}
+
+/// A descriptor (`struct Site`) or, for `SiteInput`, a site name as well.
+struct SiteVisitor {
+    names: bool,
+}
+
+impl<'de> serde::de::Visitor<'de> for SiteVisitor {
+    type Value = SiteInput;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(if self.names { "a site name or a site descriptor" } else { SITE_EXPECTED })
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<SiteInput, E> {
+        if self.names {
+            Ok(SiteInput::Text(v.to_string()))
+        } else {
+            Err(E::invalid_type(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<SiteInput, A::Error> {
+        site_from_map(map).map(|s| SiteInput::Descriptor(Box::new(s)))
+    }
+    /// As the `Json` tree named a number, by its text: `1e3` is the integer 1000.
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<SiteInput, E> {
+        use serde::de::Unexpected;
+        let t = v.to_string();
+        let named = match (t.parse::<u64>(), t.parse::<i64>()) {
+            (Ok(u), _) => Unexpected::Unsigned(u),
+            (_, Ok(i)) => Unexpected::Signed(i),
+            _ => Unexpected::Float(v),
+        };
+        Err(E::invalid_type(named, &self))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Site {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Site, D::Error> {
+        match d.deserialize_any(SiteVisitor { names: false })? {
+            SiteInput::Descriptor(s) => Ok(*s),
+            // Not reached: without `names` the visitor refuses text.
+            SiteInput::Text(t) => Err(serde::de::Error::invalid_type(serde::de::Unexpected::Str(&t), &SITE_EXPECTED)),
+        }
+    }
 }
 
 impl<'de> serde::Deserialize<'de> for SiteInput {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<SiteInput, D::Error> {
-        match Json::deserialize(d)? {
-            Json::Str(t) => Ok(SiteInput::Text(t)),
-            v @ Json::Obj(_) => site_from_json::<D::Error>(&v).map(|s| SiteInput::Descriptor(Box::new(s))),
-            v => Err(serde::de::Error::invalid_type(v.unexpected(), &"a site name or a site descriptor")),
-        }
+        d.deserialize_any(SiteVisitor { names: true })
     }
 }
 
@@ -636,6 +805,46 @@ mod tests {
         assert!(matches!(serde_json::from_value::<SiteInput>(json!("eu1")).unwrap(), SiteInput::Text(t) if t == "eu1"));
         assert!(matches!(serde_json::from_value::<SiteInput>(json!({ "site": "datadoghq.eu" })).unwrap(), SiteInput::Descriptor(_)));
         assert!(serde_json::from_value::<SiteInput>(json!(1)).unwrap_err().to_string().contains("a site name or a site descriptor"));
+    }
+
+    /// The codec's own reader through the `Json` tree: how serde read a descriptor before `site_from_map`.
+    fn codec_site(text: &str) -> std::result::Result<Site, String> {
+        let v: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        if !matches!(v, Json::Obj(_)) {
+            return Err(<serde_json::Error as serde::de::Error>::invalid_type(v.unexpected(), &SITE_EXPECTED).to_string());
+        }
+        Fields::of("a site descriptor", "", &v).and_then(|f| Site::read_json(&f)).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn serde_reads_a_descriptor_as_the_codec_does() {
+        let values = [r#""datadoghq.eu""#, r#""""#, "null", "true", "false", "5", "-1", "1.5", "[]", r#"{"a":1}"#, r#"[1,[2,{"b":null}]]"#];
+        let keys: Vec<&str> = SITE_KEYS.iter().copied().chain(["x", "Site"]).collect();
+        let mut texts: Vec<String> = ["5", "null", r#""eu1""#, "[]", "{}", "1e3", "-7", "1.5", "-0.0", "1e20", "18446744073709551616", "true"].map(String::from).into();
+        for (i, k1) in keys.iter().enumerate() {
+            for v1 in values {
+                texts.push(format!(r#"{{"site":"datadoghq.eu","{k1}":{v1}}}"#));
+                texts.push(format!(r#"{{"{k1}":{v1}}}"#));
+                for k2 in &keys[i..] {
+                    for v2 in values {
+                        texts.push(format!(r#"{{"{k2}":{v2},"site":"us3.datadoghq.com","{k1}":{v1}}}"#));
+                    }
+                }
+            }
+        }
+        texts.push(crate::site::resolve_site("acme.datadoghq.eu").unwrap().to_json());
+        let strip = |e: serde_json::Error| {
+            let m = e.to_string();
+            let at = format!(" at line {} column {}", e.line(), e.column());
+            m.strip_suffix(&at).map(str::to_string).unwrap_or(m)
+        };
+        for text in &texts {
+            let want = codec_site(text);
+            assert_eq!(serde_json::from_str::<Site>(text).map_err(strip), want, "{text}");
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(serde_json::from_value::<Site>(v).map_err(|e| e.to_string()), want, "{text}");
+        }
+        assert!(texts.len() > 10_000, "{}", texts.len());
     }
 
     #[test]
