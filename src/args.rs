@@ -112,16 +112,22 @@ impl<'a> Args<'a> {
     #[cfg(feature = "client")]
     pub fn sited<T: DeserializeOwned>(&self, op: &str, sites: fn(&T) -> Option<&[crate::site::Site]>) -> Result<(Vec<crate::site::Site>, T)> {
         if let Some(v) = self.value {
-            match v.get("sites") {
-                None | Some(Value::Null) => {}
-                Some(s) => {
-                    crate::site::allowlist(&input_text::<Vec<crate::site::Site>>("sites", s)?)?;
-                }
-            }
+            value_sites(v)?;
         }
         let a: T = self.read(op)?;
         let allowed = crate::site::allowlist(sites(&a).unwrap_or_default())?;
         Ok((allowed, a))
+    }
+}
+
+/// The `Value` path's first read of an operation about a stored connection: its `sites`, checked. Out of line: one
+/// copy for every argument type of `Args::sited`.
+#[cfg(feature = "client")]
+#[inline(never)]
+fn value_sites(v: &Value) -> Result<()> {
+    match v.get("sites") {
+        None | Some(Value::Null) => Ok(()),
+        Some(s) => crate::site::allowlist(&input_text::<Vec<crate::site::Site>>("sites", s)?).map(drop),
     }
 }
 
@@ -177,12 +183,20 @@ pub(crate) fn plain(json: &str) -> bool {
 /// sorted (serde_json's map is a BTreeMap); the result types declare their fields in key order so that the text
 /// stays byte for byte the same, which debug builds (every Rust test) check on each answer.
 pub(crate) fn reply<T: serde::Serialize>(v: &T) -> Result<String> {
-    let mut buf = Vec::with_capacity(512);
+    let mut buf = Vec::with_capacity(1024);
     buf.extend_from_slice(b"{\"ok\":");
-    serde_json::to_writer(&mut buf, v).map_err(|e| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it."))?;
+    let written = serde_json::to_writer(&mut buf, v);
+    finish(written.map(|()| buf))
+}
+
+/// `reply`'s end, out of line: one copy for every result type.
+#[inline(never)]
+fn finish(written: serde_json::Result<Vec<u8>>) -> Result<String> {
+    let bug = |e: &dyn std::fmt::Display| Error::new(ErrorCode::InvalidInput, format!("could not encode the result: {e}"), "This is a bug; please report it.");
+    let mut buf = written.map_err(|e| bug(&e))?;
     buf.push(b'}');
     // serde_json writes UTF-8 only; the check is a pass over a few hundred bytes.
-    let text = String::from_utf8(buf).map_err(|_| Error::new(ErrorCode::InvalidInput, "could not encode the result", "This is a bug; please report it."))?;
+    let text = String::from_utf8(buf).map_err(|e| bug(&e))?;
     // (An answer nested past serde_json's recursion limit, such as an API body echoed back, cannot be checked.)
     #[cfg(debug_assertions)]
     if let Ok(v) = serde_json::from_str::<Value>(&text) {
