@@ -316,6 +316,115 @@ mod tests {
         }
     }
 
+    /// JSON with every object's keys in reverse order (a `Value` writes them sorted): the text path reads fields in
+    /// text order, so this is where it could differ from the `Value` path.
+    fn reversed(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Object(o) => {
+                let fields: Vec<String> = o.iter().rev().map(|(k, v)| format!("{}:{}", serde_json::Value::from(k.as_str()), reversed(v))).collect();
+                format!("{{{}}}", fields.join(","))
+            }
+            serde_json::Value::Array(a) => format!("[{}]", a.iter().map(reversed).collect::<Vec<_>>().join(",")),
+            v => v.to_string(),
+        }
+    }
+
+    /// `base` with each field (top level and one level down) removed or replaced by a value of each JSON type.
+    fn mutations(base: &serde_json::Value) -> Vec<serde_json::Value> {
+        let swaps = [json!(null), json!(5), json!(-1), json!(1.5), json!("x"), json!(true), json!([]), json!({}), json!([{ "site": "datadoghq.eu" }])];
+        let mut out = vec![base.clone()];
+        let top = base.as_object().unwrap();
+        for (k, v) in top {
+            let mut m = base.clone();
+            m.as_object_mut().unwrap().remove(k);
+            out.push(m);
+            for s in &swaps {
+                let mut m = base.clone();
+                m[k] = s.clone();
+                out.push(m);
+            }
+            if let Some(inner) = v.as_object() {
+                for k2 in inner.keys() {
+                    let mut m = base.clone();
+                    m[k].as_object_mut().unwrap().remove(k2);
+                    out.push(m);
+                    for s in &swaps {
+                        let mut m = base.clone();
+                        m[k][k2] = s.clone();
+                        out.push(m);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Over thousands of mutated arguments: the `Value` path's decode errors are `from_value`'s, word for word (what
+    /// main answered), and whatever the text path answers without declining is the `Value` path's answer.
+    #[test]
+    fn both_paths_answer_alike_and_as_from_value_did() {
+        let c = json!({ "site": crate::site::resolve_site("eu1").unwrap(), "domain": "datadoghq.eu", "accessToken": "at-1", "refreshToken": "rt-2",
+                        "tokenType": "Bearer", "expiresAt": 5000, "scopes": ["a"], "createdAt": 1, "updatedAt": 2 });
+        let resp = json!({ "status": 200, "headers": { "content-type": "application/json" }, "body": "{\"access_token\":\"at-3\",\"expires_in\":3600}" });
+        let custom = json!([{ "id": "sandbox", "name": "S", "site": "datadoghq.eu", "appOrigin": "http://127.0.0.1:9", "apiOrigin": "http://127.0.0.1:9",
+                              "logsOrigin": "http://127.0.0.1:9", "eventIntakeOrigin": "http://127.0.0.1:9", "otlpOrigin": "http://127.0.0.1:9",
+                              "authorizeOrigin": "http://127.0.0.1:9", "custom": true }]);
+        type Handler = fn(&str, &Args) -> Result<String>;
+        fn from_value_err<T: serde::de::DeserializeOwned>(op: &str, v: &serde_json::Value) -> Option<String> {
+            serde_json::from_value::<T>(v.clone()).err().map(|e| format!("{op}: {e}"))
+        }
+        type Reference = fn(&str, &serde_json::Value) -> Option<String>;
+        let cases: Vec<(&str, Handler, Reference, serde_json::Value)> = vec![
+            ("parseConnection", parse_connection, from_value_err::<ConnArgs>, json!({ "connection": c, "sites": custom })),
+            ("refreshDue", refresh_due, from_value_err::<DueArgs>, json!({ "connection": c, "now": 10, "marginMs": 5 })),
+            ("refreshRequest", refresh_request, from_value_err::<ClientConnArgs>, json!({ "clientId": "cid", "clientSecret": "s", "connection": c })),
+            ("revokeRequest", revoke_request, from_value_err::<ClientConnArgs>, json!({ "clientId": "cid", "connection": c, "token": "access", "bearer": true })),
+            ("parseRefreshResponse", parse_refresh_response, from_value_err::<ConnResponseArgs>, json!({ "response": resp, "connection": c, "now": 10, "clientSecret": "s" })),
+            ("parseTokenResponse", parse_token_response, from_value_err::<TokenResponseArgs>, json!({ "response": resp, "domain": "datadoghq.eu", "now": 10, "previous": c, "orgId": "o" })),
+            ("parseRevokeResponse", parse_revoke_response, from_value_err::<ResponseArgs>, json!({ "response": { "status": 200, "body": "" }, "connection": c, "bearer": false })),
+            ("parseCurrentUserResponse", parse_current_user_response, from_value_err::<CurrentUserArgs>, json!({ "response": resp, "connection": c, "previous": c })),
+            ("apiRequest", api_request, from_value_err::<ApiArgs>, json!({ "connection": c, "method": "POST", "path": "/api/v2/x", "query": { "a": [1, "b"] }, "body": { "z": 1 } })),
+            ("parseApiResponse", parse_api_response, from_value_err::<ResponseArgs>, json!({ "response": resp, "connection": c })),
+            ("tokenRequest", token_request, from_value_err::<token::ExchangeParams>,
+             json!({ "clientId": "cid", "redirectUri": "https://p.example/cb", "code": "cd", "codeVerifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "domain": "datadoghq.eu" })),
+        ];
+        let (mut texts, mut fast_answers, mut worded) = (0, 0, 0);
+        for (op, handler, reference, base) in cases {
+            for v in mutations(&base) {
+                let sorted = v.to_string();
+                let slow = handler(op, &Args::value(&v, &sorted));
+                // A decode error of the `Value` path is from_value's message (the sites read first is `sites: ...`).
+                if let (Err(e), Some(want)) = (&slow, reference(op, &v)) {
+                    if e.code == crate::error::ErrorCode::InvalidInput && e.message.starts_with(op) {
+                        assert_eq!(e.message, want, "{op} {sorted}");
+                        worded += 1;
+                    }
+                }
+                let text = reversed(&v);
+                texts += 1;
+                if !crate::args::plain(&text) {
+                    continue;
+                }
+                let args = Args::text(&text);
+                let fast = handler(op, &args);
+                if args.declined() {
+                    continue;
+                }
+                fast_answers += 1;
+                // parseTokenResponse gives each new connection a random id; compare the rest.
+                let strip_id = |r: &Result<String>| match r {
+                    Ok(t) => Ok(serde_json::from_str::<serde_json::Value>(t).map(|mut a| {
+                        a["ok"].as_object_mut().map(|o| o.remove("id"));
+                        a
+                    }).unwrap()),
+                    Err(e) => Err((e.code, e.message.clone(), e.hint.clone(), e.field.clone())),
+                };
+                assert_eq!(strip_id(&fast), strip_id(&slow), "{op} {text}");
+            }
+        }
+        assert!(texts > 1000 && fast_answers > 300 && worded > 500, "{texts} texts, {fast_answers} answered on the text path, {worded} errors compared");
+    }
+
     #[test]
     fn network_error_in_place_of_a_response() {
         let args = json!({"response": {"networkError": "socket hang up"}});
