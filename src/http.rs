@@ -20,20 +20,22 @@ pub enum Replay {
     Once,
 }
 
+// Fields in JSON key order: answers are written straight from this type (`args::reply`), as the sorted map they
+// went through before wrote them.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRequest {
-    pub method: String,
-    pub url: String,
-    /// Lower-case header names. May carry secrets (Authorization, DD-API-KEY): never log a request as is.
-    pub headers: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Compression the host should apply to `body` before sending (`gzip` or `deflate`); the matching
     /// `content-encoding` header is already in `headers`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compress: Option<String>,
+    /// Lower-case header names. May carry secrets (Authorization, DD-API-KEY): never log a request as is.
+    pub headers: BTreeMap<String, String>,
+    pub method: String,
     pub replay: Replay,
+    pub url: String,
 }
 
 impl HttpRequest {
@@ -103,6 +105,8 @@ impl std::fmt::Debug for HttpResponse {
     }
 }
 
+// Fields in JSON key order: answers are written straight from this type (`args::reply`), as the sorted map they
+// went through before wrote them.
 /// Datadog's `X-RateLimit-*` headers, exposed on results and errors so callers can pace themselves.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -110,14 +114,14 @@ pub struct RateLimit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining: Option<u64>,
     /// Seconds until the window resets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reset: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
 }
 
 impl RateLimit {

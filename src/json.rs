@@ -321,7 +321,9 @@ pub trait FromJson: Sized {
 }
 
 impl Json {
-    /// What a serde error calls this value, for the bridges in `codec`.
+    /// What a serde error calls this value: how the `codec` bridge worded a descriptor that is not an object, before
+    /// it read descriptors without the tree (its test compares against this).
+    #[cfg(test)]
     pub(crate) fn unexpected(&self) -> serde::de::Unexpected<'_> {
         use serde::de::Unexpected;
         match self {

@@ -2,7 +2,7 @@
 //! calls and retry decisions. Only argument decoding lives here; the protocol is in `token`, `api_key`,
 //! `connection` and `retry`. A host that could not get a response at all passes `{ networkError }` instead.
 
-use crate::args::{input, out};
+use crate::args::{input, out, reply, reply_value, Args};
 use crate::connection::{Connection, ConnectionData, DEFAULT_REFRESH_MARGIN_MS};
 use crate::error::{Error, Result};
 use crate::http::HttpResponse;
@@ -11,7 +11,6 @@ use crate::secret::Secret;
 use crate::site::Site;
 use crate::token::{self, ClientParams, ExchangeContext, TokenKind};
 use serde::Deserialize;
-use serde_json::Value;
 
 /// What the host got back: a response, or the text of a network-level failure (TLS, DNS, reset, CORS).
 #[derive(Clone, Debug, Deserialize)]
@@ -43,10 +42,15 @@ pub fn classify_network_error_at(message: &str, host: Option<&str>) -> Error {
     crate::meaning::network_error(message, host)
 }
 
+// Each argument struct of an operation about a stored connection holds the caller's custom sites (`sites`), which
+// `Args::sited` reads first, as the `Value` path always did.
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConnArgs {
     connection: ConnectionData,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
 #[derive(Deserialize)]
@@ -56,12 +60,15 @@ struct DueArgs {
     now: u64,
     #[serde(default)]
     margin_ms: Option<u64>,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TokenResponseArgs {
     response: Received,
+    /// Holds `sites`.
     #[serde(flatten)]
     ctx: ExchangeContext,
     #[serde(default)]
@@ -79,6 +86,8 @@ struct ClientConnArgs {
     /// The revocation's fallback form (policy 5): the access token as well.
     #[serde(default)]
     bearer: bool,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +99,8 @@ struct ConnResponseArgs {
     /// Optional, only to scrub an echo of it from errors (callers may pass the request's arguments along).
     #[serde(default)]
     client_secret: Option<Secret>,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +114,8 @@ struct ResponseArgs {
     /// parseRevokeResponse: this answers the bearer fallback.
     #[serde(default)]
     bearer: bool,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
 #[derive(Deserialize)]
@@ -114,9 +127,11 @@ struct CurrentUserArgs {
     connection: ConnectionData,
     #[serde(default)]
     previous: Option<ConnectionData>,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
-fn scrub_secret(r: Result<Value>, secret: &Option<Secret>) -> Result<Value> {
+fn scrub_secret<T>(r: Result<T>, secret: &Option<Secret>) -> Result<T> {
     r.map_err(|e| scrub(e, &secret.iter().collect::<Vec<_>>()))
 }
 
@@ -126,6 +141,8 @@ struct ApiArgs {
     connection: ConnectionData,
     #[serde(flatten)]
     call: crate::connection::ApiCall,
+    #[serde(default)]
+    sites: Option<Vec<Site>>,
 }
 
 #[derive(Deserialize)]
@@ -143,14 +160,6 @@ struct UrlOnly {
     url: String,
 }
 
-/// The caller's custom sites (`sites`), the only ones a stored connection may name besides the nine.
-fn allowed_sites(args: &Value) -> Result<Vec<Site>> {
-    match args.get("sites") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(v) => crate::site::allowlist(&input::<Vec<Site>>("sites", v)?),
-    }
-}
-
 /// Stored connections are checked with typed errors (`invalid_site`, `site_mismatch`), not serde's.
 fn load(sites: &[Site], d: ConnectionData) -> Result<Connection> {
     Connection::load(d, sites).map_err(|e| if e.field.is_none() { e.with_field("connection") } else { e })
@@ -163,114 +172,106 @@ fn host_of(url: &str) -> Option<String> {
 
 // ---- the operations (rows of `ops::CLIENT`): arguments decoded here, the protocol in the named modules ----
 // Those about a stored connection read the caller's custom sites (`sites`) first; the others never look at them.
+// Each answers its `{"ok": ...}` text (`reply`); the three off the hot path take the `Value` path whole.
 
-pub(crate) fn parse_connection(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ConnArgs>(op, args).and_then(|a| out(load(&sites, a.connection)?))
+pub(crate) fn parse_connection(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ConnArgs>(op, |a| a.sites.as_deref())?;
+    reply(&load(&sites, a.connection)?)
 }
 
-pub(crate) fn refresh_due(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<DueArgs>(op, args).and_then(|a| out(load(&sites, a.connection)?.refresh_due(a.now, a.margin_ms.unwrap_or(DEFAULT_REFRESH_MARGIN_MS))))
+pub(crate) fn refresh_due(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<DueArgs>(op, |a| a.sites.as_deref())?;
+    reply(&load(&sites, a.connection)?.refresh_due(a.now, a.margin_ms.unwrap_or(DEFAULT_REFRESH_MARGIN_MS)))
 }
 
-pub(crate) fn token_request(op: &str, args: &Value) -> Result<Value> {
-    allowed_sites(args)?;
-    input::<token::ExchangeParams>(op, args).and_then(|a| out(token::exchange_request(&a)?))
+pub(crate) fn token_request(op: &str, args: &Args) -> Result<String> {
+    let (_, a) = args.sited::<token::ExchangeParams>(op, |a| Some(&a.sites))?;
+    reply(&token::exchange_request(&a)?)
 }
 
-pub(crate) fn parse_token_response(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<TokenResponseArgs>(op, args).and_then(|a| {
-        let previous = a.previous.map(|d| load(&sites, d)).transpose()?;
-        out(token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
-    })
+pub(crate) fn parse_token_response(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<TokenResponseArgs>(op, |a| Some(&a.ctx.sites))?;
+    let previous = a.previous.map(|d| load(&sites, d)).transpose()?;
+    reply(&token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
 }
 
-pub(crate) fn refresh_request(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ClientConnArgs>(op, args).and_then(|a| out(token::refresh_request(&a.client, &load(&sites, a.connection)?)?))
+pub(crate) fn refresh_request(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ClientConnArgs>(op, |a| a.sites.as_deref())?;
+    reply(&token::refresh_request(&a.client, &load(&sites, a.connection)?)?)
 }
 
-pub(crate) fn parse_refresh_response(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ConnResponseArgs>(op, args).and_then(|a| {
-        let parsed = a.response.response().and_then(|r| token::refreshed(r, load(&sites, a.connection)?, a.now));
-        scrub_secret(parsed.and_then(out), &a.client_secret)
-    })
+pub(crate) fn parse_refresh_response(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ConnResponseArgs>(op, |a| a.sites.as_deref())?;
+    let parsed = a.response.response().and_then(|r| token::refreshed(r, load(&sites, a.connection)?, a.now));
+    scrub_secret(parsed.and_then(|c| reply(&c)), &a.client_secret)
 }
 
-pub(crate) fn revoke_request(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ClientConnArgs>(op, args).and_then(|a| {
-        let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
-        out(token::revoke_request(&a.client, &load(&sites, a.connection)?, kind, a.bearer)?)
-    })
+pub(crate) fn revoke_request(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ClientConnArgs>(op, |a| a.sites.as_deref())?;
+    let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
+    reply(&token::revoke_request(&a.client, &load(&sites, a.connection)?, kind, a.bearer)?)
 }
 
-pub(crate) fn parse_revoke_response(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ResponseArgs>(op, args).and_then(|a| {
-        let c = a.connection.map(|d| load(&sites, d)).transpose()?;
-        scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref(), a.bearer)).and_then(out), &a.client_secret)
-    })
+pub(crate) fn parse_revoke_response(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ResponseArgs>(op, |a| a.sites.as_deref())?;
+    let c = a.connection.map(|d| load(&sites, d)).transpose()?;
+    scrub_secret(a.response.response().and_then(|r| token::parse_revoke_response(r, c.as_ref(), a.bearer)).and_then(|r| reply(&r)), &a.client_secret)
 }
 
-pub(crate) fn current_user_request(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ConnArgs>(op, args).and_then(|a| out(crate::current_user::current_user_request(&load(&sites, a.connection)?)?))
+pub(crate) fn current_user_request(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ConnArgs>(op, |a| a.sites.as_deref())?;
+    reply(&crate::current_user::current_user_request(&load(&sites, a.connection)?)?)
 }
 
-pub(crate) fn parse_current_user_response(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<CurrentUserArgs>(op, args).and_then(|a| {
-        // The grant is already issued (its code spent): a `previous` that does not load (a tampered row, a site
-        // not allowed) lends nothing instead of losing the new connection.
-        let previous = a.previous.and_then(|p| load(&sites, p).ok());
-        let resp = match &a.response {
-            Some(Received::Response(r)) => Some(r),
-            _ => None,
-        };
-        out(crate::current_user::apply_current_user(resp, &load(&sites, a.connection)?, previous.as_ref()))
-    })
+pub(crate) fn parse_current_user_response(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<CurrentUserArgs>(op, |a| a.sites.as_deref())?;
+    // The grant is already issued (its code spent): a `previous` that does not load (a tampered row, a site
+    // not allowed) lends nothing instead of losing the new connection.
+    let previous = a.previous.and_then(|p| load(&sites, p).ok());
+    let resp = match &a.response {
+        Some(Received::Response(r)) => Some(r),
+        _ => None,
+    };
+    reply(&crate::current_user::apply_current_user(resp, &load(&sites, a.connection)?, previous.as_ref()))
 }
 
-pub(crate) fn api_key_request(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ConnArgs>(op, args).and_then(|a| out(crate::api_key::api_key_request(&load(&sites, a.connection)?)?))
+pub(crate) fn api_key_request(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ConnArgs>(op, |a| a.sites.as_deref())?;
+    reply(&crate::api_key::api_key_request(&load(&sites, a.connection)?)?)
 }
 
-pub(crate) fn parse_api_key_response(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ConnResponseArgs>(op, args).and_then(|a| out(crate::api_key::parse_api_key_response(a.response.response()?, &load(&sites, a.connection)?, a.now)?))
+pub(crate) fn parse_api_key_response(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ConnResponseArgs>(op, |a| a.sites.as_deref())?;
+    reply(&crate::api_key::parse_api_key_response(a.response.response()?, &load(&sites, a.connection)?, a.now)?)
 }
 
-pub(crate) fn api_request(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ApiArgs>(op, args).and_then(|a| out(load(&sites, a.connection)?.api_request(&a.call)?))
+pub(crate) fn api_request(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ApiArgs>(op, |a| a.sites.as_deref())?;
+    reply(&load(&sites, a.connection)?.api_request(&a.call)?)
 }
 
-pub(crate) fn parse_api_response(op: &str, args: &Value) -> Result<Value> {
-    let sites = allowed_sites(args)?;
-    input::<ResponseArgs>(op, args).and_then(|a| {
-        let c = a.connection.map(|d| load(&sites, d)).transpose()?;
-        out(crate::connection::parse_api_response(a.response.response()?, c.as_ref())?)
-    })
+pub(crate) fn parse_api_response(op: &str, args: &Args) -> Result<String> {
+    let (sites, a) = args.sited::<ResponseArgs>(op, |a| a.sites.as_deref())?;
+    let c = a.connection.map(|d| load(&sites, d)).transpose()?;
+    reply(&crate::connection::parse_api_response(a.response.response()?, c.as_ref())?)
 }
 
-pub(crate) fn next_page(op: &str, args: &Value) -> Result<Value> {
-    input::<crate::paginate::PageArgs>(op, args).and_then(|a| out(crate::paginate::next_page(&a)?))
+pub(crate) fn next_page(op: &str, args: &Args) -> Result<String> {
+    let args = args.as_value()?;
+    input::<crate::paginate::PageArgs>(op, args).and_then(|a| reply_value(out(crate::paginate::next_page(&a)?)?))
 }
 
-pub(crate) fn retry_decision(op: &str, args: &Value) -> Result<Value> {
-    input::<crate::retry::RetryInput>(op, args).and_then(|a| out(crate::retry::decide(&a)?))
+pub(crate) fn retry_decision(op: &str, args: &Args) -> Result<String> {
+    let args = args.as_value()?;
+    input::<crate::retry::RetryInput>(op, args).and_then(|a| reply_value(out(crate::retry::decide(&a)?)?))
 }
 
 /// A classification, not a failure of the call: the typed error comes back as the result, for the host to throw.
-pub(crate) fn classify_network_error_op(op: &str, args: &Value) -> Result<Value> {
+pub(crate) fn classify_network_error_op(op: &str, args: &Args) -> Result<String> {
+    let args = args.as_value()?;
     input::<MessageArgs>(op, args).and_then(|a| {
         let e = classify_network_error_at(&a.message, a.request.and_then(|r| host_of(&r.url)).as_deref());
-        out(crate::redact::scrub_args(e, args))
+        reply_value(out(crate::redact::scrub_args(e, args))?)
     })
 }
 
@@ -290,9 +291,144 @@ mod tests {
         assert!(!e.message.contains("0123456789abcdef"));
     }
 
+    /// Arguments as the JS host writes them take the text path (no `Value`), and answer what the `Value` path does.
+    #[test]
+    fn the_host_s_arguments_take_the_text_path() {
+        let c = json!({ "site": crate::site::resolve_site("eu1").unwrap(), "domain": "datadoghq.eu", "accessToken": "at-1", "refreshToken": "rt-2",
+                        "tokenType": "Bearer", "expiresAt": 5000, "scopes": [], "createdAt": 1, "updatedAt": 2 });
+        let resp = json!({ "status": 200, "headers": { "content-type": "application/json" }, "body": "{\"access_token\":\"at-3\",\"expires_in\":3600}" });
+        type Handler = fn(&str, &Args) -> Result<String>;
+        let cases: [(&str, Handler, String); 6] = [
+            ("parseConnection", parse_connection, format!(r#"{{"connection":{c}}}"#)),
+            ("refreshDue", refresh_due, format!(r#"{{"connection":{c},"now":10}}"#)),
+            ("refreshRequest", refresh_request, format!(r#"{{"clientId":"cid","clientSecret":"s","redirectUri":"https://p.example/cb","connection":{c}}}"#)),
+            ("parseRefreshResponse", parse_refresh_response, format!(r#"{{"response":{resp},"connection":{c},"now":10,"clientSecret":"s"}}"#)),
+            ("apiRequest", api_request, format!(r#"{{"connection":{c},"method":"GET","path":"/api/v2/users","query":{{"page[size]":10}}}}"#)),
+            ("parseApiResponse", parse_api_response, format!(r#"{{"response":{resp},"connection":{c}}}"#)),
+        ];
+        for (op, handler, text) in cases {
+            assert!(crate::args::plain(&text), "{op}");
+            let args = Args::text(&text);
+            let fast = handler(op, &args).unwrap_or_else(|e| panic!("{op}: {e:?}"));
+            assert!(!args.declined(), "{op}");
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(handler(op, &Args::value(&v, &v.to_string())).unwrap(), fast, "{op}");
+        }
+    }
+
+    /// JSON with every object's keys in reverse order (a `Value` writes them sorted): the text path reads fields in
+    /// text order, so this is where it could differ from the `Value` path.
+    fn reversed(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Object(o) => {
+                let fields: Vec<String> = o.iter().rev().map(|(k, v)| format!("{}:{}", serde_json::Value::from(k.as_str()), reversed(v))).collect();
+                format!("{{{}}}", fields.join(","))
+            }
+            serde_json::Value::Array(a) => format!("[{}]", a.iter().map(reversed).collect::<Vec<_>>().join(",")),
+            v => v.to_string(),
+        }
+    }
+
+    /// `base` with each field (top level and one level down) removed or replaced by a value of each JSON type.
+    fn mutations(base: &serde_json::Value) -> Vec<serde_json::Value> {
+        let swaps = [json!(null), json!(5), json!(-1), json!(1.5), json!("x"), json!(true), json!([]), json!({}), json!([{ "site": "datadoghq.eu" }])];
+        let mut out = vec![base.clone()];
+        let top = base.as_object().unwrap();
+        for (k, v) in top {
+            let mut m = base.clone();
+            m.as_object_mut().unwrap().remove(k);
+            out.push(m);
+            for s in &swaps {
+                let mut m = base.clone();
+                m[k] = s.clone();
+                out.push(m);
+            }
+            if let Some(inner) = v.as_object() {
+                for k2 in inner.keys() {
+                    let mut m = base.clone();
+                    m[k].as_object_mut().unwrap().remove(k2);
+                    out.push(m);
+                    for s in &swaps {
+                        let mut m = base.clone();
+                        m[k][k2] = s.clone();
+                        out.push(m);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Over thousands of mutated arguments: the `Value` path's decode errors are `from_value`'s, word for word (what
+    /// main answered), and whatever the text path answers without declining is the `Value` path's answer.
+    #[test]
+    fn both_paths_answer_alike_and_as_from_value_did() {
+        let c = json!({ "site": crate::site::resolve_site("eu1").unwrap(), "domain": "datadoghq.eu", "accessToken": "at-1", "refreshToken": "rt-2",
+                        "tokenType": "Bearer", "expiresAt": 5000, "scopes": ["a"], "createdAt": 1, "updatedAt": 2 });
+        let resp = json!({ "status": 200, "headers": { "content-type": "application/json" }, "body": "{\"access_token\":\"at-3\",\"expires_in\":3600}" });
+        let custom = json!([{ "id": "sandbox", "name": "S", "site": "datadoghq.eu", "appOrigin": "http://127.0.0.1:9", "apiOrigin": "http://127.0.0.1:9",
+                              "logsOrigin": "http://127.0.0.1:9", "eventIntakeOrigin": "http://127.0.0.1:9", "otlpOrigin": "http://127.0.0.1:9",
+                              "authorizeOrigin": "http://127.0.0.1:9", "custom": true }]);
+        type Handler = fn(&str, &Args) -> Result<String>;
+        fn from_value_err<T: serde::de::DeserializeOwned>(op: &str, v: &serde_json::Value) -> Option<String> {
+            serde_json::from_value::<T>(v.clone()).err().map(|e| format!("{op}: {e}"))
+        }
+        type Reference = fn(&str, &serde_json::Value) -> Option<String>;
+        let cases: Vec<(&str, Handler, Reference, serde_json::Value)> = vec![
+            ("parseConnection", parse_connection, from_value_err::<ConnArgs>, json!({ "connection": c, "sites": custom })),
+            ("refreshDue", refresh_due, from_value_err::<DueArgs>, json!({ "connection": c, "now": 10, "marginMs": 5 })),
+            ("refreshRequest", refresh_request, from_value_err::<ClientConnArgs>, json!({ "clientId": "cid", "clientSecret": "s", "connection": c })),
+            ("revokeRequest", revoke_request, from_value_err::<ClientConnArgs>, json!({ "clientId": "cid", "connection": c, "token": "access", "bearer": true })),
+            ("parseRefreshResponse", parse_refresh_response, from_value_err::<ConnResponseArgs>, json!({ "response": resp, "connection": c, "now": 10, "clientSecret": "s" })),
+            ("parseTokenResponse", parse_token_response, from_value_err::<TokenResponseArgs>, json!({ "response": resp, "domain": "datadoghq.eu", "now": 10, "previous": c, "orgId": "o" })),
+            ("parseRevokeResponse", parse_revoke_response, from_value_err::<ResponseArgs>, json!({ "response": { "status": 200, "body": "" }, "connection": c, "bearer": false })),
+            ("parseCurrentUserResponse", parse_current_user_response, from_value_err::<CurrentUserArgs>, json!({ "response": resp, "connection": c, "previous": c })),
+            ("apiRequest", api_request, from_value_err::<ApiArgs>, json!({ "connection": c, "method": "POST", "path": "/api/v2/x", "query": { "a": [1, "b"] }, "body": { "z": 1 } })),
+            ("parseApiResponse", parse_api_response, from_value_err::<ResponseArgs>, json!({ "response": resp, "connection": c })),
+            ("tokenRequest", token_request, from_value_err::<token::ExchangeParams>,
+             json!({ "clientId": "cid", "redirectUri": "https://p.example/cb", "code": "cd", "codeVerifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "domain": "datadoghq.eu" })),
+        ];
+        let (mut texts, mut fast_answers, mut worded) = (0, 0, 0);
+        for (op, handler, reference, base) in cases {
+            for v in mutations(&base) {
+                let sorted = v.to_string();
+                let slow = handler(op, &Args::value(&v, &sorted));
+                // A decode error of the `Value` path is from_value's message (the sites read first is `sites: ...`).
+                if let (Err(e), Some(want)) = (&slow, reference(op, &v)) {
+                    if e.code == crate::error::ErrorCode::InvalidInput && e.message.starts_with(op) {
+                        assert_eq!(e.message, want, "{op} {sorted}");
+                        worded += 1;
+                    }
+                }
+                let text = reversed(&v);
+                texts += 1;
+                if !crate::args::plain(&text) {
+                    continue;
+                }
+                let args = Args::text(&text);
+                let fast = handler(op, &args);
+                if args.declined() {
+                    continue;
+                }
+                fast_answers += 1;
+                // parseTokenResponse gives each new connection a random id; compare the rest.
+                let strip_id = |r: &Result<String>| match r {
+                    Ok(t) => Ok(serde_json::from_str::<serde_json::Value>(t).map(|mut a| {
+                        a["ok"].as_object_mut().map(|o| o.remove("id"));
+                        a
+                    }).unwrap()),
+                    Err(e) => Err((e.code, e.message.clone(), e.hint.clone(), e.field.clone())),
+                };
+                assert_eq!(strip_id(&fast), strip_id(&slow), "{op} {text}");
+            }
+        }
+        assert!(texts > 1000 && fast_answers > 300 && worded > 500, "{texts} texts, {fast_answers} answered on the text path, {worded} errors compared");
+    }
+
     #[test]
     fn network_error_in_place_of_a_response() {
-        let r = parse_revoke_response("parseRevokeResponse", &json!({"response": {"networkError": "socket hang up"}})).unwrap_err();
+        let args = json!({"response": {"networkError": "socket hang up"}});
+        let r = parse_revoke_response("parseRevokeResponse", &Args::value(&args, &args.to_string())).unwrap_err();
         assert_eq!(r.code, ErrorCode::NetworkError);
     }
 }

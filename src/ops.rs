@@ -7,6 +7,8 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{Fields, ToJson};
 #[cfg(any(feature = "client", feature = "intake"))]
+use crate::args::Args;
+#[cfg(any(feature = "client", feature = "intake"))]
 use serde_json::Value;
 
 /// One operation: its name (the JS name) and how it runs.
@@ -22,8 +24,12 @@ pub(crate) enum Run {
     Fields,
     /// Read by serde_json; a failure is scrubbed of every secret the arguments carry (`redact::scrub_args`). The
     /// function is the handler, or for the `client!` rows the match that calls it.
-    #[cfg(any(feature = "client", feature = "intake"))]
+    #[cfg(feature = "intake")]
     Value(fn(&str, &Value) -> Result<Value>),
+    /// Read straight from the text by serde, else like `Value` (`args::Args`); the handler (for the `client!`
+    /// rows the match that calls it) answers the `{"ok": ...}` text. Failures scrubbed as `Value`'s are.
+    #[cfg(any(feature = "client", feature = "intake"))]
+    Typed(fn(&str, &Args) -> Result<String>),
     /// An intake encoder: read like `Value` (or straight from the text where it can be), request bodies detached.
     #[cfg(feature = "intake")]
     Encode(&'static Intake),
@@ -110,15 +116,15 @@ authorization! {
 }
 
 /// The token-lifecycle operations, `name => handler`, read by serde. Like the authorization rows, one `match` calls
-/// the handlers (each row's `Run::Value` is that match, `run_client`), so they share one function: a pointer per
+/// the handlers (each row's `Run::Typed` is that match, `run_client`), so they share one function: a pointer per
 /// handler made the full wasm 1.3 KB larger gzipped (218.4 KB against 217.2 KB, measured), each handler's own frame
 /// and copies of its large `Result`.
 #[cfg(feature = "client")]
 macro_rules! client {
     ($($name:literal => $handler:path,)*) => {
-        const CLIENT: &[Op] = &[$(Op { name: $name, run: Run::Value(run_client) }),*];
+        const CLIENT: &[Op] = &[$(Op { name: $name, run: Run::Typed(run_client) }),*];
 
-        fn run_client(op: &str, args: &Value) -> Result<Value> {
+        fn run_client(op: &str, args: &Args) -> Result<String> {
             use crate::lifecycle as l;
             match op {
                 $($name => $handler(op, args),)*
@@ -210,7 +216,7 @@ const INTAKE: &[Op] = {
             name: "encodeTraces",
             run: Run::Encode(&Intake { kind: "traces", key: "traces", single: false, pieces: Some(Pieces::Spans), auth: "apiKey", compress: true, encode: traces::encode, from_text: None }),
         },
-        Op { name: "parseIntakeResponse", run: Run::Value(parse_intake_response) },
+        Op { name: "parseIntakeResponse", run: Run::Typed(parse_intake_response) },
         Op { name: "splitSelection", run: Run::Value(split_selection) },
         Op { name: "intakeKinds", run: Run::Value(intake_kinds) },
     ]
@@ -272,8 +278,10 @@ pub(crate) fn run_answer(op: &str, json: &str) -> Result<Answer> {
             out.push('}');
             Ok(out.into())
         }
-        #[cfg(any(feature = "client", feature = "intake"))]
+        #[cfg(feature = "intake")]
         Run::Value(handler) => run_value(op, *handler, json).map(Answer::from),
+        #[cfg(any(feature = "client", feature = "intake"))]
+        Run::Typed(handler) => run_typed(op, *handler, json).map(Answer::from),
         #[cfg(feature = "intake")]
         Run::Encode(intake) => run_encode(op, intake, json),
     }
@@ -289,12 +297,35 @@ fn unknown(op: &str) -> Error {
 
 /// Out of line (as is `run_encode`), so that the first authorization call does not make V8 compile serde_json's
 /// reader and the encoders inlined into `run` (cold start).
-#[cfg(any(feature = "client", feature = "intake"))]
+#[cfg(feature = "intake")]
 #[inline(never)]
 fn run_value(op: &str, handler: fn(&str, &Value) -> Result<Value>, json: &str) -> Result<String> {
     let args: Value = serde_json::from_str(json).map_err(|e| crate::args::bad_args(op, e))?;
     // Whatever an answer made of an error, the secrets its request carried are taken out by value.
     handler(op, &args).map(|v| ok_text(&v.to_string())).map_err(|e| crate::redact::scrub_args(e, &args))
+}
+
+/// The text path first (`args::Args`), the `Value` path for whatever it declines. Out of line like `run_value`.
+#[cfg(any(feature = "client", feature = "intake"))]
+#[inline(never)]
+fn run_typed(op: &str, handler: fn(&str, &Args) -> Result<String>, json: &str) -> Result<String> {
+    if crate::args::plain(json) {
+        let args = Args::text(json);
+        match handler(op, &args) {
+            Ok(text) => return Ok(text),
+            // The operation itself failed on arguments both paths read alike. Errors are rare, so only now is the
+            // text parsed into a `Value`, for `scrub_args` to take the secrets it carries out by value.
+            Err(e) if !args.declined() => {
+                return Err(match serde_json::from_str::<Value>(json) {
+                    Ok(v) => crate::redact::scrub_args(e, &v),
+                    Err(pe) => crate::args::bad_args(op, pe),
+                })
+            }
+            Err(_) => {}
+        }
+    }
+    let args: Value = serde_json::from_str(json).map_err(|e| crate::args::bad_args(op, e))?;
+    handler(op, &Args::value(&args, &args.to_string())).map_err(|e| crate::redact::scrub_args(e, &args))
 }
 
 #[cfg(feature = "intake")]
@@ -430,8 +461,10 @@ fn list_ops(_: &Fields, out: &mut String) -> Result<()> {
 
 /// The code table itself, so that a JS test checks the TypeScript `ErrorCode` union against the source.
 #[cfg(feature = "client")]
-fn error_codes(_: &str, _: &Value) -> Result<Value> {
-    Ok(Value::Array(ErrorCode::ALL.iter().map(|c| Value::String(c.as_str().into())).collect()))
+fn error_codes(_: &str, args: &Args) -> Result<String> {
+    // The `Value` path, so that its arguments are still parsed (and refused when they are not JSON).
+    args.as_value()?;
+    crate::args::reply_value(Value::Array(ErrorCode::ALL.iter().map(|c| Value::String(c.as_str().into())).collect()))
 }
 
 #[cfg(feature = "intake")]
@@ -444,7 +477,7 @@ fn intakes() -> impl Iterator<Item = &'static Intake> {
 
 /// `parseIntakeResponse`, for the kinds of this table.
 #[cfg(feature = "intake")]
-fn parse_intake_response(_: &str, args: &Value) -> Result<Value> {
+fn parse_intake_response(_: &str, args: &Args) -> Result<String> {
     let kinds: Vec<&str> = intakes().map(|i| i.kind).collect();
     crate::intake::parse_intake_response(args, &kinds)
 }

@@ -331,13 +331,15 @@ pub fn refreshed(resp: &HttpResponse, conn: Connection, now: u64) -> Result<Conn
     Ok(next)
 }
 
+// Fields in JSON key order: answers are written straight from this type (`args::reply`), as the sorted map they
+// went through before wrote them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Revoked {
-    pub revoked: bool,
     /// The answer asks for a bearer token: send the request once more with `bearer: true` (policy 5).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub retry_with_bearer: bool,
+    pub revoked: bool,
 }
 
 /// Whether a refused revocation asks for the access token: a 401, or a 400 `invalid_request` that names the

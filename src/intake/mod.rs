@@ -246,45 +246,69 @@ pub(crate) fn items<'a>(op: &str, args: &'a Value, key: &str) -> Result<&'a [Val
     }
 }
 
+/// `parseIntakeResponse`'s arguments. `kind` and `format` are read as strings when they are strings; anything else
+/// makes the text path decline (`args::Args`), and the `Value` path reads them as it always did.
+#[derive(serde::Deserialize)]
+struct IntakeAnswer {
+    response: HttpResponse,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// What an accepted submission answers; fields in key order, as the `Value` it was built as wrote them (`args::reply`).
+#[derive(Serialize)]
+struct Accepted<'a> {
+    accepted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Value>,
+    #[serde(rename = "rateLimit", skip_serializing_if = "Option::is_none")]
+    rate_limit: Option<crate::http::RateLimit>,
+    status: u16,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
 /// `parseIntakeResponse` for one of `kinds` (the intakes of `ops`' table); the kind only decides which success
-/// fields are read.
-pub(crate) fn parse_intake_response(args: &Value, kinds: &[&str]) -> Result<Value> {
-    let response: HttpResponse = crate::args::input("parseIntakeResponse", args.get("response").unwrap_or(&Value::Null))?;
-    let kind = args.get("kind").and_then(Value::as_str).unwrap_or("");
+/// fields are read. Answered as `{"ok": ...}` text.
+pub(crate) fn parse_intake_response(args: &crate::args::Args, kinds: &[&str]) -> Result<String> {
+    let op = "parseIntakeResponse";
+    let a: IntakeAnswer = match args.parsed() {
+        // The `Value` path's reads, each as it always was.
+        Some(v) => IntakeAnswer {
+            response: crate::args::input_text(op, v.get("response").unwrap_or(&Value::Null))?,
+            kind: v.get("kind").and_then(Value::as_str).map(str::to_string),
+            format: v.get("format").and_then(Value::as_str).map(str::to_string),
+        },
+        None => args.read(op)?,
+    };
+    let (response, kind) = (&a.response, a.kind.as_deref().unwrap_or(""));
     if !kinds.contains(&kind) {
         return Err(Error::invalid_input("kind", format!("`kind` must be one of {}", kinds.join(", "))));
     }
     if !(200..300).contains(&response.status) {
         // The OTLP intake is gated per org (policy 10): its 403 means "not enabled" (the meaning is `meaning`'s).
-        let otlp = kind == "traces" && args.get("format").and_then(Value::as_str) != Some("agent");
+        let otlp = kind == "traces" && a.format.as_deref() != Some("agent");
         let ctx = if otlp { crate::response::Context::OtlpTraces } else { crate::response::Context::Api };
-        return Err(crate::response::error_for(ctx, &response));
+        return Err(crate::response::error_for(ctx, response));
     }
-    let mut out = Map::new();
-    out.insert("accepted".into(), Value::Bool(true));
-    out.insert("status".into(), Value::from(response.status));
     let body: Value = serde_json::from_str(&response.body).unwrap_or(Value::Null);
     // 202 bodies may still carry per-item warnings (`{"errors": ["..."]}` on series); surface them, don't fail.
-    if let Some(Value::Array(errs)) = body.get("errors") {
-        let warnings: Vec<Value> =
-            errs.iter().map(|e| Value::String(crate::response::redacted_excerpt(&e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string())))).collect();
-        if !warnings.is_empty() {
-            out.insert("warnings".into(), Value::Array(warnings));
+    let warnings = match body.get("errors") {
+        Some(Value::Array(errs)) => {
+            errs.iter().map(|e| crate::response::redacted_excerpt(&e.as_str().map(str::to_string).unwrap_or_else(|| e.to_string()))).collect()
         }
-    }
+        _ => Vec::new(),
+    };
     // What was created, when Datadog says: an incident (`data.id`) or a v1 event (`event.id`).
     let id = match kind {
         "incidents" => body.pointer("/data/id"),
         "events" => body.pointer("/event/id").or_else(|| body.pointer("/data/id")),
         _ => None,
     };
-    if let Some(id) = id.filter(|v| v.is_string() || v.is_number()) {
-        out.insert("id".into(), id.clone());
-    }
-    if let Some(rl) = response.rate_limit() {
-        out.insert("rateLimit".into(), serde_json::to_value(rl).unwrap_or(Value::Null));
-    }
-    Ok(Value::Object(out))
+    let id = id.filter(|v| v.is_string() || v.is_number());
+    crate::args::reply(&Accepted { accepted: true, id, rate_limit: response.rate_limit(), status: response.status, warnings })
 }
 
 /// The error for an item that is invalid; `field` names it the way the caller wrote it (`series[3].metric`).
@@ -362,7 +386,8 @@ mod tests {
     #[test]
     fn parse_response_kinds() {
         const KINDS: &[&str] = &["metrics", "logs", "events", "serviceChecks", "incidents", "traces"];
-        let dispatch = |_: &str, args: &Value| Some(parse_intake_response(args, KINDS));
+        let answer = |text: String| serde_json::from_str::<Value>(&text).unwrap()["ok"].take();
+        let dispatch = |_: &str, args: &Value| Some(parse_intake_response(&crate::args::Args::value(args, &args.to_string()), KINDS).map(answer));
         let ok = dispatch("parseIntakeResponse", &json!({"kind": "metrics", "response": {"status": 202, "body": "{\"errors\":[]}"}})).unwrap().unwrap();
         assert_eq!(ok, json!({"accepted": true, "status": 202}));
         let inc = dispatch(
