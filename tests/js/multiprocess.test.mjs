@@ -123,7 +123,9 @@ test("SIGKILL while holding the refresh leases: another process takes over after
   let held = [];
   for (let i = 0; i < 400 && held.length < 12; i++) {
     await new Promise((r) => setTimeout(r, 25));
-    held = await sql(`SELECT lease_holder, EXTRACT(EPOCH FROM (lease_until - now())) * 1000 AS left_ms FROM ${TABLE} WHERE lease_until > now()`);
+    // clock_timestamp(), not now(): now() is this statement's start, which can precede the start (and so the
+    // lease_until) of a lease taken meanwhile that commits before this statement's snapshot: a full lease looked longer.
+    held = await sql(`SELECT lease_holder, EXTRACT(EPOCH FROM (lease_until - clock_timestamp())) * 1000 AS left_ms FROM ${TABLE} WHERE lease_until > now()`);
   }
   assert.equal(held.length, 12, "the doomed process holds all 12 leases");
   const longest = Math.max(...held.map((r) => Number(r.left_ms)));
