@@ -105,6 +105,11 @@ async function networkFree(dd) {
   };
   const ours = (o = {}) => new dd.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, fetch: accepted, ...o });
   const [plain, untimed, uncompressed] = [ours(), ours({ timeoutMs: 0 }), ours({ compress: "none" })];
+  // As the real-loopback rows above run: the client configured with nine custom sites (the sandbox's shape, loopback
+  // origins of their own) and the connection on one of them, so the two tables can be compared like with like.
+  const nine = dd.sites().map((s, i) => dd.customSite({ id: `stub-${s.id}`, name: `Stub ${s.name}`, site: s.site, appOrigin: `http://127.0.0.1:${9100 + i}`, apiOrigin: `http://127.0.0.1:${9200 + i}` }));
+  const custom = ours({ sites: nine });
+  const customConn = { ...conn, site: nine[0], domain: nine[0].site };
   const ddApi = new v2.MetricsApi(ddClient.createConfiguration({ authMethods: { apiKeyAuth: conn.apiKey }, fetch: accepted }));
   const refresher = new dd.DatadogClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: REDIRECT, fetch: tokens });
   // One connection per worker: concurrent refreshes of one connection are shared (single-flight), not repeated.
@@ -115,6 +120,7 @@ async function networkFree(dd) {
     { name: "ours", label: "submission: datadog-oauth-wasm `submitMetrics` (gzip)", op: (k) => plain.submitMetrics(conn, smallSeries(k)) },
     { name: "ours-untimed", label: "submission: the same with `timeoutMs: 0` (no timeout timer)", op: (k) => untimed.submitMetrics(conn, smallSeries(k)) },
     { name: "ours-none", label: "submission: the same with `compress: \"none\"`", op: (k) => uncompressed.submitMetrics(conn, smallSeries(k)) },
+    { name: "ours-custom", label: "submission: the same on a custom site, nine configured (as the real-loopback rows run)", op: (k) => custom.submitMetrics(customConn, smallSeries(k)) },
     { name: "encode", label: "submission: `encodeMetrics` alone (the core's part)", op: async (k) => consume(dd.encodeMetrics(conn, smallSeries(k)).batches) },
     {
       name: "fetch", label: "submission: hand-written `JSON.stringify` + node:zlib gzip + `fetch`",
