@@ -505,7 +505,8 @@ mod tests {
         let ts = 1_700_000_000i64;
         let many: Vec<Value> = (0..30_000).map(|j| json!([ts - (j % 3000), j])).collect();
         let span = json!([{"trace_id": 1, "span_id": 1, "name": "n\u{7f}\n", "resource": "r", "service": "s", "start": "1700000000000000000", "duration": 1}]);
-        let cases: Vec<(fn(&Value) -> Result<Encoded>, Value)> = vec![
+        type Encoder = fn(&Value) -> Result<Encoded>;
+        let cases: Vec<(Encoder, Value)> = vec![
             (metrics::encode, json!({ "connection": conn, "now": now, "series": [{"metric": "m", "points": [[ts, 1]]}, {"metric": 1}, {"metric": "big", "points": many}], "compress": "none" })),
             (metrics::encode, json!({ "connection": conn, "now": now, "version": 1, "series": [{"metric": "m\"", "points": [[ts, 1.5]], "host": "h"}] })),
             (metrics::encode, json!({ "connection": conn, "now": now, "series": [{"metric": 1}, {}] })),
