@@ -16,12 +16,7 @@ pub fn site(connection: &Map<String, Value>, allowed: &[Site]) -> Result<Site> {
         .filter(|v| v.is_object())
         .ok_or_else(|| Error::invalid_input("connection.site", "`connection.site` is missing: pass the connection exchangeCode() returned"))?;
     let descriptor: Site = crate::args::input("connection.site", d)?;
-    checked_site(&descriptor, allowed)
-}
-
-/// The connection's site descriptor, once read, rebuilt and checked against `allowed`.
-pub fn checked_site(descriptor: &Site, allowed: &[Site]) -> Result<Site> {
-    crate::site::from_descriptor(descriptor, allowed).map_err(|e| e.with_field("connection.site"))
+    crate::site::from_descriptor(&descriptor, allowed).map_err(|e| e.with_field("connection.site"))
 }
 
 /// The caller's custom sites (`sites` argument), rebuilt.

@@ -353,7 +353,7 @@ pub(crate) fn common_read<'a>(op: &str, args: &'a Value, default_compress: Compr
         _ => return Err(Error::invalid_input("connection", format!("{op}() needs `connection`, the object exchangeCode() returned"))),
     };
     let site = match shared {
-        Some(s) => auth::checked_site(&s.site, &crate::site::allowlist(&s.sites)?)?,
+        Some(s) => crate::site::from_descriptor_listed(&s.site, &s.sites, |e| e.with_field("connection.site"))?,
         None => auth::site(connection, &auth::allowed(args)?)?,
     };
     let now_ms = match args.get("now").and_then(validate::as_int) {
