@@ -298,50 +298,97 @@ pub(crate) fn common<'a>(op: &str, args: &'a Value, default_compress: Compressio
     common_read(op, args, default_compress, None)
 }
 
-/// The connection's site and the caller's custom sites (`sites`, empty when not given), decoded straight from their
-/// text by `raw::arguments`, not yet checked: `common` checks them as it checks the ones it reads from `Value`s.
-pub(crate) struct Shared {
-    site: Site,
-    sites: Vec<Site>,
+/// The connection's site and the caller's custom sites (`sites`), read straight from their text by `raw::arguments`:
+/// already checked (a pair of texts checked before, `Remembered`), or decoded and not yet checked, with the texts to
+/// remember the answer by. `common` checks them as it checks the ones it reads from `Value`s.
+pub(crate) enum Shared {
+    Checked(Site),
+    Read { site: Site, sites: Vec<Site>, texts: (String, Option<String>) },
 }
 
-/// What `common` reads of a connection, decoded from its text: the site, and the two credentials as the `Value`s
-/// `auth::api_key` and `auth::access_token` read (null and absent alike are `None`, as there). Every other field is
-/// skipped unread, as `common` never reads it.
-#[derive(serde::Deserialize)]
-struct ConnectionIn {
-    site: Site,
-    #[serde(rename = "apiKey", default)]
-    api_key: Option<Value>,
-    #[serde(rename = "accessToken", default)]
-    access_token: Option<Value>,
+/// The connection's site as checked against `sites`, by their texts (the site descriptor's and the list's, as the
+/// caller wrote them). Issue 16: a client sends the same few descriptors and the same list with every submission, and
+/// decoding both and checking them was the largest fixed cost left in a small `encodeMetrics` (~30% natively, 10 series
+/// × 10 points, perf). The check is a function of the two texts alone (`site::from_descriptor_listed`, whose rebuilds
+/// are themselves remembered), so a remembered answer is the answer; only successes are kept (a refusal is worked out
+/// again, word for word), at most `KEEP_CHECKED` of them, as many as the sites of a busy client.
+mod checked {
+    use super::Site;
+    use std::cell::RefCell;
+
+    const KEEP_CHECKED: usize = 16;
+
+    thread_local! {
+        static SEEN: RefCell<Vec<(String, Option<String>, Site)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn find(site: &str, sites: Option<&str>) -> Option<Site> {
+        SEEN.with_borrow(|seen| seen.iter().find(|(a, b, _)| a == site && b.as_deref() == sites).map(|(_, _, out)| out.clone()))
+    }
+
+    pub fn keep((site, sites): (String, Option<String>), out: &Site) {
+        SEEN.with_borrow_mut(|seen| {
+            if seen.len() >= KEEP_CHECKED {
+                seen.remove(0);
+            }
+            seen.push((site, sites, out.clone()));
+        });
+    }
 }
 
-/// `connection` and `sites` (their argument texts) decoded without a `Value` tree: the connection's credentials as an
-/// object for `common` to hand on, and the sites (`Shared`). Issue 16: parsing them into `Value`s and reading the
-/// descriptors back out of those was about half of a small `encodeMetrics` natively (10 series × 10 points,
-/// perf), a fixed cost of every submission, dearer with custom sites. `None` when the text is not one the two
-/// readings take alike, so the `Value` path decides (and words any error) as before: text `args::plain` declines
-/// (exponents, lone surrogates, deep nesting: what a `Value` refuses but skipping tolerates), a connection that is
-/// not an object with a site descriptor, a key named twice, `sites` not a list of descriptors. When it is `Some`,
-/// each value is the one the `Value` path reads, by the same deserializers.
+/// `connection` and `sites` (their argument texts) read without a `Value` tree: the connection's credentials as an
+/// object for `common` to hand on (`apiKey` and `accessToken`, the only fields it reads, each the `Value` the `Value`
+/// path holds), and the site and list (`Shared`). Issue 16: parsing them into `Value`s and reading the descriptors back
+/// out of those was about half of a small `encodeMetrics` natively (10 series × 10 points, perf), a fixed cost of every
+/// submission, dearer with custom sites. `None` when the text is not one the two readings take alike, so the `Value`
+/// path decides (and words any error) as before: text `args::plain` declines (exponents, lone surrogates, deep
+/// nesting, long digit runs: what a `Value` refuses but a reader that skips may not), a connection that is not an
+/// object with a site descriptor, an escaped key, one of the three keys named twice, `sites` not a list of
+/// descriptors. When it is `Some`, each value is the one the `Value` path reads, by the same deserializers.
 pub(crate) fn shared_from_text(connection: &str, sites: Option<&str>) -> Option<(Map<String, Value>, Shared)> {
-    // `plain` reads an object: the list is checked as the one value of one (a copy of a few hundred bytes a site).
-    if !crate::args::plain(connection) || sites.is_some_and(|s| !crate::args::plain(&format!("{{\"sites\":{s}}}"))) {
+    if !crate::args::plain(connection) {
         return None;
     }
-    let c: ConnectionIn = serde_json::from_str(connection).ok()?;
-    let sites = match sites {
+    // The connection's members (the text already passed the scanner in `raw::arguments`): the three spans it reads.
+    let (mut site, mut api_key, mut access_token) = (None, None, None);
+    let mut s = raw::Scan::new(connection);
+    s.ws();
+    if !s.eat(b'{') {
+        return None;
+    }
+    s.members(1, |s, key, span| {
+        let slot = match s.text(&key) {
+            _ if key.escaped => return None,
+            "site" => &mut site,
+            "apiKey" => &mut api_key,
+            "accessToken" => &mut access_token,
+            _ => return Some(()),
+        };
+        slot.replace(span).is_none().then_some(())
+    })?;
+    let site = &connection[site?];
+    if !site.starts_with('{') {
+        return None;
+    }
+    let mut credentials = Map::new();
+    for (key, span) in [("apiKey", api_key), ("accessToken", access_token)] {
+        if let Some(span) = span {
+            credentials.insert(key.into(), serde_json::from_str(&connection[span]).ok()?);
+        }
+    }
+    if let Some(out) = checked::find(site, sites) {
+        return Some((credentials, Shared::Checked(out)));
+    }
+    // `plain` reads an object: the list is checked as the one value of one (a copy of a few hundred bytes a site).
+    if sites.is_some_and(|s| !crate::args::plain(&format!("{{\"sites\":{s}}}"))) {
+        return None;
+    }
+    let list = match sites {
         None => Vec::new(),
         Some(text) => serde_json::from_str::<Option<Vec<Site>>>(text).ok()?.unwrap_or_default(),
     };
-    let mut credentials = Map::new();
-    for (key, v) in [("apiKey", c.api_key), ("accessToken", c.access_token)] {
-        if let Some(v) = v {
-            credentials.insert(key.into(), v);
-        }
-    }
-    Some((credentials, Shared { site: c.site, sites }))
+    let read = Shared::Read { site: serde_json::from_str(site).ok()?, sites: list, texts: (site.to_string(), sites.map(str::to_string)) };
+    Some((credentials, read))
 }
 
 /// `common`, with the connection's site and `sites` already decoded when `shared` is given (`raw::arguments`): then
@@ -353,7 +400,12 @@ pub(crate) fn common_read<'a>(op: &str, args: &'a Value, default_compress: Compr
         _ => return Err(Error::invalid_input("connection", format!("{op}() needs `connection`, the object exchangeCode() returned"))),
     };
     let site = match shared {
-        Some(s) => crate::site::from_descriptor_listed(&s.site, &s.sites, |e| e.with_field("connection.site"))?,
+        Some(Shared::Checked(site)) => site,
+        Some(Shared::Read { site, sites, texts }) => {
+            let out = crate::site::from_descriptor_listed(&site, &sites, |e| e.with_field("connection.site"))?;
+            checked::keep(texts, &out);
+            out
+        }
         None => auth::site(connection, &auth::allowed(args)?)?,
     };
     let now_ms = match args.get("now").and_then(validate::as_int) {

@@ -394,6 +394,9 @@ fn connection_and_sites_from_text_answer_as_the_value_path() {
         format!(r#"{{{key}}}"#),
         format!(r#"{{"site":{},{key}}}"#, us1.replace(r#""site":"datadoghq.com""#, r#""site":7"#)),
         format!(r#"{{"site":{},{key}}}"#, cs.replace(r#""custom":true"#, r#""custom":"yes""#)),
+        format!(r#"{{"site":{us1},"api\u004bey":"{}"}}"#, "k".repeat(32)),
+        format!(r#"{{ "site" : {cs} , {key} , "accessToken" : "t" }}"#),
+        format!(r#"{{"site":{cs},"apiKey":"\u006b{}"}}"#, "k".repeat(31)),
         r#""a connection""#.to_string(),
         "[1]".to_string(),
         "null".to_string(),
@@ -416,7 +419,8 @@ fn connection_and_sites_from_text_answer_as_the_value_path() {
         Err(e) => Err((e.code, e.message, e.hint, e.field)),
     };
     let (mut checked, mut accepted) = (0, 0);
-    for c in &connections {
+    // Twice over: the second time the checked sites are remembered (`intake::checked`), for every pair accepted.
+    for c in connections.iter().chain(&connections) {
         for s in &site_lists {
             let sites = s.as_ref().map(|s| format!(r#","sites":{s}"#)).unwrap_or_default();
             let text = format!(r#"{{"connection":{c},"now":{},"series":{series}{sites}}}"#, T * 1000);
@@ -427,7 +431,23 @@ fn connection_and_sites_from_text_answer_as_the_value_path() {
             accepted += usize::from(by_text.is_ok());
         }
     }
-    assert!(accepted >= 5 && checked - accepted >= 100, "{accepted} of {checked}");
+    assert!(accepted >= 10 && checked - accepted >= 200, "{accepted} of {checked}");
+    // More pairs than are remembered, twice over, each site listed with its neighbour (and refused in the next list).
+    let many: Vec<String> = (0..40)
+        .map(|i| {
+            let spec = crate::site::CustomSiteSpec { id: Some(format!("m{i}")), site: "datadoghq.com".into(), app_origin: format!("http://127.0.0.1:{}", 7000 + i), api_origin: format!("http://127.0.0.1:{}", 7100 + i), ..Default::default() };
+            serde_json::to_string(&crate::site::custom_site(&spec).unwrap()).unwrap()
+        })
+        .collect();
+    for _ in 0..2 {
+        for i in 0..40 {
+            for list in [format!("[{},{}]", many[i], many[(i + 1) % 40]), format!("[{}]", many[(i + 1) % 40])] {
+                let text = format!(r#"{{"connection":{{"site":{},{key}}},"now":{},"series":{series},"sites":{list}}}"#, many[i], T * 1000);
+                let value: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(outcome(encode_text(&text).unwrap()), outcome(encode(&value)), "{text}");
+            }
+        }
+    }
     // The logs encoder reads them the same way.
     for c in &connections[..6] {
         for s in &site_lists[..6] {
