@@ -49,14 +49,33 @@ function sameJson(live, copy) {
   return true;
 }
 
+/**
+ * The entries of `listed` (a checked copy) that can be the site named `site`, kept per copy and site text: the copy
+ * never changes (a changed list gets a new one), so the same text always trims to the same entries. The regular
+ * expressions and the filter were ~3% of a stubbed custom-site submission (V8 profile: `loose` 2.5 µs of ~250).
+ */
+const trimmed = new WeakMap();
+function trim(listed, site) {
+  let bySite = trimmed.get(listed);
+  if (bySite === undefined) trimmed.set(listed, (bySite = new Map()));
+  let out = bySite.get(site);
+  if (out === undefined) {
+    const want = loose(site);
+    out = listed.filter((s) => typeof s?.site !== "string" || loose(s.site) === want);
+    // Bounded: a connection names one site text, so only a caller forging many sees the map grow, and it starts over.
+    if (bySite.size >= 64) bySite.clear();
+    bySite.set(site, out);
+  }
+  return out;
+}
+
 /** `{ sites, checking }`: the sites to send with `conn`, and the JSON copy to remember once the call succeeds (or null). */
 function sitesFor(sites, conn) {
   const listed = checkedSites.get(sites);
   if (listed !== undefined && sameJson(sites, listed)) {
     const site = conn?.site?.site;
     if (typeof site !== "string") return { sites: listed, checking: null };
-    const want = loose(site);
-    return { sites: listed.filter((s) => typeof s?.site !== "string" || loose(s.site) === want), checking: null };
+    return { sites: trim(listed, site), checking: null };
   }
   let copy;
   try {

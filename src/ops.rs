@@ -333,8 +333,11 @@ fn run_typed(op: &str, handler: fn(&str, &Args) -> Result<String>, json: &str) -
 fn run_encode(op: &str, intake: &Intake, json: &str) -> Result<Answer> {
     let mut bodies = Vec::new();
     if let Some(r) = intake.from_text.and_then(|read| read(json)) {
-        let v = r?.into_value_with(Some(&mut bodies));
-        return Ok(with_bodies(ok_text(&v.to_string()), bodies));
+        let text = r?.into_ok_text(&mut bodies);
+        // The answer written without a `Value` is the text the `Value` would print: canonical JSON, keys sorted.
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(serde_json::from_str::<Value>(&text).map(|v| v.to_string()).ok().as_deref(), Some(text.as_str()));
+        return Ok(with_bodies(text, bodies));
     }
     let args: Value = serde_json::from_str(json).map_err(|e| crate::args::bad_args(op, e))?;
     crate::intake::encode_op(op, intake.encode, intake.shape(), &args, Some(&mut bodies))

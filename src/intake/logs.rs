@@ -5,7 +5,7 @@
 use super::auth;
 use super::batch::{pack_array, pack_each, Limits};
 use super::validate::{self as v, object};
-use super::{common, invalid, items, Compression, Encoded};
+use super::{invalid, items, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -118,8 +118,8 @@ struct Setup<'a> {
     request: Box<dyn Fn(String) -> crate::http::HttpRequest + 'a>,
 }
 
-fn setup(args: &Value) -> Result<Setup<'_>> {
-    let c = common("encodeLogs", args, Compression::Gzip)?;
+fn setup(args: &Value, shared: Option<super::Shared>) -> Result<Setup<'_>> {
+    let c = super::common_read("encodeLogs", args, Compression::Gzip, shared)?;
     let key = auth::api_key(c.connection)?;
     let source = lowercase_name(args, "source", true)?.unwrap_or_default();
     let service = lowercase_name(args, "service", false)?.unwrap_or(source);
@@ -130,7 +130,7 @@ fn setup(args: &Value) -> Result<Setup<'_>> {
 // Kept out of line: V8 compiles wasm functions on first call, so a first login need not compile the encoders.
 #[inline(never)]
 pub fn encode(args: &Value) -> Result<Encoded> {
-    let set = setup(args)?;
+    let set = setup(args, None)?;
     let logs = items("encodeLogs", args, "logs")?;
     Ok(pack_array(logs, LIMITS, |val, i| parse(val, i, set.now_ms, set.source, set.service), too_large, &set.request))
 }
@@ -141,8 +141,8 @@ pub fn encode(args: &Value) -> Result<Encoded> {
 /// `raw::arguments`).
 #[inline(never)]
 pub fn encode_text(json: &str) -> Option<Result<Encoded>> {
-    let (args, logs) = super::raw::arguments(json, "logs", log_wire)?;
-    let set = match setup(&args) {
+    let (args, logs, shared) = super::raw::arguments(json, "logs", log_wire)?;
+    let set = match setup(&args, shared) {
         Ok(s) => s,
         Err(e) => return Some(Err(e)),
     };

@@ -350,10 +350,19 @@ pub struct ItemSpan<W> {
 /// a `Value`, and the list's items as spans, each tried by `wire` (which reads a whole item in wire form, without
 /// whitespace, or fails). `None` leaves the text to the parsing path: a `select` (re-encode after a 413), an
 /// argument named twice or with escapes, a list that is not an array, or text serde_json would refuse.
-pub fn arguments<W>(text: &str, list: &str, mut wire: impl FnMut(&mut Scan) -> Option<W>) -> Option<(serde_json::Value, Vec<ItemSpan<W>>)> {
+///
+/// `connection` and `sites` are decoded straight from their text when they can be (`super::shared_from_text`): the
+/// connection then stands in `rest` as an object of its credentials only, and its site and the `sites` come typed
+/// (`Shared`), to be checked by `common` exactly as it checks them from `Value`s.
+pub fn arguments<W>(
+    text: &str,
+    list: &str,
+    mut wire: impl FnMut(&mut Scan) -> Option<W>,
+) -> Option<(serde_json::Value, Vec<ItemSpan<W>>, Option<super::Shared>)> {
     let mut s = Scan::new(text);
     let mut rest = serde_json::Map::new();
     let mut items: Option<Vec<ItemSpan<W>>> = None;
+    let (mut connection, mut sites): (Option<&str>, Option<&str>) = (None, None);
     s.ws();
     if !s.eat(b'{') {
         return None;
@@ -371,6 +380,12 @@ pub fn arguments<W>(text: &str, list: &str, mut wire: impl FnMut(&mut Scan) -> O
             s.ws();
             if key == list {
                 items = Some(item_spans(&mut s, &mut wire)?);
+            } else if key == "connection" || key == "sites" {
+                let span = s.value(1)?;
+                let slot = if key == "connection" { &mut connection } else { &mut sites };
+                if slot.replace(&text[span]).is_some() {
+                    return None;
+                }
             } else {
                 let span = s.value(1)?;
                 rest.insert(key.to_string(), serde_json::from_str(&text[span]).ok()?);
@@ -386,7 +401,22 @@ pub fn arguments<W>(text: &str, list: &str, mut wire: impl FnMut(&mut Scan) -> O
     }
     s.ws();
     let items = items.filter(|_| s.i == text.len())?;
-    Some((serde_json::Value::Object(rest), items))
+    let shared = match connection.and_then(|c| super::shared_from_text(c, sites)) {
+        Some((credentials, shared)) => {
+            // `sites` is read by `common` alone, which takes the typed list instead.
+            rest.insert("connection".into(), serde_json::Value::Object(credentials));
+            Some(shared)
+        }
+        None => {
+            for (key, span) in [("connection", connection), ("sites", sites)] {
+                if let Some(span) = span {
+                    rest.insert(key.into(), serde_json::from_str(span).ok()?);
+                }
+            }
+            None
+        }
+    };
+    Some((serde_json::Value::Object(rest), items, shared))
 }
 
 fn item_spans<W>(s: &mut Scan, wire: &mut impl FnMut(&mut Scan) -> Option<W>) -> Option<Vec<ItemSpan<W>>> {

@@ -181,3 +181,28 @@ test("an entry changed in place after the list was checked is seen: a field, a t
   delete mine.otlpOrigin;
   assert.deepEqual(await submit(c, connection({ ...euA })), oracle(connection({ ...euA }), sites));
 });
+
+test("the trimmed entries kept per site text answer as the whole list does: sites alternating, forged ones between, past the kept texts", async () => {
+  const sites = [us, euA, euB];
+  const { c, urls } = client(sites);
+  assert.equal(await submit(c, connection(euA)), null);
+  // Sites alternating call by call, each trimmed by the site text it names, with forged ones of the same texts between.
+  for (let i = 0; i < 3; i++) {
+    assert.equal(await submit(c, connection(us)), null);
+    assert.equal(urls.at(-1), "http://127.0.0.1:9102/api/v2/series");
+    const forged = connection({ ...us, site: "datadoghq.eu" }); // origins of one site, parameter of another
+    assert.deepEqual(await submit(c, forged), oracle(forged, sites));
+    assert.equal(oracle(forged, sites)?.code, "invalid_site");
+    assert.equal(await submit(c, connection(euB)), null);
+    assert.equal(urls.at(-1), "http://127.0.0.1:9012/api/v2/series");
+  }
+  // More distinct spellings than are kept, then the first ones again: each still matched as the core matches it.
+  const spellings = Array.from({ length: 70 }, (_, i) => `${" ".repeat(i % 5)}${i % 2 ? "DATADOGHQ.EU" : "datadoghq.eu"}${"\t".repeat(i >> 2)}`);
+  for (const round of [0, 1]) {
+    for (const spelled of spellings.slice(0, round ? 8 : 70)) {
+      const k = connection({ ...euB, site: spelled });
+      assert.deepEqual(await submit(c, k), oracle(k, sites), JSON.stringify(spelled));
+    }
+  }
+  assert.equal(urls.filter((u) => u === "http://127.0.0.1:9012/api/v2/series").length, 3 + 78);
+});

@@ -14,7 +14,7 @@ mod wire;
 use super::auth;
 use super::batch::{Limits, Packer, Push};
 use super::validate as v;
-use super::{common, items, Batch, Compression, Encoded};
+use super::{items, Batch, Compression, Encoded};
 use crate::error::{Error, ErrorCode, Result};
 use input::{ArgsIn, SeriesList};
 use model::Series;
@@ -86,8 +86,13 @@ struct Run {
 
 impl Run {
     fn start(args: &Value) -> Result<Run> {
+        Run::start_with(args, None)
+    }
+
+    /// `start` with the connection's site and `sites` already decoded (`raw::arguments`), when they were.
+    fn start_with(args: &Value, shared: Option<super::Shared>) -> Result<Run> {
         const OP: &str = "encodeMetrics";
-        let c = common(OP, args, Compression::Gzip)?;
+        let c = super::common_read(OP, args, Compression::Gzip, shared)?;
         let key = auth::api_key(c.connection)?;
         let version = match args.get("version") {
             None | Some(Value::Null) => 2u8,

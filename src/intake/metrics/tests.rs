@@ -356,3 +356,120 @@ fn stringified_points_and_their_near_misses() {
         assert_eq!(encode_text(&text).unwrap().unwrap_err().code, ErrorCode::InvalidInput, "{point}");
     }
 }
+
+/// The connection's site and `sites` decoded straight from their text (`intake::shared_from_text`) give what the
+/// `Value` path gives, answer or error word for word, for good and hostile connections and site lists alike; and
+/// texts a `Value` refuses are still refused as the checking reader words it.
+#[test]
+fn connection_and_sites_from_text_answer_as_the_value_path() {
+    const T: i64 = 1_700_000_000;
+    let custom = crate::site::custom_site(&crate::site::CustomSiteSpec {
+        id: Some("sbx".into()),
+        site: "datadoghq.eu".into(),
+        app_origin: "http://127.0.0.1:9001".into(),
+        api_origin: "http://127.0.0.1:9002".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let cs = serde_json::to_string(&custom).unwrap();
+    let us1 = serde_json::to_string(&crate::site::resolve_site("us1").unwrap()).unwrap();
+    let vanity = serde_json::to_string(&crate::site::resolve_site("acme.datadoghq.eu").unwrap()).unwrap();
+    let forged = cs.replace("9002", "9999");
+    let key = format!(r#""apiKey":"{}""#, "k".repeat(32));
+    let connections = [
+        format!(r#"{{"site":{cs},{key},"accessToken":"t","scopes":["a"],"expiresAt":1,"x":{{"y":[1,2]}}}}"#),
+        format!(r#"{{"site":{us1},{key}}}"#),
+        format!(r#"{{"site":{vanity},{key}}}"#),
+        format!(r#"{{"site":{forged},{key}}}"#),
+        format!(r#"{{{key},"site":{us1},"site":{cs}}}"#),
+        format!(r#"{{"site":{us1},"apiKey":"a","apiKey":"{}"}}"#, "k".repeat(32)),
+        format!(r#"{{"site":{us1},"apiKey":12}}"#),
+        format!(r#"{{"site":{us1},"apiKey":null}}"#),
+        format!(r#"{{"site":{us1},"apiKey":"   "}}"#),
+        format!(r#"{{"site":{us1}}}"#),
+        format!(r#"{{"site":{us1},"apiKey":{{"k":1}}}}"#),
+        format!(r#"{{"site":{us1},{key},"note":"\u00e9\n"}}"#),
+        format!(r#"{{"site":"us1",{key}}}"#),
+        format!(r#"{{"site":null,{key}}}"#),
+        format!(r#"{{{key}}}"#),
+        format!(r#"{{"site":{},{key}}}"#, us1.replace(r#""site":"datadoghq.com""#, r#""site":7"#)),
+        format!(r#"{{"site":{},{key}}}"#, cs.replace(r#""custom":true"#, r#""custom":"yes""#)),
+        format!(r#"{{"site":{us1},"api\u004bey":"{}"}}"#, "k".repeat(32)),
+        format!(r#"{{ "site" : {cs} , {key} , "accessToken" : "t" }}"#),
+        format!(r#"{{"site":{cs},"apiKey":"\u006b{}"}}"#, "k".repeat(31)),
+        r#""a connection""#.to_string(),
+        "[1]".to_string(),
+        "null".to_string(),
+    ];
+    let site_lists = [
+        None,
+        Some("null".to_string()),
+        Some("[]".to_string()),
+        Some(format!("[{cs}]")),
+        Some(format!("[{us1},{cs}]")),
+        Some(format!("[{cs},null]")),
+        Some(format!("[{}]", cs.replace("http://127.0.0.1:9002", "http://10.0.0.1:9002"))),
+        Some(format!("[{}]", cs.replace(r#""id":"sbx""#, r#""id":"a","id":"sbx""#))),
+        Some(format!(r#"{{"0":{cs}}}"#)),
+        Some(r#""sbx""#.to_string()),
+    ];
+    let series = format!(r#"[{{"metric":"m","type":3,"points":[{{"timestamp":{T},"value":1}}]}}]"#);
+    let outcome = |r: Result<Encoded>| match r {
+        Ok(e) => Ok(parsed_bodies(e)),
+        Err(e) => Err((e.code, e.message, e.hint, e.field)),
+    };
+    let (mut checked, mut accepted) = (0, 0);
+    // Twice over: the second time the checked sites are remembered (`intake::checked`), for every pair accepted.
+    for c in connections.iter().chain(&connections) {
+        for s in &site_lists {
+            let sites = s.as_ref().map(|s| format!(r#","sites":{s}"#)).unwrap_or_default();
+            let text = format!(r#"{{"connection":{c},"now":{},"series":{series}{sites}}}"#, T * 1000);
+            let value: Value = serde_json::from_str(&text).unwrap();
+            let by_text = outcome(encode_text(&text).unwrap());
+            assert_eq!(by_text, outcome(encode(&value)), "{text}");
+            checked += 1;
+            accepted += usize::from(by_text.is_ok());
+        }
+    }
+    assert!(accepted >= 10 && checked - accepted >= 200, "{accepted} of {checked}");
+    // More pairs than are remembered, twice over, each site listed with its neighbour (and refused in the next list).
+    let many: Vec<String> = (0..40)
+        .map(|i| {
+            let spec = crate::site::CustomSiteSpec { id: Some(format!("m{i}")), site: "datadoghq.com".into(), app_origin: format!("http://127.0.0.1:{}", 7000 + i), api_origin: format!("http://127.0.0.1:{}", 7100 + i), ..Default::default() };
+            serde_json::to_string(&crate::site::custom_site(&spec).unwrap()).unwrap()
+        })
+        .collect();
+    for _ in 0..2 {
+        for i in 0..40 {
+            for list in [format!("[{},{}]", many[i], many[(i + 1) % 40]), format!("[{}]", many[(i + 1) % 40])] {
+                let text = format!(r#"{{"connection":{{"site":{},{key}}},"now":{},"series":{series},"sites":{list}}}"#, many[i], T * 1000);
+                let value: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(outcome(encode_text(&text).unwrap()), outcome(encode(&value)), "{text}");
+            }
+        }
+    }
+    // The logs encoder reads them the same way.
+    for c in &connections[..6] {
+        for s in &site_lists[..6] {
+            let sites = s.as_ref().map(|s| format!(r#","sites":{s}"#)).unwrap_or_default();
+            let text = format!(r#"{{"connection":{c},"now":{},"source":"acme","logs":[{{"message":"m"}}]{sites}}}"#, T * 1000);
+            let value: Value = serde_json::from_str(&text).unwrap();
+            let logs = |r: Result<Encoded>| outcome(r);
+            assert_eq!(logs(crate::intake::logs::encode_text(&text).unwrap()), logs(crate::intake::logs::encode(&value)), "{text}");
+        }
+    }
+    // The typed reading is the one taken for the usual texts, and declines the odd ones.
+    let shared = |c: &str, s: Option<&str>| crate::intake::shared_from_text(c, s).is_some();
+    assert!(shared(&connections[0], Some(&format!("[{cs}]"))) && shared(&connections[1], None) && shared(&connections[1], Some("null")));
+    assert!(!shared(&connections[4], None) && !shared(&connections[5], None) && !shared(&connections[12], None));
+    assert!(!shared(&connections[0], Some(&format!("[{cs},null]"))) && !shared(&connections[0], Some(r#""sbx""#)));
+    // What a `Value` refuses (a number beyond f64's range, a lone surrogate) in a field `common` never reads: refused as
+    // the checking reader words it, as before, not skipped.
+    for odd in [r#""x":1e400"#, r#""x":"\ud800""#] {
+        for (c, s) in [(format!(r#"{{"site":{us1},{key},{odd}}}"#), String::new()), (format!(r#"{{"site":{cs},{key}}}"#), format!(r#","sites":[{{{odd},{}"#, &cs[1..]))] {
+            let text = format!(r#"{{"connection":{c},"now":{},"series":{series}{s}}}"#, T * 1000);
+            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+            assert_eq!(outcome(encode_text(&text).unwrap()), outcome(encode_checked(&text)), "{text}");
+        }
+    }
+}

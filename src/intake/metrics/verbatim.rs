@@ -13,8 +13,8 @@ use crate::intake::Encoded;
 /// The arguments read in one pass (`raw::arguments`), each series tried for v2 wire form on the way; `None`
 /// leaves the text to the checking reader (v1, and whatever `raw::arguments` leaves).
 pub fn encode(json: &str) -> Option<Result<Encoded>> {
-    let (rest, series) = raw::arguments(json, "series", series_v2)?;
-    let mut run = match Run::start(&rest) {
+    let (rest, series, shared) = raw::arguments(json, "series", series_v2)?;
+    let mut run = match Run::start_with(&rest, shared) {
         Ok(r) if !r.v1 => r,
         Ok(_) => return None,
         Err(e) => return Some(Err(e)),
