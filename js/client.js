@@ -395,11 +395,20 @@ export class DatadogClient {
       if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();
       if (done()) return l.latest;
       const c = pure(l.latest);
-      const req = this.#core("refreshRequest", this.#clientWith(c));
+      const args = this.#clientWith(c);
+      // The core keeps the connection it checked for the parse of the answer (src/lifecycle.rs `kept`).
+      args.keepConnection = true;
+      const req = this.#core("refreshRequest", args);
       let response;
       try {
         response = await this.#send(req);
       } catch (err) {
+        // The core lets go of the connection it kept for this answer once told that none came (a network error).
+        try {
+          call("parseRefreshResponse", { response: { networkError: "no answer" }, ticket: req.ticket, refreshToken: c.refreshToken, now: 0 });
+        } catch {
+          // Always: that error is the answer.
+        }
         // Outcome unknown (issue 11 item 7): the server may have rotated the refresh token and the answer got lost.
         // Never resent blindly: the newest stored copy decides; failing that, this call fails and the next one
         // starts from a fresh read.
@@ -409,7 +418,7 @@ export class DatadogClient {
       }
       let next;
       try {
-        next = this.#core("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret });
+        next = this.#parseRefresh(response, c, req.ticket, this.#now());
       } catch (err) {
         if (DatadogError.is(err, "invalid_grant")) {
           // docs/datadog-behaviour.md policy 21: a refused refresh token ends the connection only when it is the
@@ -439,6 +448,24 @@ export class DatadogClient {
         // Expires on its own.
       }
     }
+  }
+
+  /**
+   * The core's parseRefreshResponse for `c`, whose refreshRequest answered `ticket`: the core parses the answer onto
+   * the connection it checked then, so neither the connection nor the custom sites are sent (and read and checked)
+   * again. Issue 16, measured (bench/tools/refresh.mjs, interleaved against main): see bench/RESULTS.md. Without the
+   * ticket (a core rebuilt after a trap, or pushed out by newer requests: `invalid_input`) the connection goes along,
+   * as it always did, and that call's answer or error is the one given.
+   */
+  #parseRefresh(response, c, ticket, now) {
+    if (typeof ticket === "number") {
+      try {
+        return call("parseRefreshResponse", { response, ticket, refreshToken: c.refreshToken, now, clientSecret: this.#clientSecret });
+      } catch (err) {
+        if (!DatadogError.is(err, "invalid_input")) throw err;
+      }
+    }
+    return this.#core("parseRefreshResponse", { response, connection: c, now, clientSecret: this.#clientSecret });
   }
 
   /** A connection whose access token is not due for refresh (waiting for a refresh in flight, or starting one). */
