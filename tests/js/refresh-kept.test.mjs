@@ -129,3 +129,57 @@ test("a request that got no answer lets its kept connection go; later refreshes 
   const got = await client.refresh(conn);
   assert.equal(got.accessToken, "at_new_5_0123456789abcdef");
 });
+
+// The client's custom sites go whole to the core until a call with them succeeded; then only those that can be the
+// connection's own site (js/sites.js). Hostile twins: a list changed afterwards, a bad entry, a site not listed.
+test("custom sites: after the first refresh only the connection's own go along; the answers stay the sans-IO ones", async () => {
+  const sent = [];
+  const client = new DatadogClient({ clientId: "cid", sites: nine, fetch: async () => answer(sent.length), now: () => 1_800_000_000_000 });
+  let conn = connection(nine[5], { id: "conn-sites-1" });
+  for (let i = 0; i < 4; i++) {
+    const before = strip(conn);
+    sent.push(1);
+    conn = await client.refresh(conn);
+    assert.deepEqual(strip(conn), sansIo(before, sent.length, 1_800_000_000_000, { sites: nine }));
+    assert.equal(conn.site.apiOrigin, nine[5].apiOrigin);
+  }
+  // A descriptor whose site parameter differs in case and spaces is the same site to the core, so it is sent along.
+  const loose = { ...nine[3], site: ` ${nine[3].site.toUpperCase()} ` };
+  const byLoose = await client.refresh(connection(loose, { id: "conn-sites-loose", domain: nine[3].site }));
+  assert.equal(byLoose.site.apiOrigin, nine[3].apiOrigin);
+  // A connection naming its site as text is resolved against the whole list.
+  const byText = await client.refresh(connection(nine[2].id, { id: "conn-sites-text" }));
+  assert.equal(byText.site.apiOrigin, nine[2].apiOrigin);
+});
+
+test("hostile: a custom site not listed is refused after the list was checked, as before", async () => {
+  const client = new DatadogClient({ clientId: "cid", sites: nine.slice(0, 4), fetch: async () => answer(7) });
+  await client.refresh(connection(nine[1], { id: "conn-sites-ok" }));
+  const e = await client.refresh(connection(nine[6], { id: "conn-sites-unlisted" })).catch((err) => err);
+  assert.ok(DatadogError.is(e, "invalid_site"), e.message);
+  // The same site parameter, other origins: matched loosely by site, then refused by the core on its origins.
+  const forged = { ...nine[1], apiOrigin: "http://127.0.0.1:1", logsOrigin: "http://127.0.0.1:1" };
+  const f = await client.refresh(connection(forged, { id: "conn-sites-forged" })).catch((err) => err);
+  assert.ok(DatadogError.is(f, "invalid_site"), f.message);
+});
+
+test("hostile: a list with a bad entry fails every refresh; a list changed after its check goes whole again", async () => {
+  const bad = [...nine.slice(0, 3), { ...nine[3], appOrigin: "ftp://127.0.0.1:1" }];
+  const sending = new DatadogClient({ clientId: "cid", sites: bad, fetch: async () => answer(8) });
+  for (let i = 0; i < 3; i++) {
+    const e = await sending.refresh(connection(nine[0], { id: `conn-sites-bad-${i}` })).catch((err) => err);
+    assert.ok(DatadogError.is(e, "invalid_site"), e.message);
+  }
+  const list = nine.slice(0, 4);
+  const client = new DatadogClient({ clientId: "cid", sites: list, fetch: async () => answer(9) });
+  await client.refresh(connection(nine[0], { id: "conn-sites-live" }));
+  // The caller edits the array it passed: a bad entry in it now fails the next call, as it always did.
+  list.push({ ...nine[4], apiOrigin: "ftp://127.0.0.1:1" });
+  const e = await client.refresh(connection(nine[0], { id: "conn-sites-live-2" })).catch((err) => err);
+  assert.ok(DatadogError.is(e, "invalid_site"), e.message);
+  // And an entry edited in place (its origins moved) no longer honours connections on the old origins.
+  list.pop();
+  list[0] = { ...nine[0], apiOrigin: "http://127.0.0.1:2", appOrigin: "http://127.0.0.1:2", logsOrigin: "http://127.0.0.1:2", eventIntakeOrigin: "http://127.0.0.1:2", otlpOrigin: "http://127.0.0.1:2" };
+  const moved = await client.refresh(connection(nine[0], { id: "conn-sites-live-3" })).catch((err) => err);
+  assert.ok(DatadogError.is(moved, "invalid_site"), moved.message);
+});
