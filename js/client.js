@@ -204,7 +204,7 @@ export class DatadogClient {
   /**
    * `#core` for an operation about the one stored connection `conn`: once the client's custom sites went to the core
    * whole with a call that succeeded, only those that can be `conn`'s own site go along (js/sites.js). With nine
-   * configured, a refresh cost 0.79× (interleaved against the whole list, bench/tools/refresh.mjs --custom).
+   * configured, a refresh cost 0.73× (interleaved against the whole list, bench/tools/refresh.mjs --custom, 15 rounds).
    */
   #coreAbout(op, args, conn) {
     if (this.#sites.length === 0) return call(op, args);
