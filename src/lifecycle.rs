@@ -598,7 +598,7 @@ mod tests {
         // Once only.
         assert_eq!(by_ticket(&ticket, "rt-2").unwrap_err().code, ErrorCode::InvalidInput);
         assert_eq!(by_ticket(&slow_ticket, "rt-2").unwrap(), want);
-        // Without a ticket it is found by: the connection, as always (a core rebuilt after a trap has none).
+        // An unknown ticket beside the connection: the connection is parsed onto, as always (a core rebuilt after a trap has none).
         let v = json!({ "response": resp, "ticket": 999_999, "refreshToken": "rt-2", "connection": c, "now": 10 });
         assert_eq!(parse_refresh_response("parseRefreshResponse", &Args::text(&v.to_string())).unwrap(), want);
         // A request that got no answer lets its connection go; errors never carry the kept secrets.
