@@ -1,6 +1,7 @@
 // Where a token refresh's client CPU goes, network stubbed: `node bench/tools/refresh.mjs [seconds] [--profile]`.
 // `client.refresh(conn)` over 8 connections (one per worker, as table 7's stubbed rows) next to oauth4webapi's
 // request + process, alternating; with --profile the heaviest functions of ours by self time (CALLERS=n adds callers).
+// --custom runs both clients on a custom site with nine configured (as table 7's real-loopback rows).
 // BEFORE=path/to/dist/node.mjs adds another build's client (say, main's) as "before", interleaved, for a before/after.
 // --parts adds what a refresh is made of, each alone: "core+stub" (the two core calls through the sans-IO API and the
 // stubbed fetch, nothing else: what is left over it is the host's), "core+transport" (that plus the transport's steps
@@ -23,15 +24,19 @@ const tokens = async () => {
   n++;
   return new Response(JSON.stringify({ access_token: `at_${n}_${"x".repeat(40)}`, token_type: "bearer", expires_in: 3600, refresh_token: `rt_${n}_${"y".repeat(40)}`, scope: "api_keys_write" }), { status: 200, headers: { "content-type": "application/json" } });
 };
+// --custom: the client configured with nine custom sites and the connection on one of them, as table 7's
+// real-loopback rows run (the sandbox's shape). The sans-IO parts and oauth4webapi stay on us1.
+const custom = args.includes("--custom");
+const nine = dd.sites().map((s, i) => dd.customSite({ id: `stub-${s.id}`, name: `Stub ${s.name}`, site: s.site, appOrigin: `http://127.0.0.1:${9100 + i}`, apiOrigin: `http://127.0.0.1:${9200 + i}` }));
 const site = dd.resolveSite("us1");
 const now = Date.now();
 const conn = { site, domain: site.site, accessToken: "a".repeat(40), refreshToken: "r".repeat(40), apiKey: "k".repeat(32), tokenType: "Bearer", expiresAt: now + 3600e3, scopes: ["api_keys_write"], createdAt: now, updatedAt: now };
-const opts = { clientId: "cid", clientSecret: "secret", redirectUri: "https://p.example/cb", fetch: tokens };
-const worker = (w) => ({ ...conn, accessToken: `a${w}_${"a".repeat(40)}`, refreshToken: `r${w}_${"r".repeat(40)}` });
+const opts = { clientId: "cid", clientSecret: "secret", redirectUri: "https://p.example/cb", fetch: tokens, ...(custom ? { sites: nine } : {}) };
+const worker = (w, onSite = false) => ({ ...conn, accessToken: `a${w}_${"a".repeat(40)}`, refreshToken: `r${w}_${"r".repeat(40)}`, ...(onSite && custom ? { site: nine[0], domain: nine[0].site } : {}) });
 const client = new dd.DatadogClient(opts);
-const held = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
+const held = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w, true));
 const old = before && new before.DatadogClient(opts);
-const heldOld = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
+const heldOld = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w, true));
 const heldCore = Array.from({ length: IN_FLIGHT }, (_, w) => worker(w));
 const utf8 = new TextDecoder();
 const as = { issuer: site.apiOrigin, token_endpoint: `${site.apiOrigin}/oauth2/v1/token` };
