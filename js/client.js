@@ -202,9 +202,10 @@ export class DatadogClient {
   }
 
   /**
-   * `#core` for an operation about the one stored connection `conn`: once the client's custom sites went to the core
-   * whole with a call that succeeded, only those that can be `conn`'s own site go along (js/sites.js). With nine
-   * configured, a refresh cost 0.73× (interleaved against the whole list, bench/tools/refresh.mjs --custom, 15 rounds).
+   * `#core` for an operation about the one stored connection `conn` (refresh, the due check, revoke, the API key, API
+   * requests): once the client's custom sites went to the core whole with a call that succeeded, only those that can
+   * be `conn`'s own site go along (js/sites.js). With nine configured, a refresh cost 0.73× (interleaved against the
+   * whole list, bench/tools/refresh.mjs --custom, 15 rounds).
    */
   #coreAbout(op, args, conn) {
     if (this.#sites.length === 0) return call(op, args);
@@ -410,20 +411,11 @@ export class DatadogClient {
       if (l.status !== "connected") throw l.status === "revoked" ? revokedError() : needsReauthError();
       if (done()) return l.latest;
       const c = pure(l.latest);
-      const args = this.#clientWith(c);
-      // The core keeps the connection it checked for the parse of the answer (src/lifecycle.rs `kept`).
-      args.keepConnection = true;
-      const req = this.#coreAbout("refreshRequest", args, c);
+      const req = this.#coreAbout("refreshRequest", this.#clientWith(c), c);
       let response;
       try {
         response = await this.#send(req);
       } catch (err) {
-        // The core lets go of the connection it kept for this answer once told that none came (a network error).
-        try {
-          call("parseRefreshResponse", { response: { networkError: "no answer" }, ticket: req.ticket, refreshToken: c.refreshToken, now: 0 });
-        } catch {
-          // Always: that error is the answer.
-        }
         // Outcome unknown (issue 11 item 7): the server may have rotated the refresh token and the answer got lost.
         // Never resent blindly: the newest stored copy decides; failing that, this call fails and the next one
         // starts from a fresh read.
@@ -433,7 +425,7 @@ export class DatadogClient {
       }
       let next;
       try {
-        next = this.#parseRefresh(response, c, req.ticket, this.#now());
+        next = this.#coreAbout("parseRefreshResponse", { response, connection: c, now: this.#now(), clientSecret: this.#clientSecret }, c);
       } catch (err) {
         if (DatadogError.is(err, "invalid_grant")) {
           // docs/datadog-behaviour.md policy 21: a refused refresh token ends the connection only when it is the
@@ -465,25 +457,6 @@ export class DatadogClient {
     }
   }
 
-  /**
-   * The core's parseRefreshResponse for `c`, whose refreshRequest answered `ticket`: the core parses the answer onto
-   * the connection it checked then, so neither the connection nor the custom sites are sent (and read and checked)
-   * again. Issue 16, CPU per refresh with fetch stubbed, interleaved against main (bench/tools/refresh.mjs, 15 rounds):
-   * 0.86–0.93× on a built-in site, 0.69–0.73× on a custom site with nine configured (the sites are sent once). Without the
-   * ticket (a core rebuilt after a trap, or pushed out by newer requests: `invalid_input`) the connection goes along,
-   * as it always did, and that call's answer or error is the one given.
-   */
-  #parseRefresh(response, c, ticket, now) {
-    if (typeof ticket === "number") {
-      try {
-        return call("parseRefreshResponse", { response, ticket, refreshToken: c.refreshToken, now, clientSecret: this.#clientSecret });
-      } catch (err) {
-        if (!DatadogError.is(err, "invalid_input")) throw err;
-      }
-    }
-    return this.#coreAbout("parseRefreshResponse", { response, connection: c, now, clientSecret: this.#clientSecret }, c);
-  }
-
   /** A connection whose access token is not due for refresh (waiting for a refresh in flight, or starting one). */
   async #fresh(l) {
     if (l.refreshing) return l.refreshing;
@@ -503,7 +476,7 @@ export class DatadogClient {
     const ask = (at) => {
       const args = { connection: c, now: at };
       if (this.#marginMs !== undefined) args.marginMs = this.#marginMs;
-      return this.#core("refreshDue", args);
+      return this.#coreAbout("refreshDue", args, c);
     };
     let key = null;
     try {
@@ -606,8 +579,8 @@ export class DatadogClient {
       const args = this.#clientWith(c);
       if (opts.token !== undefined) args.token = opts.token;
       if (bearer) args.bearer = true;
-      const response = await this.#send(this.#core("revokeRequest", args));
-      return this.#core("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret, bearer });
+      const response = await this.#send(this.#coreAbout("revokeRequest", args, c));
+      return this.#coreAbout("parseRevokeResponse", { response, connection: c, clientSecret: this.#clientSecret, bearer }, c);
     };
     let c = pure(l.latest);
     let out = await once(c, false);
@@ -633,8 +606,8 @@ export class DatadogClient {
    */
   async createApiKey(conn) {
     const l = await this.#use(conn);
-    const { response, connection } = await this.#bearer(l, (c) => this.#core("apiKeyRequest", { connection: c }));
-    const next = this.#core("parseApiKeyResponse", { response, connection, now: this.#now() });
+    const { response, connection } = await this.#bearer(l, (c) => this.#coreAbout("apiKeyRequest", { connection: c }, c));
+    const next = this.#coreAbout("parseApiKeyResponse", { response, connection, now: this.#now() }, connection);
     const withKey = (latest) => ({ ...latest, apiKey: next.apiKey, apiKeyInfo: next.apiKeyInfo, updatedAt: Math.max(next.updatedAt, latest.updatedAt ?? 0) });
     return this.#commit(l, (latest) => ({ status: "connected", connection: withKey(latest) }), "api_key",
       (cur) => (cur.status === "revoked" ? null : { status: cur.status, connection: withKey(cur.connection) }));
@@ -662,8 +635,8 @@ export class DatadogClient {
     const callArgs = { method, path };
     if (query !== undefined) callArgs.query = query;
     if (body !== undefined) callArgs.body = body;
-    const { response, connection } = await this.#bearer(l, (c) => this.#core("apiRequest", { connection: c, ...callArgs }));
-    return this.#core("parseApiResponse", { response, connection });
+    const { response, connection } = await this.#bearer(l, (c) => this.#coreAbout("apiRequest", { connection: c, ...callArgs }, c));
+    return this.#coreAbout("parseApiResponse", { response, connection }, connection);
   }
 
   /** An async iterator over a paginated list endpoint's items: `for await (const x of client.paginate(conn, { path, query }))`. */

@@ -2,6 +2,7 @@
 // with bounded concurrency, compressing each body only just before it goes out, retrying per the core, halving a
 // batch that Datadog finds too large, and accounting for every input index: accepted, or failed with its reason.
 import { call, DatadogError } from "./core.js";
+import { sitesFor, checked } from "./sites.js";
 
 /**
  * The core's description of each intake, by data type (`metrics`, `logs`, ..., also `parseIntakeResponse`'s `kind`):
@@ -11,80 +12,6 @@ import { call, DatadogError } from "./core.js";
  */
 let intakes = null;
 const intake = (type) => (intakes ??= call("intakeKinds", {}))[type];
-
-/**
- * The client's custom sites a connection can be sent with, trimmed (issue 16). The core rebuilds every listed site on
- * every encode (~30 µs each): with the sandbox's nine, 300 of encodeMetrics' 546 µs for a 10×10 submission, against
- * 273 µs with the connection's own site alone (bench/tools/netgap.mjs), the larger part of table 7's real-loopback
- * gap. A connection's custom site is honoured only when one listed site equals it after the core rebuilds both, site
- * parameter first (trimmed, ASCII lower case), so only entries whose `site` matches it loosely (below) can be the one.
- * Trimmed only once the list, as it is now, has gone to the core whole with an encode that succeeded, which means the
- * core accepted every entry (each encoder reads `sites` before it can succeed): a list with a bad entry fails every
- * call as it always did. What is kept per list is a JSON copy of it as checked; the trimmed entries come from that
- * copy, and a list that no longer serializes to the same JSON (changed in any way) goes whole again.
- */
-const checkedSites = new WeakMap();
-// Deletes every character Rust's `str::trim` can remove (White_Space: JS's \s lacks only U+0085; it has U+FEFF too)
-// and lowers ASCII only, as the core does: two site parameters the core finds equal are always equal here.
-const loose = (site) => site.replace(/[\s\u0085]+/g, "").replace(/[A-Z]+/g, (c) => c.toLowerCase());
-
-/**
- * True only when JSON.stringify(`live`) would be the JSON `copy` was parsed from: plain values equal one by one, the
- * same keys in the same order, and nothing JSON.stringify would call or skip (toJSON, undefined, holes) or write its
- * own way (raw JSON). Comparing is ~1 µs for nine sites; JSON.stringify of them, to compare the text, was 12–46 µs.
- */
-function sameJson(live, copy) {
-  if (copy === null || typeof copy !== "object") return live === copy;
-  if (live === null || typeof live !== "object" || typeof live.toJSON === "function" || JSON.isRawJSON?.(live)) return false;
-  if (Array.isArray(copy)) {
-    if (!Array.isArray(live) || live.length !== copy.length) return false;
-    for (let i = 0; i < copy.length; i++) if (!sameJson(live[i], copy[i])) return false;
-    return true;
-  }
-  if (Array.isArray(live)) return false;
-  const keys = Object.keys(live);
-  const want = Object.keys(copy);
-  if (keys.length !== want.length) return false;
-  for (let i = 0; i < keys.length; i++) if (keys[i] !== want[i] || !sameJson(live[keys[i]], copy[keys[i]])) return false;
-  return true;
-}
-
-/**
- * The entries of `listed` (a checked copy) that can be the site named `site`, kept per copy and site text: the copy
- * never changes (a changed list gets a new one), so the same text always trims to the same entries. The regular
- * expressions and the filter were ~3% of a stubbed custom-site submission (V8 profile: `loose` 2.5 µs of ~250).
- */
-const trimmed = new WeakMap();
-function trim(listed, site) {
-  let bySite = trimmed.get(listed);
-  if (bySite === undefined) trimmed.set(listed, (bySite = new Map()));
-  let out = bySite.get(site);
-  if (out === undefined) {
-    const want = loose(site);
-    out = listed.filter((s) => typeof s?.site !== "string" || loose(s.site) === want);
-    // Bounded: a connection names one site text, so only a caller forging many sees the map grow, and it starts over.
-    if (bySite.size >= 64) bySite.clear();
-    bySite.set(site, out);
-  }
-  return out;
-}
-
-/** `{ sites, checking }`: the sites to send with `conn`, and the JSON copy to remember once the call succeeds (or null). */
-function sitesFor(sites, conn) {
-  const listed = checkedSites.get(sites);
-  if (listed !== undefined && sameJson(sites, listed)) {
-    const site = conn?.site?.site;
-    if (typeof site !== "string") return { sites: listed, checking: null };
-    return { sites: trim(listed, site), checking: null };
-  }
-  let copy;
-  try {
-    copy = JSON.parse(JSON.stringify(sites));
-  } catch {
-    return { sites, checking: null }; // the core call reports it, as before
-  }
-  return { sites: copy, checking: copy };
-}
 
 /**
  * Whether to refresh the token and send again after `response`, on the `refreshes`-th refresh already made (the one
@@ -156,7 +83,7 @@ export async function deliver(env, l, type, items, opts = {}) {
     if (entries !== null && !spec.single) Object.assign(args, only(entries));
     if (compress !== undefined && spec.compress) args.compress = compress;
     const out = call(spec.op, args);
-    if (custom !== null && custom.checking !== null) checkedSites.set(env.sites, custom.checking);
+    if (custom !== null) checked(env.sites, custom.checking);
     for (const r of out.rejected) {
       seen[r.index] = 1;
       fail(r.index, r.error);

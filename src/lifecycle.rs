@@ -88,61 +88,19 @@ struct ClientConnArgs {
     bearer: bool,
     #[serde(default)]
     sites: Option<Vec<Site>>,
-    /// refreshRequest only: keep the checked connection in the core for the answer's parse (`kept`). Read leniently
-    /// (only `true` asks): it was an unknown field before, which serde ignored whatever its value.
-    #[serde(default, deserialize_with = "flag")]
-    keep_connection: bool,
 }
 
-/// The arguments of a parse about a stored connection (parseRefreshResponse, parseApiKeyResponse). parseRefreshResponse
-/// takes, in place of the connection, the `ticket` a refreshRequest with `keepConnection` answered, with the refresh
-/// token it sent (`refreshToken`). `connection` and `now` are still required (`present`, then `missing` when absent),
-/// worded as serde words a required field, so a call without a ticket fails exactly as it always did; `ticket` and
-/// `refreshToken` are read leniently, as the unknown fields they were (parseApiKeyResponse ignores them). One struct
-/// for both: a second derived decoder made the full wasm 3.8 KB larger (1.1 KB gzipped).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ConnResponseArgs {
     response: Received,
-    #[serde(default, deserialize_with = "present")]
-    connection: Option<ConnectionData>,
-    #[serde(default, deserialize_with = "present")]
-    now: Option<u64>,
+    connection: ConnectionData,
+    now: u64,
     /// Optional, only to scrub an echo of it from errors (callers may pass the request's arguments along).
     #[serde(default)]
     client_secret: Option<Secret>,
     #[serde(default)]
     sites: Option<Vec<Site>>,
-    #[serde(default, deserialize_with = "lenient_ticket")]
-    ticket: Option<u32>,
-    #[serde(default, deserialize_with = "lenient_text")]
-    refresh_token: Option<String>,
-}
-
-/// A field that may be absent but, when present, is read as the required field was: `null` is serde's type error.
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
-
-/// True only for JSON `true`; any other value is ignored, as an unknown field is.
-fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
-    Ok(serde_json::Value::deserialize(d)? == serde_json::Value::Bool(true))
-}
-
-fn lenient_ticket<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<u32>, D::Error> {
-    Ok(serde_json::Value::deserialize(d)?.as_u64().and_then(|n| u32::try_from(n).ok()))
-}
-
-fn lenient_text<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Some(s),
-        _ => None,
-    })
-}
-
-/// serde's own "missing field" error for `field` of `op`, as a derived struct reports it.
-fn missing(op: &str, field: &'static str) -> Error {
-    crate::args::bad_args(op, <serde_json::Error as serde::de::Error>::missing_field(field))
 }
 
 #[derive(Deserialize)]
@@ -239,88 +197,13 @@ pub(crate) fn parse_token_response(op: &str, args: &Args) -> Result<String> {
 
 pub(crate) fn refresh_request(op: &str, args: &Args) -> Result<String> {
     let (sites, a) = args.sited::<ClientConnArgs>(op, |a| a.sites.as_deref())?;
-    let conn = load(&sites, a.connection)?;
-    let req = token::refresh_request(&a.client, &conn)?;
-    if !a.keep_connection {
-        return reply(&req);
-    }
-    let ticket = kept::keep(conn);
-    reply(&kept::KeptRequest { body: &req.body, compress: &req.compress, headers: &req.headers, method: &req.method, replay: req.replay, ticket, url: &req.url })
+    reply(&token::refresh_request(&a.client, &load(&sites, a.connection)?)?)
 }
 
 pub(crate) fn parse_refresh_response(op: &str, args: &Args) -> Result<String> {
     let (sites, a) = args.sited::<ConnResponseArgs>(op, |a| a.sites.as_deref())?;
-    // Taken out whatever follows: a ticket answers one parse.
-    let kept = a.ticket.and_then(|t| kept::take(t, a.refresh_token.as_deref()));
-    let conn = match (kept, a.connection) {
-        (Some(c), _) => Ok(c),
-        (None, Some(d)) => Err(d),
-        (None, None) => return Err(missing(op, "connection")),
-    };
-    let now = a.now.ok_or_else(|| missing(op, "now"))?;
-    let parsed = a.response.response().and_then(|r| token::refreshed(r, conn.or_else(|d| load(&sites, d))?, now));
+    let parsed = a.response.response().and_then(|r| token::refreshed(r, load(&sites, a.connection)?, a.now));
     scrub_secret(parsed.and_then(|c| reply(&c)), &a.client_secret)
-}
-
-/// The connections refreshRequest checked for the host (`keepConnection`), until the parse of the answer takes them.
-/// Issue 16: a refresh's two core calls each read and checked the whole connection (and the client's custom sites);
-/// with a ticket the parse reads neither. Kept in the core's own memory, so nothing can alter the checked connection
-/// between the two calls, and handed out only with the refresh token it holds (a ticket is a counter). A request
-/// whose answer never came (the host passes `{ networkError }` to let it go) leaves its entry until `MAX` newer ones
-/// push it out; a core rebuilt after a trap has none, and the host then passes the connection.
-mod kept {
-    use crate::connection::Connection;
-    use crate::http::Replay;
-    use serde::Serialize;
-    use std::cell::RefCell;
-    use std::collections::{BTreeMap, VecDeque};
-
-    /// More than a process has refreshes in flight at once through one core; the oldest go first past it.
-    pub const MAX: usize = 256;
-
-    thread_local! {
-        static KEPT: RefCell<(u32, VecDeque<(u32, Connection)>)> = const { RefCell::new((0, VecDeque::new())) };
-    }
-
-    /// refreshRequest's answer with its ticket: the request description's fields and `ticket`, in key order.
-    #[derive(Serialize)]
-    pub struct KeptRequest<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub body: &'a Option<String>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub compress: &'a Option<String>,
-        pub headers: &'a BTreeMap<String, String>,
-        pub method: &'a str,
-        pub replay: Replay,
-        pub ticket: u32,
-        pub url: &'a str,
-    }
-
-    pub fn keep(c: Connection) -> u32 {
-        KEPT.with(|k| {
-            let (next, list) = &mut *k.borrow_mut();
-            *next = next.wrapping_add(1);
-            if list.len() >= MAX {
-                list.pop_front();
-            }
-            list.push_back((*next, c));
-            *next
-        })
-    }
-
-    /// The connection kept under `ticket`, taken out, if `refresh_token` is the one it holds.
-    pub fn take(ticket: u32, refresh_token: Option<&str>) -> Option<Connection> {
-        KEPT.with(|k| {
-            let (_, list) = &mut *k.borrow_mut();
-            let at = list.iter().position(|(t, c)| *t == ticket && c.refresh_token.as_ref().map(|s| s.expose()) == refresh_token)?;
-            list.remove(at).map(|(_, c)| c)
-        })
-    }
-
-    #[cfg(test)]
-    pub fn len() -> usize {
-        KEPT.with(|k| k.borrow().1.len())
-    }
 }
 
 pub(crate) fn revoke_request(op: &str, args: &Args) -> Result<String> {
@@ -359,9 +242,7 @@ pub(crate) fn api_key_request(op: &str, args: &Args) -> Result<String> {
 
 pub(crate) fn parse_api_key_response(op: &str, args: &Args) -> Result<String> {
     let (sites, a) = args.sited::<ConnResponseArgs>(op, |a| a.sites.as_deref())?;
-    let d = a.connection.ok_or_else(|| missing(op, "connection"))?;
-    let now = a.now.ok_or_else(|| missing(op, "now"))?;
-    reply(&crate::api_key::parse_api_key_response(a.response.response()?, &load(&sites, d)?, now)?)
+    reply(&crate::api_key::parse_api_key_response(a.response.response()?, &load(&sites, a.connection)?, a.now)?)
 }
 
 pub(crate) fn api_request(op: &str, args: &Args) -> Result<String> {
@@ -498,8 +379,7 @@ mod tests {
             ("refreshDue", refresh_due, from_value_err::<DueArgs>, json!({ "connection": c, "now": 10, "marginMs": 5 })),
             ("refreshRequest", refresh_request, from_value_err::<ClientConnArgs>, json!({ "clientId": "cid", "clientSecret": "s", "connection": c })),
             ("revokeRequest", revoke_request, from_value_err::<ClientConnArgs>, json!({ "clientId": "cid", "connection": c, "token": "access", "bearer": true })),
-            ("parseRefreshResponse", parse_refresh_response, from_value_err::<ConnResponseBefore>, json!({ "response": resp, "connection": c, "now": 10, "clientSecret": "s" })),
-            ("parseApiKeyResponse", parse_api_key_response, from_value_err::<ConnResponseBefore>, json!({ "response": resp, "connection": c, "now": 10 })),
+            ("parseRefreshResponse", parse_refresh_response, from_value_err::<ConnResponseArgs>, json!({ "response": resp, "connection": c, "now": 10, "clientSecret": "s" })),
             ("parseTokenResponse", parse_token_response, from_value_err::<TokenResponseArgs>, json!({ "response": resp, "domain": "datadoghq.eu", "now": 10, "previous": c, "orgId": "o" })),
             ("parseRevokeResponse", parse_revoke_response, from_value_err::<ResponseArgs>, json!({ "response": { "status": 200, "body": "" }, "connection": c, "bearer": false })),
             ("parseCurrentUserResponse", parse_current_user_response, from_value_err::<CurrentUserArgs>, json!({ "response": resp, "connection": c, "previous": c })),
@@ -543,101 +423,6 @@ mod tests {
             }
         }
         assert!(texts > 1000 && fast_answers > 300 && worded > 500, "{texts} texts, {fast_answers} answered on the text path, {worded} errors compared");
-    }
-
-    /// `ConnResponseArgs` as main had it (`connection` and `now` plain required fields): the reference whose errors the
-    /// parses about a stored connection keep, word for word.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    #[allow(dead_code)]
-    struct ConnResponseBefore {
-        response: Received,
-        connection: ConnectionData,
-        now: u64,
-        #[serde(default)]
-        client_secret: Option<Secret>,
-        #[serde(default)]
-        sites: Option<Vec<Site>>,
-    }
-
-    /// A refreshRequest with `keepConnection` answers the same request plus a ticket; the parse with that ticket (and
-    /// no connection, no sites) answers what the parse with the connection answers, once.
-    #[test]
-    fn a_kept_connection_answers_the_parse_once() {
-        let c = json!({ "site": crate::site::resolve_site("acme.datadoghq.eu").unwrap(), "domain": "datadoghq.eu", "accessToken": "at-1", "refreshToken": "rt-2",
-                        "tokenType": "bearer", "expiresAt": 5000, "scopes": ["a"], "createdAt": 1, "updatedAt": 2, "apiKey": "" });
-        let resp = json!({ "status": 200, "headers": { "content-type": "application/json" }, "body": "{\"access_token\":\"at-3\",\"expires_in\":3600,\"refresh_token\":\"rt-4\"}" });
-        let run = |h: fn(&str, &Args) -> Result<String>, op: &str, v: serde_json::Value| {
-            let text = v.to_string();
-            let fast = h(op, &Args::text(&text));
-            let slow = h(op, &Args::value(&v, &text));
-            (fast, slow)
-        };
-        let plain = run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "clientSecret": "s", "connection": c })).0.unwrap();
-        let (kept, kept_slow) = run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "clientSecret": "s", "connection": c, "keepConnection": true }));
-        let mut kept: serde_json::Value = serde_json::from_str(&kept.unwrap()).unwrap();
-        let ticket = kept["ok"].as_object_mut().unwrap().remove("ticket").unwrap();
-        assert_eq!(kept.to_string(), plain);
-        let slow_ticket = serde_json::from_str::<serde_json::Value>(&kept_slow.unwrap()).unwrap()["ok"]["ticket"].clone();
-        assert_ne!(ticket, slow_ticket);
-        // Anything but `true` is ignored, as the unknown field it was.
-        for v in [json!(false), json!(1), json!("true"), json!(null), json!({})] {
-            let (fast, slow) = run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "clientSecret": "s", "connection": c, "keepConnection": v }));
-            assert_eq!(fast.unwrap(), plain);
-            assert_eq!(slow.unwrap(), plain);
-        }
-        let want = parse_refresh_response("parseRefreshResponse", &Args::text(&json!({ "response": resp, "connection": c, "now": 10 }).to_string())).unwrap();
-        let by_ticket = |t: &serde_json::Value, rt: &str| {
-            let v = json!({ "response": resp, "ticket": t, "refreshToken": rt, "now": 10 });
-            parse_refresh_response("parseRefreshResponse", &Args::text(&v.to_string()))
-        };
-        // The wrong refresh token takes nothing: the ticket alone is no authority.
-        let e = by_ticket(&ticket, "rt-guess").unwrap_err();
-        assert_eq!(e.message, "parseRefreshResponse: missing field `connection`");
-        assert_eq!(by_ticket(&ticket, "rt-2").unwrap(), want);
-        // Once only.
-        assert_eq!(by_ticket(&ticket, "rt-2").unwrap_err().code, ErrorCode::InvalidInput);
-        assert_eq!(by_ticket(&slow_ticket, "rt-2").unwrap(), want);
-        // An unknown ticket beside the connection: the connection is parsed onto, as always (a core rebuilt after a trap has none).
-        let v = json!({ "response": resp, "ticket": 999_999, "refreshToken": "rt-2", "connection": c, "now": 10 });
-        assert_eq!(parse_refresh_response("parseRefreshResponse", &Args::text(&v.to_string())).unwrap(), want);
-        // A request that got no answer lets its connection go; errors never carry the kept secrets.
-        let t = serde_json::from_str::<serde_json::Value>(&run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "connection": c, "keepConnection": true })).0.unwrap()).unwrap()["ok"]["ticket"].clone();
-        let before = kept::len();
-        let v = json!({ "response": { "networkError": "socket hang up" }, "ticket": t, "refreshToken": "rt-2", "now": 10 });
-        assert_eq!(parse_refresh_response("parseRefreshResponse", &Args::text(&v.to_string())).unwrap_err().code, ErrorCode::NetworkError);
-        assert_eq!(kept::len(), before - 1);
-        let t = serde_json::from_str::<serde_json::Value>(&run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "connection": c, "keepConnection": true })).0.unwrap()).unwrap()["ok"]["ticket"].clone();
-        let echo = json!({ "status": 400, "headers": {}, "body": "{\"error\":\"invalid_grant\",\"error_description\":\"token rt-2 with at-1 refused\"}" });
-        let e = parse_refresh_response("parseRefreshResponse", &Args::text(&json!({ "response": echo, "ticket": t, "refreshToken": "rt-2", "now": 10 }).to_string())).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidGrant);
-        assert!(!format!("{e:?}{}", e.message).contains("rt-2") && !e.message.contains("at-1"), "{e:?}");
-        // Bounded: requests whose answers never came are pushed out, oldest first.
-        let first = serde_json::from_str::<serde_json::Value>(&run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "connection": c, "keepConnection": true })).0.unwrap()).unwrap()["ok"]["ticket"].clone();
-        for _ in 0..kept::MAX {
-            run(refresh_request, "refreshRequest", json!({ "clientId": "cid", "connection": c, "keepConnection": true })).0.unwrap();
-        }
-        assert_eq!(kept::len(), kept::MAX);
-        assert_eq!(by_ticket(&first, "rt-2").unwrap_err().code, ErrorCode::InvalidInput);
-    }
-
-    /// Without a connection or a ticket, the parse fails as it always did, field for field.
-    #[test]
-    fn a_parse_without_connection_is_worded_as_before() {
-        let resp = json!({ "status": 200, "body": "{}" });
-        for (v, want) in [
-            (json!({ "response": resp, "now": 1 }), "parseRefreshResponse: missing field `connection`"),
-            (json!({ "response": resp, "ticket": 1, "refreshToken": "r" }), "parseRefreshResponse: missing field `connection`"),
-            (json!({ "response": resp, "connection": null, "now": 1 }), "parseRefreshResponse: invalid type: null, expected struct ConnectionData"),
-            (json!({ "response": resp, "connection": { "site": "eu1", "accessToken": "a", "expiresAt": 1 } }), "parseRefreshResponse: missing field `now`"),
-            (json!({ "connection": { "site": "eu1", "accessToken": "a", "expiresAt": 1 }, "now": 1 }), "parseRefreshResponse: missing field `response`"),
-        ] {
-            let e = parse_refresh_response("parseRefreshResponse", &Args::value(&v, &v.to_string())).unwrap_err();
-            assert_eq!(e.message, want, "{v}");
-            let k = parse_api_key_response("parseApiKeyResponse", &Args::value(&v, &v.to_string())).unwrap_err();
-            assert_eq!(k.message.strip_prefix("parseApiKeyResponse: "), want.strip_prefix("parseRefreshResponse: "), "{v}");
-            assert_eq!(Some(e.message), serde_json::from_value::<ConnResponseBefore>(v.clone()).err().map(|e| format!("parseRefreshResponse: {e}")), "{v}");
-        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-// Where the core spends an operation's time, by function: `node bench/tools/profile.mjs [metrics|logs|pkce|authorize|refreshRequest|parseRefreshResponse|refreshPair|parseConnection] [seconds]`
+// Where the core spends an operation's time, by function: `node bench/tools/profile.mjs [metrics|logs|pkce|authorize|refreshRequest|parseRefreshResponse|parseConnection] [seconds]`
 // (env TOP=n rows, PROFILE_ALL=1 to list every frame's inclusive time).
 // Runs the operation in a loop under V8's sampling profiler, on the wasm-bindgen output in pkg/full (which keeps the
 // wasm name section, unlike the optimised dist/ file), and prints the functions with the most self time.
@@ -27,14 +27,8 @@ const cases = {
   parseConnection: () => ["parseConnection", { connection: conn }],
   authorize: () => ["startAuthorization", { clientId: "c", redirectUri: "https://partner.example/cb", site: "us1", scopes: [], sites: [], now: Date.now() }],
 };
-// The client's refresh pair: refreshRequest keeping the connection, then the parse of the answer by its ticket.
-const refreshConn = { ...conn, refreshToken: "r".repeat(40) };
-const pair = () => {
-  const req = core.read(core.call("refreshRequest", JSON.stringify({ clientId: "cid", clientSecret: "secret", connection: refreshConn, keepConnection: true }))).out.ok;
-  return core.read(core.call("parseRefreshResponse", JSON.stringify({ response: refreshAnswer, ticket: req.ticket, refreshToken: refreshConn.refreshToken, now: Date.now(), clientSecret: "secret" }))).out;
-};
-const [op, args] = what === "refreshPair" ? [null, null] : cases[what]();
-const step = op === null ? pair : () => core.read(core.call(op, JSON.stringify(args))).out;
+const [op, args] = cases[what]();
+const step = () => core.read(core.call(op, JSON.stringify(args))).out;
 
 for (let i = 0; i < 20; i++) step();
 const session = new Session();

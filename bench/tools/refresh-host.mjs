@@ -44,22 +44,10 @@ try {
 const site = mods.ours.resolveSite("us1");
 const now = Date.now();
 let n = 0;
-let tickets = 0;
-const kept = new Map();
 globalThis.__canned = {
-  // With `keepConnection` (a build that asks the core to keep the connection it checked), a ticket, as the core answers.
-  request: (args) => {
-    const req = { method: "POST", url: `${site.apiOrigin}/oauth2/v1/token`, headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: "grant_type=refresh_token&refresh_token=r&client_id=cid&client_secret=secret", replay: "safe" };
-    if (args.keepConnection === true) {
-      req.ticket = ++tickets;
-      kept.set(req.ticket, args.connection);
-    }
-    return req;
-  },
-  // What parseRefreshResponse answers: the connection (given, or kept under its ticket) with new tokens, keys in the core's order.
-  parsed: ({ connection, ticket }) => {
-    const c = connection ?? kept.get(ticket);
-    kept.delete(ticket);
+  request: () => ({ method: "POST", url: `${site.apiOrigin}/oauth2/v1/token`, headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: "grant_type=refresh_token&refresh_token=r&client_id=cid&client_secret=secret", replay: "safe" }),
+  // What parseRefreshResponse answers: the connection with new tokens, keys in the core's order.
+  parsed: ({ connection: c }) => {
     n++;
     return { accessToken: `at_${n}_${"x".repeat(40)}`, apiKey: c.apiKey, createdAt: c.createdAt, domain: c.domain, expiresAt: now + 3600e3, id: c.id, orgVerified: false, refreshToken: `rt_${n}_${"y".repeat(40)}`, scopes: ["api_keys_write"], site: { ...site }, tokenType: "Bearer", updatedAt: Date.now() };
   },

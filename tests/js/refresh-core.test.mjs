@@ -1,14 +1,14 @@
-// Issue 16: a refresh's parse reads the connection the core kept when it built the request (src/lifecycle.rs
-// `kept`), not a second copy of it. Happy path and its hostile twins: the client's answer is the sans-IO parse's,
-// a ticket without its refresh token takes nothing (and leaves the refresh alone), a core rebuilt by a trap between
-// the two calls has no ticket and the connection is sent as before, and a request that got no answer lets it go.
+// Issue 16: a refresh's two core calls as the client makes them (js/client.js, the custom sites trimmed by
+// js/sites.js) answer what the sans-IO pair answers. Happy paths and their hostile twins: a core rebuilt by a trap
+// between the two calls, a refused refresh token echoed with secrets, a run of network failures, custom sites not
+// listed, forged, bad or changed after their check.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as dd from "datadog-oauth-wasm";
 
 const { DatadogClient, DatadogError } = dd;
 const nine = dd.sites().map((s, i) => dd.customSite({ id: `stub-${s.id}`, name: `Stub ${s.name}`, site: s.site, appOrigin: `http://127.0.0.1:${9100 + i}`, apiOrigin: `http://127.0.0.1:${9200 + i}` }));
-const RT = "rt_kept_0123456789abcdef0123456789";
+const RT = "rt_core_0123456789abcdef0123456789";
 const body = (n) => JSON.stringify({ access_token: `at_new_${n}_0123456789abcdef`, token_type: "bearer", expires_in: 3600, refresh_token: `rt_new_${n}_0123456789abcdef`, scope: "api_keys_write" });
 const answer = (n) => new Response(body(n), { status: 200, headers: { "content-type": "application/json" } });
 
@@ -32,41 +32,19 @@ const strip = (c) => {
 for (const [name, site, sites] of [["a built-in site, vanity host", dd.resolveSite("acme.datadoghq.eu"), undefined], ["a custom site of nine", nine[3], nine]]) {
   test(`the client's refresh answers what the sans-IO parse answers: ${name}`, async () => {
     const now = 1_800_000_000_000;
-    const conn = connection(site, { id: "conn-kept-1", apiKey: "" });
+    const conn = connection(site, { id: "conn-core-1", apiKey: "" });
     const client = new DatadogClient({ clientId: "cid", clientSecret: "cs_0123456789", fetch: async () => answer(1), now: () => now, sites });
     const got = await client.refresh(conn);
     assert.deepEqual(strip(got), sansIo(conn, 1, now, { sites }));
     assert.equal(got.status, "connected");
-    // And again from the rotated copy: the ticket is per request.
+    // And again from the rotated copy.
     const again = new DatadogClient({ clientId: "cid", clientSecret: "cs_0123456789", fetch: async () => answer(2), now: () => now + 1, sites });
     assert.deepEqual(strip(await again.refresh(strip(got))), sansIo(strip(got), 2, now + 1, { sites }));
   });
 }
 
-test("hostile: tickets without the refresh token they were given for take nothing, and the refresh goes on", async () => {
-  let guessed = 0;
-  const client = new DatadogClient({
-    clientId: "cid",
-    fetch: async () => {
-      // While the refresh is in flight, a caller of the sans-IO API tries every recent ticket with a forged answer.
-      const forged = { status: 200, headers: {}, body: JSON.stringify({ access_token: "at_forged", refresh_token: "rt_forged" }) };
-      for (let t = 0; t < 5000; t++) {
-        for (const refreshToken of ["rt_guess", "", undefined]) {
-          assert.throws(() => dd.parseRefreshResponse({ response: forged, ticket: t, refreshToken }), (e) => DatadogError.is(e, "invalid_input") && /missing field `connection`/.test(e.message));
-          guessed++;
-        }
-      }
-      return answer(3);
-    },
-  });
-  const got = await client.refresh(connection(dd.resolveSite("eu1")));
-  assert.equal(guessed, 15000);
-  assert.equal(got.accessToken, "at_new_3_0123456789abcdef");
-  assert.equal(got.refreshToken, "rt_new_3_0123456789abcdef");
-});
-
-test("a core rebuilt by a trap between the request and its answer has no ticket: the connection is sent, as before", async () => {
-  const conn = connection(nine[0], { id: "conn-kept-trap" });
+test("a core rebuilt by a trap between the request and its answer: the refresh goes on, its errors are as before", async () => {
+  const conn = connection(nine[0], { id: "conn-core-trap" });
   const client = new DatadogClient({
     clientId: "cid",
     sites: nine,
@@ -78,7 +56,7 @@ test("a core rebuilt by a trap between the request and its answer has no ticket:
   const got = await client.refresh(conn);
   assert.equal(got.accessToken, "at_new_4_0123456789abcdef");
   assert.equal(got.site.apiOrigin, nine[0].apiOrigin);
-  // Its errors are the connection path's too: a refused refresh token is invalid_grant, then needs_reauth.
+  // A refused refresh token is invalid_grant, then needs_reauth.
   const refusing = new DatadogClient({
     clientId: "cid",
     sites: nine,
@@ -87,20 +65,20 @@ test("a core rebuilt by a trap between the request and its answer has no ticket:
       return new Response(JSON.stringify({ error: "invalid_grant", error_description: `refresh token ${RT} is revoked` }), { status: 400, headers: { "content-type": "application/json" } });
     },
   });
-  const e = await refusing.refresh(connection(nine[0], { id: "conn-kept-trap-2" })).catch((err) => err);
+  const e = await refusing.refresh(connection(nine[0], { id: "conn-core-trap-2" })).catch((err) => err);
   assert.ok(DatadogError.is(e, "invalid_grant"), e.message);
   assert.ok(!JSON.stringify(e).includes(RT) && !e.message.includes(RT));
-  await assert.rejects(refusing.refresh("conn-kept-trap-2"), (err) => DatadogError.is(err, "invalid_grant") && /needs_reauth/.test(err.message));
+  await assert.rejects(refusing.refresh("conn-core-trap-2"), (err) => DatadogError.is(err, "invalid_grant") && /needs_reauth/.test(err.message));
 });
 
-test("errors on the ticket path are the connection path's, without the kept secrets", async () => {
-  const conn = connection(dd.resolveSite("us3"), { apiKey: "key_kept_0123456789abcdef0123" });
+test("a refused refresh token: the sans-IO parse's error, without the secrets it echoed", async () => {
+  const conn = connection(dd.resolveSite("us3"), { apiKey: "key_core_0123456789abcdef0123" });
   const echo = `{"error":"invalid_grant","error_description":"${RT} with ${conn.accessToken} and ${conn.apiKey} refused"}`;
-  const client = new DatadogClient({ clientId: "cid", clientSecret: "cs_kept_secret_0123", fetch: async () => new Response(echo, { status: 400, headers: { "content-type": "application/json" } }) });
+  const client = new DatadogClient({ clientId: "cid", clientSecret: "cs_core_secret_0123", fetch: async () => new Response(echo, { status: 400, headers: { "content-type": "application/json" } }) });
   const e = await client.refresh(conn).catch((err) => err);
   const want = (() => {
     try {
-      dd.parseRefreshResponse({ response: { status: 400, headers: { "content-type": "application/json" }, body: echo }, connection: conn, now: Date.now(), clientSecret: "cs_kept_secret_0123" });
+      dd.parseRefreshResponse({ response: { status: 400, headers: { "content-type": "application/json" }, body: echo }, connection: conn, now: Date.now(), clientSecret: "cs_core_secret_0123" });
     } catch (err) {
       return err;
     }
@@ -109,10 +87,10 @@ test("errors on the ticket path are the connection path's, without the kept secr
   assert.ok(DatadogError.is(e, "invalid_grant"));
   assert.equal(e.message, want.message);
   assert.equal(e.hint, want.hint);
-  for (const s of [RT, conn.accessToken, conn.apiKey, "cs_kept_secret_0123"]) assert.ok(!JSON.stringify(e).includes(s) && !e.message.includes(s), s);
+  for (const s of [RT, conn.accessToken, conn.apiKey, "cs_core_secret_0123"]) assert.ok(!JSON.stringify(e).includes(s) && !e.message.includes(s), s);
 });
 
-test("a request that got no answer lets its kept connection go; later refreshes work", async () => {
+test("a run of network failures leaves nothing behind: the next refresh works", async () => {
   let fail = true;
   const client = new DatadogClient({
     clientId: "cid",
@@ -122,9 +100,8 @@ test("a request that got no answer lets its kept connection go; later refreshes 
       return answer(5);
     },
   });
-  const conn = connection(dd.resolveSite("ap1"), { id: "conn-kept-net" });
-  // More failures than the core keeps connections for (256): each one's entry is let go, or pushed out.
-  for (let i = 0; i < 300; i++) await assert.rejects(client.refresh(conn), (e) => DatadogError.is(e, "network_error"));
+  const conn = connection(dd.resolveSite("ap1"), { id: "conn-core-net" });
+  for (let i = 0; i < 30; i++) await assert.rejects(client.refresh(conn), (e) => DatadogError.is(e, "network_error"));
   fail = false;
   const got = await client.refresh(conn);
   assert.equal(got.accessToken, "at_new_5_0123456789abcdef");
@@ -182,4 +159,33 @@ test("hostile: a list with a bad entry fails every refresh; a list changed after
   list[0] = { ...nine[0], apiOrigin: "http://127.0.0.1:2", appOrigin: "http://127.0.0.1:2", logsOrigin: "http://127.0.0.1:2", eventIntakeOrigin: "http://127.0.0.1:2", otlpOrigin: "http://127.0.0.1:2" };
   const moved = await client.refresh(connection(nine[0], { id: "conn-sites-live-3" })).catch((err) => err);
   assert.ok(DatadogError.is(moved, "invalid_site"), moved.message);
+});
+
+// The same rule for the other calls about a stored connection (the due check, request(), the API key, revoke).
+test("request(), createApiKey and revoke on a custom site: trimmed after a success, and a list edited afterwards fails as before", async () => {
+  const list = nine.slice(0, 5);
+  const seen = [];
+  const client = new DatadogClient({
+    clientId: "cid",
+    sites: list,
+    fetch: async (url) => {
+      seen.push(String(url));
+      if (String(url).includes("/api_keys")) return new Response(JSON.stringify({ data: { type: "api_keys", id: "k1", attributes: { key: "key_core_0123456789abcdef0123", name: "n" } } }), { status: 201, headers: { "content-type": "application/json" } });
+      if (String(url).includes("/revoke")) return new Response("", { status: 200 });
+      return new Response(JSON.stringify({ data: [] }), { status: 200, headers: { "content-type": "application/json" } });
+    },
+  });
+  const conn = connection(nine[2], { id: "conn-sites-api" });
+  for (let i = 0; i < 3; i++) assert.deepEqual((await client.request(conn, { method: "GET", path: "/api/v2/users" })).body, { data: [] });
+  assert.ok(seen.every((u) => u.startsWith(nine[2].apiOrigin)), seen.join(" "));
+  const keyed = await client.createApiKey(conn);
+  assert.equal(keyed.apiKey, "key_core_0123456789abcdef0123");
+  // An unlisted site is refused after the check, as before.
+  await assert.rejects(client.request(connection(nine[7], { id: "conn-sites-api-2" }), { method: "GET", path: "/api/v2/users" }), (e) => DatadogError.is(e, "invalid_site"));
+  // The caller puts a bad entry in the array it passed: every call fails again, the due check first.
+  list.push({ ...nine[6], appOrigin: "ftp://127.0.0.1:1" });
+  await assert.rejects(client.request(conn, { method: "GET", path: "/api/v2/users" }), (e) => DatadogError.is(e, "invalid_site"));
+  await assert.rejects(client.revoke(conn), (e) => DatadogError.is(e, "invalid_site"));
+  list.pop();
+  assert.deepEqual((await client.revoke(conn)).revoked, true);
 });
