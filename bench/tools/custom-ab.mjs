@@ -6,6 +6,7 @@
 import { gzipSync } from "node:zlib";
 import { smallSeries } from "../lib/sandbox.mjs";
 import { loadOurs } from "../lib/ours.mjs";
+import { cpuRounds, median as med, ratioOf } from "../lib/rounds.mjs";
 
 if (!process.env.BEFORE) throw new Error("set BEFORE=path/to/another/dist/node.mjs");
 const IN_FLIGHT = 8;
@@ -28,23 +29,8 @@ candidates.hand = async (w, k) => {
   const res = await accepted("", { method: "POST", body: gzipSync(JSON.stringify({ series: smallSeries(k) })) });
   await res.text();
 };
-const names = Object.keys(candidates);
-const cpu = Object.fromEntries(names.map((k) => [k, []]));
-for (let r = 0; r < ROUNDS; r++) {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[(i + r) % names.length];
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let k = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-      while (performance.now() < t0 + 100) await candidates[name](w, k++);
-    }));
-    const used = process.cpuUsage(c0);
-    if (r > 1) cpu[name].push((used.user + used.system) / k);
-  }
-}
-const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const ratio = (a, b) => med(cpu[a].map((v, i) => v / cpu[b][i])).toFixed(3);
+const cpu = await cpuRounds(candidates, { rounds: ROUNDS, inFlight: IN_FLIGHT });
+const ratio = (a, b) => ratioOf(cpu[a], cpu[b]).median.toFixed(3);
 for (const what of ["plain", "custom"]) {
   const [b, o] = [`${what}, before`, `${what}, ours`];
   console.log(`${what.padEnd(7)} before ${med(cpu[b]).toFixed(0).padStart(4)} µs, ours ${med(cpu[o]).toFixed(0).padStart(4)} µs CPU / call: ours ÷ before ${ratio(o, b)}×, ÷ hand: before ${ratio(b, "hand")}×, ours ${ratio(o, "hand")}×`);

@@ -1,3 +1,4 @@
+
 // The host's own CPU per token refresh, without the core or fetch: `node bench/tools/refresh-host.mjs [--parts]`.
 // A copy of the built package (and of BEFORE=path/to/dist, say main's, for a before/after) whose two core calls of a
 // refresh (refreshRequest, parseRefreshResponse) answer canned results at once, driven with a fetch double that has no
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeEntry } from "../lib/ours.mjs";
+import { cpuRounds, median as med, ratioOf } from "../lib/rounds.mjs";
 
 const parts = process.argv.includes("--parts");
 const IN_FLIGHT = 8;
@@ -83,23 +85,6 @@ if (mods.before) add("before", mods.before);
 add("ours", mods.ours);
 if (parts) add("ours, bare store", mods.ours, { store: bareStore() });
 const names = Object.keys(candidates);
-const cpu = Object.fromEntries(names.map((k) => [k, []]));
-for (let r = 0; r < ROUNDS; r++) {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[(i + r) % names.length];
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let k = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-      while (performance.now() < t0 + 100) {
-        await candidates[name](w);
-        k++;
-      }
-    }));
-    const used = process.cpuUsage(c0);
-    if (r > 2) cpu[name].push((used.user + used.system) / k);
-  }
-}
-const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const cpu = await cpuRounds(candidates, { rounds: ROUNDS, inFlight: IN_FLIGHT, warm: 3 });
 for (const k of names) console.log(`${k.padEnd(17)} ${med(cpu[k]).toFixed(1).padStart(6)} µs host CPU / refresh`);
-if (mods.before) console.log(`ours ÷ before, median of ${cpu.ours.length} rounds: ${med(cpu.ours.map((v, i) => v / cpu.before[i])).toFixed(3)}×`);
+if (mods.before) console.log(`ours ÷ before, median of ${cpu.ours.length} rounds: ${ratioOf(cpu.ours, cpu.before).median.toFixed(3)}×`);

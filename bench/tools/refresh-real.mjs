@@ -5,6 +5,7 @@
 // "before", interleaved, with the per-round ratio ours ÷ before.
 import * as oauth from "oauth4webapi";
 import { loadOurs } from "../lib/ours.mjs";
+import { cpuRounds, median as med, ratioOf } from "../lib/rounds.mjs";
 import { CLIENT_ID, CLIENT_SECRET, connector, REDIRECT, sandboxSites, startSandbox } from "../lib/sandbox.mjs";
 
 const seconds = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 8);
@@ -36,29 +37,11 @@ try {
       if (out.refresh_token) o.rt = out.refresh_token;
     },
   };
-  const names = Object.keys(candidates);
-  const cpu = Object.fromEntries(names.map((k) => [k, []]));
-  for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + r) % names.length];
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      let k = 0;
-      await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-        while (performance.now() < t0 + (seconds * 1000) / ROUNDS / names.length) {
-          await candidates[name](w);
-          k++;
-        }
-      }));
-      const used = process.cpuUsage(c0);
-      if (r > 0) cpu[name].push((used.user + used.system) / k);
-    }
-  }
-  const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-  console.log(`ours ${med(cpu.ours).toFixed(0)} µs client CPU / refresh, oauth4webapi ${med(cpu.o4w).toFixed(0)} µs: ${(med(cpu.ours) / med(cpu.o4w)).toFixed(2)}× (median of rounds; per-round ratio ${med(cpu.ours.map((v, i) => v / cpu.o4w[i])).toFixed(2)}×)`);
+  const cpu = await cpuRounds(candidates, { rounds: ROUNDS, inFlight: IN_FLIGHT, ms: (seconds * 1000) / ROUNDS / Object.keys(candidates).length, warm: 1 });
+  console.log(`ours ${med(cpu.ours).toFixed(0)} µs client CPU / refresh, oauth4webapi ${med(cpu.o4w).toFixed(0)} µs: ${(med(cpu.ours) / med(cpu.o4w)).toFixed(2)}× (median of rounds; per-round ratio ${ratioOf(cpu.ours, cpu.o4w).median.toFixed(2)}×)`);
   if (old) {
-    const ratios = cpu.ours.map((v, i) => v / cpu.before[i]).sort((a, b) => a - b);
-    console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before, median of ${ratios.length} rounds ${med(ratios).toFixed(3)}× (p25 ${ratios[ratios.length >> 2].toFixed(2)}, p75 ${ratios[(ratios.length * 3) >> 2].toFixed(2)})`);
+    const r = ratioOf(cpu.ours, cpu.before);
+    console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before, median of ${r.rounds} rounds ${r.median.toFixed(3)}× (p25 ${r.p25.toFixed(2)}, p75 ${r.p75.toFixed(2)})`);
   }
 } finally {
   sbx.child.disconnect();

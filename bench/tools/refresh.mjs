@@ -11,6 +11,7 @@ import { Session } from "node:inspector/promises";
 import * as oauth from "oauth4webapi";
 import { tally } from "../lib/cpuprofile.mjs";
 import { loadOurs } from "../lib/ours.mjs";
+import { cpuRounds, median as med, ratioOf } from "../lib/rounds.mjs";
 
 const args = process.argv.slice(2);
 const seconds = Number(args.find((a) => !a.startsWith("--")) ?? 3);
@@ -115,42 +116,27 @@ if (profiling) {
   await session.post("Profiler.setSamplingInterval", { interval: 100 });
 }
 const names = Object.keys(candidates);
-const cpu = Object.fromEntries(names.map((k) => [k, []]));
 const self = new Map();
 const inclusive = new Map();
 let oursOps = 0;
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
-for (let r = 0; r < ROUNDS; r++) {
-  // Each round in a rotated order, so no candidate always runs right after the same other one.
-  for (let i = 0; i < names.length; i++) {
-    const name = names[(i + r) % names.length];
-    const prof = profiling && name === (process.env.PROFILE ?? "ours") && r > 0;
-    if (prof) await session.post("Profiler.start");
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let k = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-      while (performance.now() < t0 + (seconds * 1000) / ROUNDS / (names.length / 2)) {
-        await candidates[name](w);
-        k++;
-      }
-    }));
-    const used = process.cpuUsage(c0);
-    if (r > 0) cpu[name].push((used.user + used.system) / k);
-    if (prof) {
-      const { profile } = await session.post("Profiler.stop");
-      oursOps += k;
-      tally(profile, { self, inclusive, callers: Number(process.env.CALLERS ?? 0) });
-    }
-  }
-}
+const profiled = (name, r) => profiling && name === (process.env.PROFILE ?? "ours") && r > 0;
+const cpu = await cpuRounds(candidates, {
+  rounds: ROUNDS, inFlight: IN_FLIGHT, ms: (seconds * 1000) / ROUNDS / (names.length / 2), warm: 1,
+  start: async (name, r) => { if (profiled(name, r)) await session.post("Profiler.start"); },
+  end: async (name, r, k) => {
+    if (!profiled(name, r)) return;
+    const { profile } = await session.post("Profiler.stop");
+    oursOps += k;
+    tally(profile, { self, inclusive, callers: Number(process.env.CALLERS ?? 0) });
+  },
+});
 session.disconnect();
-const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(`ours ${med(cpu.ours).toFixed(0)} µs CPU / refresh, oauth4webapi ${med(cpu.o4w).toFixed(0)} µs: ${(med(cpu.ours) / med(cpu.o4w)).toFixed(2)}×`);
 if (old) {
   // Rounds run back to back, so a ratio within a round holds up better on a loaded machine than medians of times.
-  const ratios = cpu.ours.map((v, i) => v / cpu.before[i]);
-  console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before, median of ${ratios.length} rounds ${med(ratios).toFixed(3)}× (p25 ${[...ratios].sort((a, b) => a - b)[ratios.length >> 2].toFixed(2)}, p75 ${[...ratios].sort((a, b) => a - b)[(ratios.length * 3) >> 2].toFixed(2)})`);
+  const r = ratioOf(cpu.ours, cpu.before);
+  console.log(`before ${med(cpu.before).toFixed(0)} µs: ours ÷ before, median of ${r.rounds} rounds ${r.median.toFixed(3)}× (p25 ${r.p25.toFixed(2)}, p75 ${r.p75.toFixed(2)})`);
 }
 if (parts) {
   for (const k of ["core+stub", "core+transport", "store", "timeout"]) console.log(`${k.padEnd(15)} ${med(cpu[k]).toFixed(1).padStart(6)} µs`);

@@ -4,6 +4,7 @@
 // ratios (rounds run back to back, so it holds up better than times on a loaded machine).
 import { smallSeries } from "../lib/sandbox.mjs";
 import { loadOurs } from "../lib/ours.mjs";
+import { cpuRounds, median as med, ratioOf } from "../lib/rounds.mjs";
 
 if (!process.env.BEFORE) throw new Error("set BEFORE=path/to/another/dist/node.mjs");
 const IN_FLIGHT = 8;
@@ -24,23 +25,8 @@ for (const [name, dd] of [["before", await import(process.env.BEFORE)], ["ours",
   candidates[`metrics none, ${name}`] = (w, k) => none.submitMetrics(conn, smallSeries(k));
   candidates[`request(), ${name}`] = (w) => api.request(held[w], { method: "GET", path: "/api/v2/incidents" });
 }
-const names = Object.keys(candidates);
-const cpu = Object.fromEntries(names.map((k) => [k, []]));
-for (let r = 0; r < ROUNDS; r++) {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[(i + r) % names.length];
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let k = 0;
-    await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-      while (performance.now() < t0 + 100) await candidates[name](w, k++);
-    }));
-    const used = process.cpuUsage(c0);
-    if (r > 1) cpu[name].push((used.user + used.system) / k);
-  }
-}
-const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const cpu = await cpuRounds(candidates, { rounds: ROUNDS, inFlight: IN_FLIGHT });
 for (const what of ["metrics gzip", "metrics none", "request()"]) {
   const [b, o] = [cpu[`${what}, before`], cpu[`${what}, ours`]];
-  console.log(`${what.padEnd(13)} before ${med(b).toFixed(0).padStart(4)} µs, ours ${med(o).toFixed(0).padStart(4)} µs CPU / call: ours ÷ before ${med(o.map((v, i) => v / b[i])).toFixed(3)}× (median of ${o.length} rounds)`);
+  console.log(`${what.padEnd(13)} before ${med(b).toFixed(0).padStart(4)} µs, ours ${med(o).toFixed(0).padStart(4)} µs CPU / call: ours ÷ before ${ratioOf(o, b).median.toFixed(3)}× (median of ${o.length} rounds)`);
 }

@@ -7,6 +7,7 @@ import { Session } from "node:inspector/promises";
 import { gzipSync } from "node:zlib";
 import { tally } from "../lib/cpuprofile.mjs";
 import { loadOurs } from "../lib/ours.mjs";
+import { cpuRounds, median as med } from "../lib/rounds.mjs";
 import { CLIENT_ID, CLIENT_SECRET, connector, REDIRECT, sandboxSites, smallSeries, startSandbox } from "../lib/sandbox.mjs";
 
 const args = process.argv.slice(2);
@@ -70,7 +71,6 @@ try {
   const spent = { encode: 0, gzip: 0, n: 0, hand: 0, m: 0 };
   // ONLY=before,ours,fetch runs just those (a tighter before/after: more phases of each in the same time).
   const names = process.env.ONLY ? process.env.ONLY.split(",").filter((n) => n in candidates) : Object.keys(candidates);
-  const cpu = new Map(names.map((n) => [n, []]));
   const profiles = new Map(names.map((n) => [n, new Map()]));
   const session = new Session();
   session.connect();
@@ -79,28 +79,22 @@ try {
     await session.post("Profiler.setSamplingInterval", { interval: 200 });
   }
   const rounds = Number(process.env.ROUNDS ?? 5);
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + r) % names.length];
-      const op = candidates[name];
+  const t0 = new Map();
+  const byName = await cpuRounds(Object.fromEntries(names.map((n) => [n, candidates[n]])), {
+    rounds, inFlight: IN_FLIGHT, ms: (seconds * 1000) / rounds, warm: 1,
+    start: async (name, r) => {
+      t0.set(name, performance.now());
       if (profiling && r > 0) await session.post("Profiler.start");
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      let k = 0;
-      await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, w) => {
-        while (performance.now() < t0 + seconds * 1000 / rounds) await op(w, k++);
-      }));
-      const used = process.cpuUsage(c0);
-      if (r > 0) console.log(`  ${name}: ${k} in ${(performance.now() - t0).toFixed(0)} ms`);
-      if (profiling && r > 0) {
-        const { profile } = await session.post("Profiler.stop");
-        // Self time per operation, with its caller chain when CALLERS=n (n frames).
-        tally(profile, { self: profiles.get(name), callers: Number(process.env.CALLERS ?? 0), per: k });
-      }
-      if (r > 0) cpu.get(name).push((used.user + used.system) / k);
-    }
-  }
-  const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    },
+    end: async (name, r, k) => {
+      if (r > 0) console.log(`  ${name}: ${k} in ${(performance.now() - t0.get(name)).toFixed(0)} ms`);
+      if (!profiling || r === 0) return;
+      const { profile } = await session.post("Profiler.stop");
+      // Self time per operation, with its caller chain when CALLERS=n (n frames).
+      tally(profile, { self: profiles.get(name), callers: Number(process.env.CALLERS ?? 0), per: k });
+    },
+  });
+  const cpu = new Map(Object.entries(byName));
   for (const n of names) console.log(`${n.padEnd(22)} ${med(cpu.get(n)).toFixed(0).padStart(6)} µs CPU / submission  (${cpu.get(n).map((x) => x.toFixed(0)).join(", ")})`);
   console.log(`inside core+fetch: encodeMetrics ${(spent.encode / spent.n * 1000).toFixed(0)} µs, gzip ${(spent.gzip / spent.n * 1000).toFixed(0)} µs; inside fetch: smallSeries + stringify + gzip ${(spent.hand / spent.m * 1000).toFixed(0)} µs (wall, sync)`);
   if (profiling) {
