@@ -191,15 +191,12 @@ impl Connection {
 }
 
 /// Any Datadog API call with the connection's bearer token (`client.request()`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct ApiCall {
     pub method: String,
     /// A path on the API host, such as `/api/v2/incidents`; never a full URL.
     pub path: String,
-    #[serde(default)]
     pub query: Option<Map<String, Value>>,
-    #[serde(default)]
     pub body: Option<Value>,
 }
 

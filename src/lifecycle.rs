@@ -13,14 +13,33 @@ use crate::token::{self, ClientParams, ExchangeContext, TokenKind};
 use serde::Deserialize;
 
 /// What the host got back: a response, or the text of a network-level failure (TLS, DNS, reset, CORS).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum Received {
     Response(HttpResponse),
-    #[serde(rename_all = "camelCase")]
-    Network {
-        network_error: String,
-    },
+    Network { network_error: String },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NetworkIn {
+    network_error: String,
+}
+
+/// What `#[serde(untagged)]` did (a response if the object reads as one, else a network failure, else its error),
+/// through a `Value` instead of serde's private `Content` buffer: issue 16, untagged and `flatten` were the only
+/// users of `Content` and `FlatMapDeserializer` (~18 KB of the full core before wasm-opt), and the arguments' one
+/// buffered copy is now a `Value` the text path already builds code for.
+impl<'de> Deserialize<'de> for Received {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        if let Ok(r) = HttpResponse::deserialize(&v) {
+            return Ok(Received::Response(r));
+        }
+        match NetworkIn::deserialize(&v) {
+            Ok(n) => Ok(Received::Network { network_error: n.network_error }),
+            Err(_) => Err(serde::de::Error::custom("data did not match any variant of untagged enum Received")),
+        }
+    }
 }
 
 impl Received {
@@ -68,18 +87,39 @@ struct DueArgs {
 #[serde(rename_all = "camelCase")]
 struct TokenResponseArgs {
     response: Received,
-    /// Holds `sites`.
-    #[serde(flatten)]
-    ctx: ExchangeContext,
+    // `ExchangeContext`'s fields, spelt out (issue 16: `#[serde(flatten)]` buffered the whole arguments first).
+    now: u64,
+    domain: String,
+    #[serde(default)]
+    sites: Vec<Site>,
+    #[serde(default)]
+    org_id: Option<String>,
+    #[serde(default)]
+    org_name: Option<String>,
+    #[serde(default)]
+    client_secret: Option<Secret>,
+    #[serde(default)]
+    code: Option<Secret>,
+    #[serde(default)]
+    code_verifier: Option<Secret>,
     #[serde(default)]
     previous: Option<ConnectionData>,
+}
+
+impl TokenResponseArgs {
+    fn ctx(self) -> (Received, ExchangeContext, Option<ConnectionData>) {
+        let TokenResponseArgs { response, now, domain, sites, org_id, org_name, client_secret, code, code_verifier, previous } = self;
+        (response, ExchangeContext { now, domain, sites, org_id, org_name, client_secret, code, code_verifier }, previous)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ClientConnArgs {
-    #[serde(flatten)]
-    client: ClientParams,
+    // `ClientParams`' fields, spelt out (no `flatten`: see `TokenResponseArgs`).
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<Secret>,
     connection: ConnectionData,
     #[serde(default)]
     token: Option<String>,
@@ -139,8 +179,13 @@ fn scrub_secret<T>(r: Result<T>, secret: &Option<Secret>) -> Result<T> {
 #[serde(rename_all = "camelCase")]
 struct ApiArgs {
     connection: ConnectionData,
-    #[serde(flatten)]
-    call: crate::connection::ApiCall,
+    // `ApiCall`'s fields, spelt out (no `flatten`: see `TokenResponseArgs`).
+    method: String,
+    path: String,
+    #[serde(default)]
+    query: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    body: Option<serde_json::Value>,
     #[serde(default)]
     sites: Option<Vec<Site>>,
 }
@@ -190,14 +235,16 @@ pub(crate) fn token_request(op: &str, args: &Args) -> Result<String> {
 }
 
 pub(crate) fn parse_token_response(op: &str, args: &Args) -> Result<String> {
-    let (sites, a) = args.sited::<TokenResponseArgs>(op, |a| Some(&a.ctx.sites))?;
-    let previous = a.previous.map(|d| load(&sites, d)).transpose()?;
-    reply(&token::parse_token_response(a.response.response()?, &a.ctx, previous.as_ref())?)
+    let (sites, a) = args.sited::<TokenResponseArgs>(op, |a| Some(&a.sites))?;
+    let (response, ctx, previous) = a.ctx();
+    let previous = previous.map(|d| load(&sites, d)).transpose()?;
+    reply(&token::parse_token_response(response.response()?, &ctx, previous.as_ref())?)
 }
 
 pub(crate) fn refresh_request(op: &str, args: &Args) -> Result<String> {
     let (sites, a) = args.sited::<ClientConnArgs>(op, |a| a.sites.as_deref())?;
-    reply(&token::refresh_request(&a.client, &load(&sites, a.connection)?)?)
+    let client = ClientParams { client_id: a.client_id, client_secret: a.client_secret };
+    reply(&token::refresh_request(&client, &load(&sites, a.connection)?)?)
 }
 
 pub(crate) fn parse_refresh_response(op: &str, args: &Args) -> Result<String> {
@@ -209,7 +256,8 @@ pub(crate) fn parse_refresh_response(op: &str, args: &Args) -> Result<String> {
 pub(crate) fn revoke_request(op: &str, args: &Args) -> Result<String> {
     let (sites, a) = args.sited::<ClientConnArgs>(op, |a| a.sites.as_deref())?;
     let kind = a.token.as_deref().map(TokenKind::parse).transpose()?;
-    reply(&token::revoke_request(&a.client, &load(&sites, a.connection)?, kind, a.bearer)?)
+    let client = ClientParams { client_id: a.client_id, client_secret: a.client_secret };
+    reply(&token::revoke_request(&client, &load(&sites, a.connection)?, kind, a.bearer)?)
 }
 
 pub(crate) fn parse_revoke_response(op: &str, args: &Args) -> Result<String> {
@@ -247,7 +295,8 @@ pub(crate) fn parse_api_key_response(op: &str, args: &Args) -> Result<String> {
 
 pub(crate) fn api_request(op: &str, args: &Args) -> Result<String> {
     let (sites, a) = args.sited::<ApiArgs>(op, |a| a.sites.as_deref())?;
-    reply(&load(&sites, a.connection)?.api_request(&a.call)?)
+    let call = crate::connection::ApiCall { method: a.method, path: a.path, query: a.query, body: a.body };
+    reply(&load(&sites, a.connection)?.api_request(&call)?)
 }
 
 pub(crate) fn parse_api_response(op: &str, args: &Args) -> Result<String> {

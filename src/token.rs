@@ -36,11 +36,9 @@ pub struct ExchangeParams {
     pub site: Option<SiteInput>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct ClientParams {
     pub client_id: String,
-    #[serde(default)]
     pub client_secret: Option<Secret>,
 }
 
@@ -258,24 +256,17 @@ fn read_grant(resp: &HttpResponse, now: u64, ctx: Context) -> Result<Grant> {
     })
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default)]
 pub struct ExchangeContext {
     pub now: u64,
     pub domain: String,
-    #[serde(default)]
     pub sites: Vec<Site>,
-    #[serde(default)]
     pub org_id: Option<String>,
-    #[serde(default)]
     pub org_name: Option<String>,
     // The secrets of the exchange, when the caller passes the tokenRequest arguments along: only used to scrub
     // an echo of them from errors, since short ones escape the token-like heuristic of `redacted_excerpt`.
-    #[serde(default)]
     pub client_secret: Option<Secret>,
-    #[serde(default)]
     pub code: Option<Secret>,
-    #[serde(default)]
     pub code_verifier: Option<Secret>,
 }
 

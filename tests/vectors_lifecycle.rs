@@ -3,6 +3,7 @@
 //! Chromium; hence `include_str!`. Also checks that no secret reaches an error or a Debug string.
 
 use datadog_oauth_wasm::api::dispatch;
+use datadog_oauth_wasm::connection::ApiCall;
 use serde_json::{json, Value};
 
 #[cfg(target_arch = "wasm32")]
@@ -372,7 +373,7 @@ fn secrets_never_reach_errors_or_debug() {
         assert!(!format!("{req:?} {p:?}").contains(s), "Debug leaked {s}");
     }
     let c: datadog_oauth_wasm::connection::Connection = serde_json::from_value(conn.clone()).unwrap();
-    let api = c.api_request(&serde_json::from_value(json!({ "method": "GET", "path": "/api/v1/validate" })).unwrap()).unwrap();
+    let api = c.api_request(&ApiCall { method: "GET".into(), path: "/api/v1/validate".into(), query: None, body: None }).unwrap();
     for s in all {
         assert!(!format!("{c:?} {api:?}").contains(s), "Debug leaked {s}");
     }
