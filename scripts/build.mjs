@@ -14,7 +14,7 @@ const flavours = [
   // `inline`: see the wasm-opt step below.
   // `more`: the authorization core's wasm-opt repeats its passes until the module stops shrinking (`--converge`:
   // 38058 -> 37925 bytes gzipped, a few seconds of build).
-  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "200", more: [] },
+  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "30", more: [] },
   { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20", more: ["--converge"] },
 ];
 /**
@@ -48,9 +48,12 @@ for (const f of flavours) {
   // wasm-opt emit newer encodings (Node 20 then fails with "unknown import kind").
   // `-ocimfs`: binaryen by default inlines every function that has one caller, whatever its size, which folded
   // the whole dispatch chain into one 90 KB function; V8 compiles a function on its first call, so the first
-  // call into the core compiled all of it (10+ ms of cold start). Capped at 200 (full core), the largest function
-  // is 13 KB, the module 4 KB smaller gzipped, and encoding as fast as before (at 20 it was 12% slower); the
-  // authorization core, where bytes matter more than speed, takes 20 (0.7 KB smaller than 200).
+  // call into the core compiled all of it (10+ ms of cold start). The full core is capped at 30: issue 16 measured
+  // 200 / 100 / 50 / 40 / 30 / 20 at 228,097 / 226,273 / 221,471 / 219,998 / 219,445 / 219,221 bytes gzipped (the
+  // serde text decoders are many one-caller functions, each folded into its caller at 200), and 30 against 200 in
+  // bench/tools/build-ab.mjs, interleaved: 10k points encoded 1.015x (60 rounds), a stubbed submission 1.000x,
+  // a stubbed refresh 0.990x, an authorization URL 1.003x (24 rounds), cold start unchanged. (On an older core,
+  // before the text decoders, 20 had made encoding 12% slower.) The authorization core takes 20.
   run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "-ocimfs", f.inline, ...f.more, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
     "--enable-nontrapping-float-to-int", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
