@@ -31,8 +31,15 @@ struct NetworkIn {
 /// buffered copy is now a `Value` the text path already builds code for.
 impl<'de> Deserialize<'de> for Received {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        if let Ok(r) = HttpResponse::deserialize(&v) {
+        let mut v = serde_json::Value::deserialize(d)?;
+        // The body (an API answer can be megabytes) moves out instead of being copied by the read below; a string
+        // stays a string there, so what reads as a response is unchanged.
+        let body = match v.get_mut("body") {
+            Some(serde_json::Value::String(b)) => std::mem::take(b),
+            _ => String::new(),
+        };
+        if let Ok(mut r) = HttpResponse::deserialize(&v) {
+            r.body = body;
             return Ok(Received::Response(r));
         }
         match NetworkIn::deserialize(&v) {
@@ -338,6 +345,36 @@ mod tests {
         let e = classify_network_error("fetch failed https://x/?api_key=0123456789abcdef0123456789abcdef");
         assert_eq!(e.code, ErrorCode::NetworkError);
         assert!(!e.message.contains("0123456789abcdef"));
+    }
+
+    /// `Received` reads as `#[serde(untagged)]` did: a response when the object is one (its body moved, not lost),
+    /// else a network failure, else untagged's error; from text and from a `Value` alike.
+    #[test]
+    fn received_reads_as_untagged_did() {
+        let read = |t: &str| -> std::result::Result<Received, String> {
+            let text = serde_json::from_str::<Received>(t).map_err(|e| e.to_string());
+            let value = serde_json::from_value::<Received>(serde_json::from_str(t).unwrap()).map_err(|e| e.to_string());
+            assert_eq!(format!("{text:?}").split(" at line").next(), format!("{value:?}").split(" at line").next(), "{t}");
+            text
+        };
+        let big = "x".repeat(100_000);
+        match read(&format!(r#"{{"status":200,"headers":{{"a":"b"}},"body":"{big}"}}"#)).unwrap() {
+            Received::Response(r) => assert!(r.status == 200 && r.body == big && r.header("A") == Some("b")),
+            other => panic!("{other:?}"),
+        }
+        match read(r#"{"status":204}"#).unwrap() {
+            Received::Response(r) => assert!(r.body.is_empty() && r.headers.is_empty()),
+            other => panic!("{other:?}"),
+        }
+        // Not a response (a status as text, a body that is no string, headers with a number): a network failure
+        // when it names one, whatever else it holds.
+        for t in [r#"{"status":"200","networkError":"reset"}"#, r#"{"status":200,"body":5,"networkError":"reset"}"#, r#"{"status":200,"headers":{"a":1},"networkError":"reset"}"#] {
+            assert!(matches!(read(t), Ok(Received::Network { ref network_error }) if network_error == "reset"), "{t}");
+        }
+        for t in [r#"{"status":"200"}"#, r#"{"status":200,"body":5}"#, "5", "[]", r#"{"networkError":5}"#, "null"] {
+            let e = read(t).unwrap_err();
+            assert!(e.starts_with("data did not match any variant of untagged enum Received"), "{t}: {e}");
+        }
     }
 
     /// Arguments as the JS host writes them take the text path (no `Value`), and answer what the `Value` path does.
