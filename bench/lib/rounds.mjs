@@ -1,4 +1,7 @@
-// The interleaved CPU-per-call measure the A/B tools share: each round runs every candidate once, in an order that
+// The interleaved CPU-per-call measure the A/B tools in bench/tools share.
+import { quantile } from "./harness.mjs";
+
+// `cpuRounds`: each round runs every candidate once, in an order that
 // rotates by round, for `ms` of wall time with `inFlight` callers, and records the process's CPU (user + system) per
 // call. Candidates that run back to back see the same machine, so the median of per-round ratios holds up on a
 // loaded 2-core box far better than either side's time alone. A candidate is `(worker, k) => Promise`, `k` counting
@@ -27,14 +30,11 @@ export async function cpuRounds(candidates, { rounds = 40, inFlight = 8, ms = 10
   return cpu;
 }
 
-/** The median of `a`. */
-export const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+/** The median of `a` (bench/lib/harness.mjs's interpolated quantile, as the tables use). */
+export const median = (a) => quantile(a, 0.5);
 
-/** The per-round ratios of `a` to `b` (µs lists from `cpuRounds`), sorted. */
-export const ratios = (a, b) => a.map((v, i) => v / b[i]).sort((x, y) => x - y);
-
-/** `ratios` summed up: median, and p25/p75 for how far the rounds spread. */
+/** The per-round ratios of `a` to `b` (µs lists from `cpuRounds`): median, and p25/p75 for how far the rounds spread. */
 export function ratioOf(a, b) {
-  const r = ratios(a, b);
-  return { median: r[r.length >> 1], p25: r[r.length >> 2], p75: r[(r.length * 3) >> 2], rounds: r.length };
+  const r = a.map((v, i) => v / b[i]);
+  return { median: quantile(r, 0.5), p25: quantile(r, 0.25), p75: quantile(r, 0.75), rounds: r.length };
 }

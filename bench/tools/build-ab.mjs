@@ -2,6 +2,8 @@
 // `node bench/tools/build-ab.mjs path/to/distA/node.mjs path/to/distB/node.mjs ...` (the first is the reference).
 // CPU per call of: 10k metric points encoded (table 3), a stubbed 10×10 gzip submission and a stubbed refresh
 // through DatadogClient (table 7's stubbed rows), and an authorization URL; candidates interleaved (bench/lib/rounds.mjs).
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { fakeConnection, metricSeries } from "../lib/ours.mjs";
 import { smallSeries } from "../lib/sandbox.mjs";
 import { cpuRounds, median, ratioOf } from "../lib/rounds.mjs";
@@ -14,7 +16,8 @@ const token = async () => new Response('{"access_token":"at-new","refresh_token"
   { status: 200, headers: { "content-type": "application/json" } });
 const work = { encode10k: {}, submit: {}, refresh: {}, authorize: {} };
 for (const [i, p] of paths.entries()) {
-  const dd = await import(p);
+  // Paths as given on the command line, relative to the working directory (import() would take them as packages).
+  const dd = await import(pathToFileURL(resolve(p)).href);
   const name = `${i}`;
   const conn = fakeConnection(dd);
   const series = metricSeries();

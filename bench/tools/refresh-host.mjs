@@ -1,4 +1,3 @@
-
 // The host's own CPU per token refresh, without the core or fetch: `node bench/tools/refresh-host.mjs [--parts]`.
 // A copy of the built package (and of BEFORE=path/to/dist, say main's, for a before/after) whose two core calls of a
 // refresh (refreshRequest, parseRefreshResponse) answer canned results at once, driven with a fetch double that has no
