@@ -11,10 +11,10 @@ const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit"
 // Two cores from one crate: the full one (token lifecycle, intake) and the authorization-only one that a
 // frontend needs, which keeps the browser download small.
 const flavours = [
-  // `inline`: see the wasm-opt step below.
-  // `more`: the authorization core's wasm-opt repeats its passes until the module stops shrinking (`--converge`:
-  // 38058 -> 37925 bytes gzipped, a few seconds of build).
-  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "30", more: [] },
+  // `inline`: see the wasm-opt step below. `more`: wasm-opt repeats its passes until the module stops shrinking
+  // (`--converge`, a few seconds of build each): the authorization core 38,058 -> 37,925 bytes gzipped; the full
+  // core's figures are below.
+  { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "20", more: ["--converge"] },
   { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20", more: ["--converge"] },
 ];
 /**
@@ -53,7 +53,10 @@ for (const f of flavours) {
   // serde text decoders are many one-caller functions, each folded into its caller at 200), and 30 against 200 in
   // bench/tools/build-ab.mjs, interleaved: 10k points encoded 1.015x (60 rounds), a stubbed submission 1.000x,
   // a stubbed refresh 0.990x, an authorization URL 1.003x (24 rounds), cold start unchanged. (On an older core,
-  // before the text decoders, 20 had made encoding 12% slower.) The authorization core takes 20.
+  // before the text decoders, 20 had made encoding 12% slower.) Then 20 with `--converge`: 219,582 -> 219,063 bytes
+  // (30 with --converge 219,319; 15 with it 218,912, but a stubbed submission 1.052x and refresh 1.041x), and against
+  // 30 over 40 rounds: 10k points 0.980x, submission 1.027x, refresh 1.015x, authorization URL 0.988x, where the same
+  // build on both sides reads 0.96-1.04x. The authorization core takes 20 as well.
   run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "-ocimfs", f.inline, ...f.more, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
     "--enable-nontrapping-float-to-int", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
