@@ -10,7 +10,7 @@ import { paginate } from "./paginate.js";
 import { memoryStore } from "./store/memory.js";
 import { sha256Hex } from "./digest.js";
 import { storeUnavailable, connectionNotFound } from "./store/errors.js";
-import { sitesFor, checked } from "./sites.js";
+import { sitesFor, checked, bySiteId } from "./sites.js";
 
 export { memoryStore };
 
@@ -208,6 +208,7 @@ export class DatadogClient {
    * whole list, bench/tools/refresh.mjs --custom, 15 rounds).
    */
   #coreAbout(op, args, conn) {
+    if (args.connection === conn) args.connection = bySiteId(conn);
     if (this.#sites.length === 0) return call(op, args);
     const custom = sitesFor(this.#sites, conn);
     args.sites = custom.sites;
