@@ -89,14 +89,17 @@ let builtIn = null;
 
 /**
  * `conn` to send to the core, its site named by id when `conn.site` is exactly one of the core's built-in
- * descriptors (the same own keys and values, in any order): the core rebuilds a built-in descriptor from the table
- * by its site parameter and ignores the rest (src/site.rs `descriptor_where`), and resolves the id to the same
- * table entry, so the core loads the two alike and answers the same, the full descriptor included. Reading a
- * descriptor was about 6 µs of each core call about a connection (refreshDue 14.3 → 8.2 µs with the id, Node 20),
- * and a refresh makes two; comparing is ~0.3 µs. Anything else (a custom site, a vanity host, an edited or
- * tampered descriptor, one with a `toJSON` or inherited keys) goes as it is, for the core to check as always.
+ * descriptors (the same own keys and values, in any order) and no custom site goes along (`sent`, the list the call
+ * sends): the core rebuilds a built-in descriptor from the table by its site parameter and ignores the rest
+ * (src/site.rs `descriptor_where`), and resolves the id to the same table entry, so it loads the two alike and
+ * answers the same, the full descriptor included. Not with custom sites: the core matches a site name against those
+ * first, and a custom site may take a built-in's id. Reading a descriptor was about 6 µs of each core call about a
+ * connection (refreshDue 14.3 → 8.2 µs with the id, Node 20), and a refresh makes two; comparing is ~0.3 µs.
+ * Anything else (a custom site, a vanity host, an edited or tampered descriptor, one with a `toJSON` or inherited
+ * keys) goes as it is, for the core to check as always.
  */
-export function bySiteId(conn) {
+export function bySiteId(conn, sent) {
+  if (sent !== undefined && !(Array.isArray(sent) && sent.length === 0)) return conn;
   const s = conn !== null && typeof conn === "object" ? conn.site : null;
   if (s === null || typeof s !== "object" || typeof s.site !== "string") return conn;
   builtIn ??= new Map(call("sites", {}).map((d) => [d.site, d]));

@@ -77,9 +77,11 @@ test("the core answers the same for the id as for the descriptor: every site, ev
     for (const sites of [undefined, [custom]]) {
       for (const over of [{}, { domain: "datadoghq.evil.example" }, { tokenType: "mac" }, { refreshToken: "" }, { accessToken: "" }]) {
         const conn = connection({ ...d }, over);
+        // With custom sites going along the descriptor goes whole (the next test shows why).
+        if (sites) assert.equal(bySiteId(conn, sites), conn);
         for (const [op, args] of calls) {
           const whole = outcome(op, { ...args, connection: conn, ...(sites ? { sites } : {}) });
-          const byId = outcome(op, { ...args, connection: bySiteId(conn), ...(sites ? { sites } : {}) });
+          const byId = outcome(op, { ...args, connection: bySiteId(conn, sites ? [] : undefined), ...(sites ? { sites } : {}) });
           assert.deepEqual(byId, whole, `${op} on ${d.id} ${JSON.stringify(over)}${sites ? " with a custom site listed" : ""}`);
           if (whole.ok?.site) assert.deepEqual(whole.ok.site, { ...d }, `${op}: the answer names the full descriptor`);
           for (const secret of ["rt-SECRET", "at-SECRET"]) assert.ok(!JSON.stringify(byId.error ?? {}).includes(secret), `${op}: ${JSON.stringify(byId.error)}`);
@@ -89,6 +91,33 @@ test("the core answers the same for the id as for the descriptor: every site, ev
     }
   }
   assert.equal(compared, 9 * 2 * 5 * calls.length);
+});
+
+test("a custom site that takes a built-in's id: the built-in connection still goes to Datadog, before and after the list is checked", async () => {
+  const us1 = builtIn.find((d) => d.id === "us1");
+  // Why no id goes along with custom sites: the core matches a site name against the caller's custom sites first.
+  const taker = dd.customSite({ id: "us1", site: "datadoghq.com", appOrigin: "http://127.0.0.1:9301", apiOrigin: "http://127.0.0.1:9302" });
+  assert.equal(call("refreshRequest", { clientId: "cid", connection: { ...connection(us1), site: "us1" }, sites: [taker] }).url, "http://127.0.0.1:9302/oauth2/v1/token");
+  const c0 = connection({ ...us1 });
+  assert.equal(bySiteId(c0).site, "us1");
+  assert.equal(bySiteId(c0, []).site, "us1");
+  for (const sent of [[taker], [undefined], {}, "x", null]) assert.equal(bySiteId(c0, sent), c0, JSON.stringify(sent));
+  for (const sent of [[taker], [dd.customSite({ id: "US1", site: "datadoghq.eu", appOrigin: "http://127.0.0.1:9311", apiOrigin: "http://127.0.0.1:9312" })]]) {
+    const list = [...sent, custom];
+    const urls = [];
+    const fetch = async (url) => {
+      urls.push(String(url));
+      return new Response(tokens.body, { status: 200, headers: tokens.headers });
+    };
+    const client = new dd.DatadogClient({ clientId: "cid", clientSecret: "cs", redirectUri: "https://p.example/cb", sites: list, fetch, timeoutMs: 0 });
+    let conn = connection({ ...us1 }, { accessToken: `at-${sent[0].site}`, refreshToken: `rt-${sent[0].site}` });
+    for (let i = 0; i < 3; i++) conn = await client.refresh(conn);
+    let mine = connection(sent[0], { domain: sent[0].site, accessToken: `at-c-${sent[0].site}`, refreshToken: `rt-c-${sent[0].site}` });
+    for (let i = 0; i < 2; i++) mine = await client.refresh(mine);
+    assert.deepEqual(urls, [...Array(3).fill("https://api.datadoghq.com/oauth2/v1/token"), ...Array(2).fill(`${sent[0].apiOrigin}/oauth2/v1/token`)], sent[0].id);
+    assert.deepEqual(conn.site, { ...us1 });
+    assert.deepEqual(mine.site, sent[0]);
+  }
 });
 
 test("anything but an exact built-in descriptor goes as it is", () => {
