@@ -108,10 +108,15 @@ const SECRET_PARAMS: &[&str] =
     &["client_secret", "code", "code_verifier", "refresh_token", "token", "access_token", "api_key", "application_key", "client_assertion"];
 
 #[cfg(any(feature = "client", feature = "intake"))]
+/// Adds a secret once, longest first (a secret that contains another is replaced whole), after those as long as it:
+/// the order a stable sort by length gave, kept as the list grows. The list was sorted once at the end instead, and
+/// that sort was the last stable sort in the full core (~2 KB of wasm of its own, issue 16); finding the place is
+/// the same walk the duplicate check makes.
 fn push(out: &mut Vec<String>, v: Option<&str>) {
     if let Some(v) = v.map(str::trim).filter(|v| v.len() >= MIN_LEN) {
         if !out.iter().any(|s| s == v) {
-            out.push(v.to_string());
+            let at = out.iter().position(|s| s.len() < v.len()).unwrap_or(out.len());
+            out.insert(at, v.to_string());
         }
     }
 }
@@ -160,8 +165,7 @@ pub fn secrets_in_args(args: &Value) -> Vec<String> {
     if let Some(r) = args.get("request") {
         request_secrets(r, &mut out);
     }
-    // Longest first: a secret that contains another is replaced whole.
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    // Longest first (`push`): a secret that contains another is replaced whole.
     out
 }
 
@@ -208,6 +212,23 @@ mod tests {
         assert_eq!(got, ["at34", "cd11", "cs12", "hk10", "key5", "qk67", "tk89", "vf12"]);
         let e = scrub_args(Error::new(ErrorCode::HttpError, "echo tk89 and cd11", "x").with_body("vf12!"), &args);
         assert_eq!((e.message.as_str(), e.body.as_deref()), ("echo *** and ***", Some("***!")));
+    }
+
+    /// Longest first, and among equal lengths the order they were found in: what the stable sort by length gave.
+    #[test]
+    #[cfg(any(feature = "client", feature = "intake"))]
+    fn secrets_come_longest_first_in_the_order_found() {
+        use serde_json::json;
+        let body = "code=aaaa1&code=bbbb2&code=cccc&code=dddddd4&code=eeee5&code=aaaa1&code=ffffffffff6&code=gggg";
+        let args = json!({ "request": { "body": body }, "clientSecret": "hhhh8" });
+        let got = secrets_in_args(&args);
+        assert_eq!(got, ["ffffffffff6", "dddddd4", "hhhh8", "aaaa1", "bbbb2", "eeee5", "cccc", "gggg"]);
+        let mut sorted = got.clone();
+        sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        assert_eq!(got, sorted);
+        // One secret inside another: the longer is replaced whole, not left as `***ffff6`-like debris.
+        let args = json!({ "clientSecret": "abcd", "connection": { "accessToken": "xxabcdxx" } });
+        assert_eq!(scrub_args(Error::new(ErrorCode::HttpError, "echo xxabcdxx", "x"), &args).message, "echo ***");
     }
 
     #[test]

@@ -104,7 +104,11 @@ pub(crate) fn subset_args(op: &str, shape: Shape, args: &Value) -> Result<(Value
             (Some(a), Some(b)) => match &items[e.index] {
                 Value::Array(spans) => Value::Array(spans[a..b].to_vec()),
                 Value::Object(o) => {
-                    let mut cut: Map<String, Value> = o.iter().filter(|(k, _)| *k != "points").map(|(k, v)| (k.clone(), v.clone())).collect();
+                    // Inserted, not collected (`collect` into a map sorts first: a sort of its own in the wasm).
+                    let mut cut = Map::new();
+                    for (k, v) in o.iter().filter(|(k, _)| *k != "points") {
+                        cut.insert(k.clone(), v.clone());
+                    }
                     let points = o.get("points").and_then(Value::as_array).map(|p| p[a..b].to_vec()).unwrap_or_default();
                     cut.insert("points".into(), Value::Array(points));
                     Value::Object(cut)
@@ -114,8 +118,10 @@ pub(crate) fn subset_args(op: &str, shape: Shape, args: &Value) -> Result<(Value
             _ => items[e.index].clone(),
         })
         .collect();
-    let mut out: Map<String, Value> =
-        args.as_object().map(|o| o.iter().filter(|(k, _)| *k != key && *k != "select").map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let mut out = Map::new();
+    for (k, v) in args.as_object().into_iter().flatten().filter(|(k, _)| *k != key && *k != "select") {
+        out.insert(k.clone(), v.clone());
+    }
     out.insert(key.into(), Value::Array(subset));
     Ok((Value::Object(out), sel))
 }
