@@ -19,33 +19,67 @@ pub enum Received {
     Network { network_error: String },
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct NetworkIn {
-    network_error: String,
-}
-
 /// What `#[serde(untagged)]` did (a response if the object reads as one, else a network failure, else its error),
 /// through a `Value` instead of serde's private `Content` buffer: issue 16, untagged and `flatten` were the only
-/// users of `Content` and `FlatMapDeserializer` (~18 KB of the full core before wasm-opt), and the arguments' one
-/// buffered copy is now a `Value` the text path already builds code for.
+/// users of `Content` and `FlatMapDeserializer` (~18 KB of the full core before wasm-opt). The `Value` is read by
+/// hand (`response_in`, `network_in`) with the derived decoders' rules, not by serde's `Value` deserializer, which
+/// argument reading no longer uses either (`args::input`).
 impl<'de> Deserialize<'de> for Received {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let mut v = serde_json::Value::deserialize(d)?;
-        // The body (an API answer can be megabytes) moves out instead of being copied by the read below; a string
-        // stays a string there, so what reads as a response is unchanged.
-        let body = match v.get_mut("body") {
-            Some(serde_json::Value::String(b)) => std::mem::take(b),
-            _ => String::new(),
-        };
-        if let Ok(mut r) = HttpResponse::deserialize(&v) {
-            r.body = body;
+        if let Some(r) = response_in(&mut v) {
             return Ok(Received::Response(r));
         }
-        match NetworkIn::deserialize(&v) {
-            Ok(n) => Ok(Received::Network { network_error: n.network_error }),
-            Err(_) => Err(serde::de::Error::custom("data did not match any variant of untagged enum Received")),
+        match network_in(&v) {
+            Some(network_error) => Ok(Received::Network { network_error }),
+            None => Err(serde::de::Error::custom("data did not match any variant of untagged enum Received")),
         }
+    }
+}
+
+/// `HttpResponse` as its derived `Deserialize` reads it from a `Value`: an object with `status` (an integer that fits
+/// u16), optional `headers` (an object of strings) and optional `body` (a string), other keys ignored; or, as serde
+/// reads any struct, an array of those three in order, the last two optional. The body (an API answer can be
+/// megabytes) is moved out, not copied, once the rest has read.
+fn response_in(v: &mut serde_json::Value) -> Option<HttpResponse> {
+    use serde_json::Value;
+    fn status(v: &Value) -> Option<u16> {
+        v.as_u64().and_then(|n| u16::try_from(n).ok())
+    }
+    fn headers(v: Option<&Value>) -> Option<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        match v {
+            None => {}
+            Some(Value::Object(m)) => {
+                for (k, v) in m {
+                    out.insert(k.clone(), v.as_str()?.to_string());
+                }
+            }
+            Some(_) => return None,
+        }
+        Some(out)
+    }
+    let (status, headers, body) = match v {
+        Value::Object(m) => (status(m.get("status")?)?, headers(m.get("headers"))?, m.get_mut("body")),
+        Value::Array(a) if (1..=3).contains(&a.len()) => (status(&a[0])?, headers(a.get(1))?, a.get_mut(2)),
+        _ => return None,
+    };
+    let body = match body {
+        None => String::new(),
+        Some(Value::String(b)) => std::mem::take(b),
+        Some(_) => return None,
+    };
+    Some(HttpResponse { status, headers, body })
+}
+
+/// `{ networkError }` as a derived struct reads it from a `Value`: an object whose `networkError` is a string (other
+/// keys ignored), or an array of that one string.
+fn network_in(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => m.get("networkError")?.as_str().map(str::to_string),
+        Value::Array(a) if a.len() == 1 => a[0].as_str().map(str::to_string),
+        _ => None,
     }
 }
 
@@ -314,7 +348,23 @@ pub(crate) fn parse_api_response(op: &str, args: &Args) -> Result<String> {
 
 pub(crate) fn next_page(op: &str, args: &Args) -> Result<String> {
     let args = args.as_value()?;
-    input::<crate::paginate::PageArgs>(op, args).and_then(|a| reply_value(out(crate::paginate::next_page(&a)?)?))
+    // The page's body (an API answer, megabytes at times) is cloned as it is, not written out as text and read back
+    // by `input`: `body` is a `Value` that reads whatever it holds, so leaving it out changes no answer or error.
+    let body = args.get("body");
+    let mut a: crate::paginate::PageArgs = match (body, args) {
+        (Some(_), serde_json::Value::Object(m)) => {
+            let mut rest = serde_json::Map::new();
+            for (k, v) in m.iter().filter(|(k, _)| *k != "body") {
+                rest.insert(k.clone(), v.clone());
+            }
+            input(op, &serde_json::Value::Object(rest))?
+        }
+        _ => input(op, args)?,
+    };
+    if let Some(b) = body {
+        a.body = b.clone();
+    }
+    reply_value(out(crate::paginate::next_page(&a)?)?)
 }
 
 pub(crate) fn retry_decision(op: &str, args: &Args) -> Result<String> {
@@ -374,6 +424,78 @@ mod tests {
         for t in [r#"{"status":"200"}"#, r#"{"status":200,"body":5}"#, "5", "[]", r#"{"networkError":5}"#, "null"] {
             let e = read(t).unwrap_err();
             assert!(e.starts_with("data did not match any variant of untagged enum Received"), "{t}: {e}");
+        }
+    }
+
+    /// The hand reading of the `Value` (`response_in`, `network_in`) against serde's derived decoders on the same
+    /// `Value`, which is what `#[serde(untagged)]` ran: the same verdict and the same fields, hostile shapes included.
+    #[test]
+    fn received_reads_its_value_as_the_derived_decoders_do() {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct NetworkIn {
+            network_error: String,
+        }
+        let shapes = [
+            r#"{"status":200,"headers":{"a":"b","C":"d"},"body":"x","extra":[1]}"#,
+            r#"{"status":0}"#,
+            r#"{"status":65535,"body":""}"#,
+            r#"{"status":65536}"#,
+            r#"{"status":-1}"#,
+            r#"{"status":200.0}"#,
+            r#"{"status":2e2}"#,
+            r#"{"status":null}"#,
+            r#"{"headers":{}}"#,
+            r#"{"status":200,"headers":null}"#,
+            r#"{"status":200,"headers":[]}"#,
+            r#"{"status":200,"headers":{"a":null}}"#,
+            r#"{"status":200,"headers":{"a":"b","c":1}}"#,
+            r#"{"status":200,"body":null}"#,
+            r#"{"status":200,"body":{"a":1}}"#,
+            r#"[200]"#,
+            r#"[200,{"a":"b"},"x"]"#,
+            r#"[200,{"a":"b"},"x",1]"#,
+            r#"[200,{"a":1}]"#,
+            r#"[200,{},5]"#,
+            r#"["200"]"#,
+            r#"[]"#,
+            r#"["reset"]"#,
+            r#"["reset",1]"#,
+            r#"{"networkError":"reset"}"#,
+            r#"{"networkError":"reset","status":"x"}"#,
+            r#"{"networkError":null}"#,
+            r#"{"network_error":"reset"}"#,
+            r#""reset""#,
+            "true",
+            "7",
+        ];
+        for t in shapes {
+            let v: serde_json::Value = serde_json::from_str(t).unwrap();
+            assert_eq!(response_in(&mut v.clone()), HttpResponse::deserialize(&v).ok(), "{t}");
+            assert_eq!(network_in(&v), NetworkIn::deserialize(&v).ok().map(|n| n.network_error), "{t}");
+        }
+    }
+
+    /// The two argument types read from a `Value` here, held to `from_value`'s answers (`args::same_as_from_value`),
+    /// and `nextPage`, which keeps the page body out of the text, answering as `from_value` did.
+    #[test]
+    fn value_path_arguments_read_as_from_value() {
+        let n = crate::args::same_as_from_value::<MessageArgs>("classifyNetworkError", json!({ "message": "socket hang up", "request": { "url": "https://api.datadoghq.eu/x" } }));
+        assert!(n > 50, "{n}");
+        let big = "x".repeat(100_000);
+        for args in [
+            json!({ "query": { "page[size]": 2 }, "body": { "data": [1, 2], "meta": { "page": { "total_count": 9 } }, "pad": big } }),
+            json!({ "query": { "page[size]": 2 }, "body": { "data": [1, 2] }, "now": "x" }),
+            json!({ "query": 5, "body": [1] }),
+            json!({ "body": null, "rateLimit": { "remaining": 0, "reset": 2 }, "now": 1, "deadlineAt": 2 }),
+            json!([{ "page[size]": 2 }, { "data": [1, 2] }]),
+            json!({ "query": { "page[size]": 2, "page[number]": 0 }, "body": { "data": [1, 2] } }),
+        ] {
+            let got = next_page("nextPage", &Args::value(&args, &args.to_string()));
+            let want = crate::paginate::PageArgs::deserialize(&args)
+                .map_err(|e| crate::args::bad_args("nextPage", e))
+                .and_then(|a| reply_value(out(crate::paginate::next_page(&a)?)?));
+            assert_eq!(got.map_err(|e| e.message), want.map_err(|e| e.message), "{args}");
         }
     }
 

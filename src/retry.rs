@@ -27,6 +27,7 @@ pub struct RetryInput {
     pub headers: BTreeMap<String, Value>,
     /// 1 for the first retry.
     pub attempt: u32,
+    #[serde(deserialize_with = "replay_as_from_value")]
     pub replay: Replay,
     /// In [0, 1): the jitter source.
     pub random: f64,
@@ -44,6 +45,14 @@ pub struct RetryInput {
     pub max_attempts: Option<u32>,
     #[serde(default)]
     pub max_server_delay_ms: Option<u64>,
+}
+
+/// `replay` worded as `from_value` worded it: retryDecision's arguments are read by the text decoder now
+/// (`args::input`), whose enum errors differ ("expected value" for what `from_value` calls "invalid type: null,
+/// expected string or map"); `args::tests::input_reads_as_from_value` holds them to the same answers.
+fn replay_as_from_value<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Replay, D::Error> {
+    let v = Value::deserialize(d)?;
+    Replay::deserialize(&v).map_err(serde::de::Error::custom)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
