@@ -107,11 +107,11 @@ const SECRET_HEADERS: &[&str] = &["authorization", "dd-api-key", "dd-application
 const SECRET_PARAMS: &[&str] =
     &["client_secret", "code", "code_verifier", "refresh_token", "token", "access_token", "api_key", "application_key", "client_assertion"];
 
-#[cfg(any(feature = "client", feature = "intake"))]
 /// Adds a secret once, longest first (a secret that contains another is replaced whole), after those as long as it:
 /// the order a stable sort by length gave, kept as the list grows. The list was sorted once at the end instead, and
 /// that sort was the last stable sort in the full core (~2 KB of wasm of its own, issue 16); finding the place is
 /// the same walk the duplicate check makes.
+#[cfg(any(feature = "client", feature = "intake"))]
 fn push(out: &mut Vec<String>, v: Option<&str>) {
     if let Some(v) = v.map(str::trim).filter(|v| v.len() >= MIN_LEN) {
         if !out.iter().any(|s| s == v) {
@@ -226,7 +226,7 @@ mod tests {
         let mut sorted = got.clone();
         sorted.sort_by_key(|s| std::cmp::Reverse(s.len()));
         assert_eq!(got, sorted);
-        // One secret inside another: the longer is replaced whole, not left as `***ffff6`-like debris.
+        // One secret inside another: the longer is replaced whole, not left as `xx***xx`.
         let args = json!({ "clientSecret": "abcd", "connection": { "accessToken": "xxabcdxx" } });
         assert_eq!(scrub_args(Error::new(ErrorCode::HttpError, "echo xxabcdxx", "x"), &args).message, "echo ***");
     }
