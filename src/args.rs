@@ -15,16 +15,6 @@ pub(crate) fn bad_args(op: &str, e: serde_json::Error) -> Error {
     Error::new(ErrorCode::InvalidInput, format!("{op}: {e}"), format!("Check the arguments of {op}() against the API reference."))
 }
 
-/// Decode an operation's arguments (or a part of them, named by `op`) from a `Value`: by the text decoder on the
-/// `Value`'s text (`input_text`), which words every error as `from_value` does (`tests::input_reads_as_from_value`
-/// holds it to that over ~800 mutations). Issue 16: serde's `Value` deserializer (`&Value` and `&Map` as a
-/// `Deserializer`, with a copy of its visitors per type read) was ~21 KB of the full core before wasm-opt, for a few
-/// argument types off the hot path and the untagged `Received` (now read by hand); dropping it took the full core
-/// from 212,803 to 211,291 bytes gzipped (retryDecision's `replay` still reads through it, for its wording). Large parts (`nextPage`'s page body) stay out of the text (`next_page`).
-pub(crate) fn input<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
-    input_text(op, v)
-}
-
 /// An operation's result as a `Value`.
 #[cfg(feature = "client")]
 pub(crate) fn out<T: serde::Serialize>(v: T) -> Result<Value> {
@@ -67,8 +57,14 @@ pub(crate) fn bad_value(op: &str, e: serde_json::Error) -> Error {
     Error::new(ErrorCode::InvalidInput, format!("{op}: {message}"), format!("Check the arguments of {op}() against the API reference."))
 }
 
-/// A part of the arguments (named by `op`) as `T`, read as `input` reads it but by the text decoder (`Args`).
-pub(crate) fn input_text<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
+/// Decode an operation's arguments (or a part of them, named by `op`) from a `Value`: by the text decoder on the
+/// `Value`'s text, worded as `from_value` words its errors (`bad_value`; `tests::input_reads_as_from_value` holds it
+/// to that over ~800 mutations). Issue 16: serde's `Value` deserializer (`&Value` and `&Map` as a `Deserializer`,
+/// with a copy of its visitors per type read) was ~21 KB of the full core before wasm-opt, for a few argument types
+/// off the hot path and the untagged `Received` (now read by hand); dropping it took the full core from 212,803 to
+/// 211,291 bytes gzipped (retryDecision's `replay` still reads through it, for its wording). Large parts
+/// (`nextPage`'s page body) stay out of the text (`lifecycle::next_page`).
+pub(crate) fn input<T: DeserializeOwned>(op: &str, v: &Value) -> Result<T> {
     serde_json::from_str(&v.to_string()).map_err(|e| bad_value(op, e))
 }
 
@@ -132,7 +128,7 @@ impl<'a> Args<'a> {
 fn value_sites(v: &Value) -> Result<()> {
     match v.get("sites") {
         None | Some(Value::Null) => Ok(()),
-        Some(s) => crate::site::allowlist(&input_text::<Vec<crate::site::Site>>("sites", s)?).map(drop),
+        Some(s) => crate::site::allowlist(&input::<Vec<crate::site::Site>>("sites", s)?).map(drop),
     }
 }
 

@@ -350,9 +350,8 @@ pub(crate) fn next_page(op: &str, args: &Args) -> Result<String> {
     let args = args.as_value()?;
     // The page's body (an API answer, megabytes at times) is cloned as it is, not written out as text and read back
     // by `input`: `body` is a `Value` that reads whatever it holds, so leaving it out changes no answer or error.
-    let body = args.get("body");
-    let mut a: crate::paginate::PageArgs = match (body, args) {
-        (Some(_), serde_json::Value::Object(m)) => {
+    let mut a: crate::paginate::PageArgs = match args {
+        serde_json::Value::Object(m) if m.contains_key("body") => {
             let mut rest = serde_json::Map::new();
             for (k, v) in m.iter().filter(|(k, _)| *k != "body") {
                 rest.insert(k.clone(), v.clone());
@@ -361,7 +360,7 @@ pub(crate) fn next_page(op: &str, args: &Args) -> Result<String> {
         }
         _ => input(op, args)?,
     };
-    if let Some(b) = body {
+    if let Some(b) = args.get("body") {
         a.body = b.clone();
     }
     reply_value(out(crate::paginate::next_page(&a)?)?)

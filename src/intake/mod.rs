@@ -460,7 +460,7 @@ pub(crate) fn parse_intake_response(args: &crate::args::Args, kinds: &[&str]) ->
     let a: IntakeAnswer = match args.parsed() {
         // The `Value` path's reads, each as it always was.
         Some(v) => IntakeAnswer {
-            response: crate::args::input_text(op, v.get("response").unwrap_or(&Value::Null))?,
+            response: crate::args::input(op, v.get("response").unwrap_or(&Value::Null))?,
             kind: v.get("kind").and_then(Value::as_str).map(str::to_string),
             format: v.get("format").and_then(Value::as_str).map(str::to_string),
         },
