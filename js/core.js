@@ -60,14 +60,17 @@ export class DatadogError extends Error {
   }
 }
 
-/** Run a core operation. Throws DatadogError for every failure the core reports. */
-export function call(op, args) {
+/**
+ * Run a core operation. Throws DatadogError for every failure the core reports. `list` names the argument that may
+ * hold a long array (an encoder's items): the full core then writes it element by element (js/answer.js `argsText`).
+ */
+export function call(op, args, list) {
   if (glue === null) {
     throw new DatadogError({ code: "not_ready", message: "the wasm core is not loaded yet", hint: "Await `ready` before the first call." });
   }
   let json;
   try {
-    json = JSON.stringify(args ?? {});
+    json = bytes !== null ? bytes.argsText(args ?? {}, list) : JSON.stringify(args ?? {});
   } catch (err) {
     // A cycle (TypeError) or nesting beyond the engine's stack (RangeError): the caller's argument, not a crash.
     throw new DatadogError({

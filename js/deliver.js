@@ -82,7 +82,7 @@ export async function deliver(env, l, type, items, opts = {}) {
     if (custom !== null) args.sites = custom.sites;
     if (entries !== null && !spec.single) Object.assign(args, only(entries));
     if (compress !== undefined && spec.compress) args.compress = compress;
-    const out = call(spec.op, args);
+    const out = call(spec.op, args, spec.single ? undefined : spec.key);
     if (custom !== null) checked(env.sites, custom.checking);
     for (const r of out.rejected) {
       seen[r.index] = 1;
@@ -100,7 +100,7 @@ export async function deliver(env, l, type, items, opts = {}) {
   };
 
   /** Halves of a batch Datadog found too large (by items, or a lone item by its pieces); null when it cannot be cut. */
-  const halves = (entries) => (spec.single ? null : call("splitSelection", { op: spec.op, ...only(entries) }));
+  const halves = (entries) => (spec.single ? null : call("splitSelection", { op: spec.op, ...only(entries) }, spec.key));
 
   const run = async (batch, reauthorized = 0) => {
     report.batches++;

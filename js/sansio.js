@@ -49,17 +49,17 @@ export const retryDecision = (args) => call("retryDecision", withNow({ random: M
 export const parseConnection = (connection, opts) => call("parseConnection", { connection, sites: (opts && opts.sites) || [] });
 
 /** Request descriptions, one per batch: { batches: [{ request, items }], rejected: [{ index, error }] }. */
-export const encodeMetrics = (connection, series, opts) => call("encodeMetrics", withNow({ ...opts, connection, series }));
-export const encodeLogs = (connection, logs, opts) => call("encodeLogs", withNow({ ...opts, connection, logs }));
-export const encodeEvents = (connection, events, opts) => call("encodeEvents", withNow({ ...opts, connection, events }));
-export const encodeServiceChecks = (connection, checks, opts) => call("encodeServiceChecks", withNow({ ...opts, connection, checks }));
+export const encodeMetrics = (connection, series, opts) => call("encodeMetrics", withNow({ ...opts, connection, series }), "series");
+export const encodeLogs = (connection, logs, opts) => call("encodeLogs", withNow({ ...opts, connection, logs }), "logs");
+export const encodeEvents = (connection, events, opts) => call("encodeEvents", withNow({ ...opts, connection, events }), "events");
+export const encodeServiceChecks = (connection, checks, opts) => call("encodeServiceChecks", withNow({ ...opts, connection, checks }), "checks");
 export const encodeIncident = (connection, incident, opts) => call("encodeIncident", withNow({ ...opts, connection, incident }));
-export const encodeTraces = (connection, traces, opts) => call("encodeTraces", withNow({ ...opts, connection, traces }));
+export const encodeTraces = (connection, traces, opts) => call("encodeTraces", withNow({ ...opts, connection, traces }), "traces");
 /**
  * After a 413: two halves of a batch's `items` (or of a lone item's points/spans), as `select` entries to pass
  * back to the same encoder (`opts.select`), or null when it cannot be cut further.
  */
-export const splitSelection = (op, items, select) => call("splitSelection", { op, items, select });
+export const splitSelection = (op, items, select) => call("splitSelection", { op, items, select }, "items");
 /** { accepted: true, status } for a 2xx intake answer, else throws the typed error. */
 export const parseIntakeResponse = (args) => call("parseIntakeResponse", args);
 

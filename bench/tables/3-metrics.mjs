@@ -10,6 +10,7 @@ export async function run() {
   const series = metricSeries();
   const factory = new v2.MetricsApi(client.createConfiguration({ authMethods: { apiKeyAuth: conn.apiKey } })).requestFactory;
   const t = await encodingTable({
+    list: "series",
     op: "encodeMetrics",
     ddMethod: "MetricsApi.submitMetrics",
     ours: () => dd.encodeMetrics(conn, series).batches.map((b) => b.request.bodyBytes ?? b.request.body),

@@ -14,6 +14,7 @@ export async function run() {
   const ddShape = withSource.map(({ status, ...rest }) => ({ ...rest, additionalProperties: { status } }));
   const factory = new v2.LogsApi(client.createConfiguration({ authMethods: { apiKeyAuth: conn.apiKey } })).requestFactory;
   const t = await encodingTable({
+    list: "logs",
     op: "encodeLogs",
     ddMethod: "LogsApi.submitLog",
     ours: () => dd.encodeLogs(conn, logs, { source: SOURCE }).batches.map((b) => b.request.bodyBytes ?? b.request.body),
