@@ -62,7 +62,7 @@ export class DatadogError extends Error {
 
 /**
  * Run a core operation. Throws DatadogError for every failure the core reports. `list` names the argument that may
- * hold a long array (an encoder's items): the full core then writes it element by element (js/answer.js `argsText`).
+ * hold a long array (an encoder's items): the full core then stringifies and writes it a slice at a time (js/answer.js `argsText`).
  */
 export function call(op, args, list) {
   if (glue === null) {
