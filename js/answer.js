@@ -56,10 +56,7 @@ export function argsText(args, list) {
   return { head, slices, tail: a.length > 2 ? `,${a.slice(1)}` : "}" };
 }
 
-/**
- * The JSON (a string, or `argsText`'s pieces of `units` UTF-16 units in all) written into the core's argument
- * buffer: its length in bytes, or -1 when `room` bytes are too few.
- */
+/** The JSON (a string, or `argsText`'s pieces) written into `view`: its length in bytes, or -1 when `view` is too short. */
 function writeInto(view, json) {
   if (typeof json === "string") {
     const { read, written } = utf8.encodeInto(json, view);

@@ -53,8 +53,8 @@ fn trap(json: &str) -> String {
 /// Room for `len` bytes of arguments, and its address in linear memory: for large arguments the host writes the
 /// JSON there itself (`TextEncoder.encodeInto`) and then calls `call_bytes`. wasm-bindgen would copy a string
 /// argument one UTF-16 unit at a time in JS, and `TextEncoder.encode` allocates a fresh array per call; the copy
-/// in place takes 15 µs for 400 KB of metrics (V8 flattening a fresh `JSON.stringify` result, ~0.3 ms, comes on top
-/// whichever way it is encoded). Only in the full core: the authorization operations take small arguments, and
+/// in place takes 15 µs for 400 KB of metrics (V8 flattening a fresh `JSON.stringify` result comes on top, which is
+/// why js/answer.js `argsText` writes a long item list here a slice at a time). Only in the full core: the authorization operations take small arguments, and
 /// the authorization core's bytes are budgeted.
 #[cfg(any(feature = "client", feature = "intake"))]
 #[wasm_bindgen]

@@ -15,8 +15,7 @@ export async function rawCore(wasm = `${ROOT}dist/datadog_oauth_wasm_bg.wasm`) {
   // list stringified in slices); `call`, that text written into the core's memory (small text goes as a string) and
   // the call, the answer left there as bytes; `read`, the JSON head decoded in place and parsed, each body copied out.
   const answer = await import(`file://${ROOT}js/answer.js`);
-  const text = (args, list) => answer.argsText(args, list);
   const call = (op, json) => answer.send(mod, exports.memory, op, json);
   const read = (desc) => answer.read(exports.memory, desc);
-  return { text, call, read, answerBytes: (desc) => new Uint32Array(exports.memory.buffer, desc, 3)[1], memoryBytes: () => exports.memory.buffer.byteLength };
+  return { text: answer.argsText, call, read, answerBytes: (desc) => new Uint32Array(exports.memory.buffer, desc, 3)[1], memoryBytes: () => exports.memory.buffer.byteLength };
 }
