@@ -40,7 +40,7 @@ function ensureBenchDeps() {
   if (r.status !== 0) throw new Error("npm install --prefix bench failed");
 }
 
-const DIST = ["node.mjs", "node-auth.mjs", "browser.mjs", "auth.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
+const DIST = ["node.mjs", "node-auth.mjs", "browser.mjs", "auth.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_oauth_wasm_node_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
 
 async function ensureBuilt() {
   const missing = () => DIST.filter((f) => !existsSync(`${ROOT}dist/${f}`));
@@ -118,7 +118,7 @@ const m = machine();
 console.log(`bench: ${selected.map(([id]) => id).join(", ")}${quick ? " (quick)" : ""} — ${m.cores} × ${m.model}, Node ${m.node}, load ${m.load}`);
 // Other people may rebuild dist/ while this runs: wait for a complete dist/ before each table, retry a table once
 // if it failed while dist/ was being rebuilt, and say in RESULTS.md if the build changed during the run.
-const buildStamp = () => statSync(`${ROOT}dist/datadog_oauth_wasm_bg.wasm`).mtime;
+const buildStamp = () => statSync(`${ROOT}dist/datadog_oauth_wasm_node_bg.wasm`).mtime;
 const builds = new Set([buildStamp().toISOString()]);
 const results = [];
 for (const [id, file] of selected) {

@@ -1,6 +1,6 @@
-// Builds the package: the Rust core to wasm (release, two flavours), wasm-bindgen glue into pkg/, wasm-opt,
-// then esbuild bundles the thin JS host into dist/: browser ESM (full and authorization-only), Node ESM and
-// Node CommonJS.
+// Builds the package: the Rust core to wasm (three flavours: full and authorization-only for browsers, full again
+// for Node), wasm-bindgen glue into pkg/, wasm-opt, then esbuild bundles the thin JS host into dist/: browser ESM
+// (full and authorization-only), Node ESM and Node CommonJS.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
@@ -8,14 +8,23 @@ import { build } from "esbuild";
 const root = new URL("..", import.meta.url).pathname;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
 
-// Two cores from one crate: the full one (token lifecycle, intake) and the authorization-only one that a
-// frontend needs, which keeps the browser download small.
+// Cores from one crate: the full one (token lifecycle, intake), the authorization-only one that a frontend needs,
+// which keeps the browser download small, and the full one compiled for speed, which the Node entries load.
 const flavours = [
   // `inline`: see the wasm-opt step below. `more`: wasm-opt repeats its passes until the module stops shrinking
   // (`--converge`, a few seconds of build each): the authorization core 38,058 -> 37,925 bytes gzipped; the full
   // core's figures are below.
   { name: "full", cargo: [], wasm: "datadog_oauth_wasm_bg.wasm", inline: "20", more: ["--converge"] },
   { name: "auth", cargo: ["--no-default-features"], wasm: "datadog_oauth_wasm_auth_bg.wasm", inline: "20", more: ["--converge"] },
+  // The full core again for the Node entries, compiled for speed (Cargo profile `speed`, opt-level 3) and run
+  // through wasm-opt -O3: a server pays for the core in CPU, not in download. Against the size-compiled core
+  // (bench/tools/build-ab.mjs and a logs A/B, interleaved, 20–30 rounds, Dec 2026): a stubbed refresh 0.72x, 1,000 logs
+  // encoded 0.72x, a stubbed 10x10 submission 0.87x, an authorization URL 0.65x, 10k points 0.99x (JSON.stringify
+  // is most of that); cold start unchanged (8 alternating processes, 10-11 ms both); 743 KB raw against 528 KB, and
+  // 287 KB gzipped against 211 KB, which is why browsers keep the "full" one. Tried and not taken: opt-level "s"
+  // (refresh 0.82x, +22 KB gz in the browser) and opt-level 3 for dependencies only (submission 0.93x, authorization
+  // URL 1.03x); wasm-opt -O3 on the size-compiled core changes nothing (refresh 1.02x).
+  { name: "node", cargo: ["--profile", "speed"], profile: "speed", wasm: "datadog_oauth_wasm_node_bg.wasm", opt: "-O3", inline: "20", more: [] },
 ];
 /**
  * Two edits to wasm-bindgen's glue. Its default wasm URL (used only when no module is passed, which our entries
@@ -39,9 +48,9 @@ rmSync(`${root}pkg`, { recursive: true, force: true });
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`);
 for (const f of flavours) {
-  run("cargo", ["build", "--release", "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
+  run("cargo", ["build", ...(f.profile ? [] : ["--release"]), "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
   run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
-    "target/wasm32-unknown-unknown/release/datadog_oauth_wasm.wasm"]);
+    `target/wasm32-unknown-unknown/${f.profile ?? "release"}/datadog_oauth_wasm.wasm`]);
   patchGlue(`${root}pkg/${f.name}/datadog_oauth_wasm.js`, f.wasm);
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
   // Only the features wasm-bindgen's output uses and Node 20 / current browsers run: `--all-features` lets
@@ -57,7 +66,7 @@ for (const f of flavours) {
   // (30 with --converge 219,319; 15 with it 218,912, but a stubbed submission 1.052x and refresh 1.041x), and against
   // 30 over 40 rounds: 10k points 0.980x, submission 1.027x, refresh 1.015x, authorization URL 0.988x, where the same
   // build on both sides reads 0.96-1.04x. The authorization core takes 20 as well.
-  run(`${root}node_modules/.bin/wasm-opt`, ["-Oz", "-ocimfs", f.inline, ...f.more, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
+  run(`${root}node_modules/.bin/wasm-opt`, [f.opt ?? "-Oz", "-ocimfs", f.inline, ...f.more, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-sign-ext",
     "--enable-nontrapping-float-to-int", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue",
     `pkg/${f.name}/datadog_oauth_wasm_bg.wasm`, "-o", `dist/${f.wasm}`]);
 }
@@ -102,4 +111,4 @@ for (const ext of ["d.ts", "d.cts"]) {
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);
   writeFileSync(`${root}dist/routes.${ext}`, readFileSync(`${root}js/routes.d.ts`, "utf8"));
 }
-console.log(`built dist/ (wasm: full ${statSync(`${root}dist/datadog_oauth_wasm_bg.wasm`).size} bytes, auth ${statSync(`${root}dist/datadog_oauth_wasm_auth_bg.wasm`).size} bytes)`);
+console.log(`built dist/ (wasm: full ${statSync(`${root}dist/datadog_oauth_wasm_bg.wasm`).size} bytes, auth ${statSync(`${root}dist/datadog_oauth_wasm_auth_bg.wasm`).size} bytes, node ${statSync(`${root}dist/datadog_oauth_wasm_node_bg.wasm`).size} bytes)`);

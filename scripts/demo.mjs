@@ -11,7 +11,7 @@ import { startSandbox } from "../sandbox/index.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLIENT_ID = "sandbox-client-id";
 const CLIENT_SECRET = "sandbox-client-secret";
-const NEEDED = ["node.mjs", "auth.mjs", "routes.mjs", "datadog_oauth_wasm_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
+const NEEDED = ["node.mjs", "auth.mjs", "routes.mjs", "datadog_oauth_wasm_node_bg.wasm", "datadog_oauth_wasm_auth_bg.wasm"];
 
 export function ensureBuilt({ quiet = false } = {}) {
   if (NEEDED.every((f) => existsSync(`${ROOT}dist/${f}`))) return false;

@@ -5,9 +5,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { ROOT } from "./ours.mjs";
 
-/** `wasm`: the optimised module by default, or pkg/'s (which keeps function names, for the profiler). */
-export async function rawCore(wasm = `${ROOT}dist/datadog_oauth_wasm_bg.wasm`) {
-  const glue = `${ROOT}pkg/full/datadog_oauth_wasm.js`;
+/**
+ * The core the Node entry loads (the full one compiled for speed, scripts/build.mjs flavour "node"). `wasm`: the
+ * optimised module by default, or pkg/node's (which keeps function names, for the profiler).
+ */
+export async function rawCore(wasm = `${ROOT}dist/datadog_oauth_wasm_node_bg.wasm`) {
+  const glue = `${ROOT}pkg/node/datadog_oauth_wasm.js`;
   if (!existsSync(glue) || !existsSync(wasm)) return null;
   const mod = await import(`file://${glue}`);
   const exports = mod.initSync({ module: readFileSync(wasm) });

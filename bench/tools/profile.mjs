@@ -1,7 +1,7 @@
 // Where the core spends an operation's time, by function: `node bench/tools/profile.mjs [metrics|logs|pkce|authorize|refreshRequest|parseRefreshResponse|parseConnection] [seconds]`
 // (env TOP=n rows, PROFILE_ALL=1 to list every frame's inclusive time).
-// Runs the operation in a loop under V8's sampling profiler, on the wasm-bindgen output in pkg/full (which keeps the
-// wasm name section, unlike the optimised dist/ file), and prints the functions with the most self time.
+// Runs the operation in a loop under V8's sampling profiler, on the wasm-bindgen output in pkg/node (the core the Node
+// entry loads, which keeps the wasm name section there, unlike the optimised dist/ file), and prints the functions with the most self time.
 import { Session } from "node:inspector/promises";
 import { rawCore } from "../lib/boundary.mjs";
 import { tally } from "../lib/cpuprofile.mjs";
@@ -11,7 +11,7 @@ const what = process.argv[2] ?? "metrics";
 const seconds = Number(process.argv[3] ?? 3);
 const dd = await loadOurs();
 // The core as js/core.js calls it (large arguments written into its memory), on the module that keeps names.
-const core = await rawCore(`${ROOT}pkg/full/datadog_oauth_wasm_bg.wasm`);
+const core = await rawCore(`${ROOT}pkg/node/datadog_oauth_wasm_bg.wasm`);
 const conn = fakeConnection(dd);
 // A token endpoint's answer as the host passes it on (js/answer.js reads status, headers and body).
 const refreshAnswer = {

@@ -65,7 +65,7 @@ test("the tarball holds dist/, the README, the bin and the sandbox (without its 
   const shipped = (f) => f === "package.json" || f === "README.md" || f === "LICENSE" || f === "LICENSE-MIT" || f === "LICENSE-APACHE" || f.startsWith("dist/") || f.startsWith("bin/") ||
     /^sandbox\/[a-z]+\.mjs$/.test(f) || f === "sandbox/README.md";
   for (const f of files) assert.ok(shipped(f), `unexpected file in the package: ${f}`);
-  for (const f of ["dist/node.mjs", "dist/node.cjs", "dist/browser.mjs", "dist/auth.mjs", "dist/index.d.ts", "dist/datadog_oauth_wasm_bg.wasm",
+  for (const f of ["dist/node.mjs", "dist/node.cjs", "dist/browser.mjs", "dist/auth.mjs", "dist/index.d.ts", "dist/datadog_oauth_wasm_bg.wasm", "dist/datadog_oauth_wasm_node_bg.wasm",
     "bin/datadog-oauth-wasm.mjs", "bin/verify/run.mjs", "sandbox/index.mjs", "sandbox/cli.mjs"]) {
     assert.ok(files.includes(f), `${f} is missing from the package`);
   }

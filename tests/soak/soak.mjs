@@ -51,7 +51,7 @@ export function heapAfterGc(gc) {
 
 /** Other engineers may be rebuilding dist/: wait until the package files exist and stopped changing. */
 export async function importPackage() {
-  const files = ["dist/node.mjs", "dist/datadog_oauth_wasm_bg.wasm"].map((f) => ROOT + f);
+  const files = ["dist/node.mjs", "dist/datadog_oauth_wasm_node_bg.wasm"].map((f) => ROOT + f);
   const deadline = Date.now() + 120_000;
   let last = "";
   for (;;) {
