@@ -24,7 +24,7 @@ const flavours = [
   // 287 KB gzipped against 211 KB, which is why browsers keep the "full" one. Tried and not taken: opt-level "s"
   // (refresh 0.82x, +22 KB gz in the browser) and opt-level 3 for dependencies only (submission 0.93x, authorization
   // URL 1.03x); wasm-opt -O3 on the size-compiled core changes nothing (refresh 1.02x).
-  { name: "node", cargo: ["--profile", "speed"], profile: "speed", wasm: "datadog_oauth_wasm_node_bg.wasm", opt: "-O3", inline: "20", more: [] },
+  { name: "node", cargo: [], profile: "speed", wasm: "datadog_oauth_wasm_node_bg.wasm", opt: "-O3", inline: "20", more: [] },
 ];
 /**
  * Two edits to wasm-bindgen's glue. Its default wasm URL (used only when no module is passed, which our entries
@@ -48,9 +48,11 @@ rmSync(`${root}pkg`, { recursive: true, force: true });
 rmSync(`${root}dist`, { recursive: true, force: true });
 mkdirSync(`${root}dist`);
 for (const f of flavours) {
-  run("cargo", ["build", ...(f.profile ? [] : ["--release"]), "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
+  // `profile`: the Cargo profile, `release` unless the flavour names another (its output lands in a folder of that name).
+  const profile = f.profile ?? "release";
+  run("cargo", ["build", "--profile", profile, "--lib", "--target", "wasm32-unknown-unknown", ...f.cargo]);
   run("wasm-bindgen", ["--target", "web", "--out-dir", `pkg/${f.name}`, "--no-typescript",
-    `target/wasm32-unknown-unknown/${f.profile ?? "release"}/datadog_oauth_wasm.wasm`]);
+    `target/wasm32-unknown-unknown/${profile}/datadog_oauth_wasm.wasm`]);
   patchGlue(`${root}pkg/${f.name}/datadog_oauth_wasm.js`, f.wasm);
   // wasm-opt from npm's binaryen: Debian's older one breaks current wasm-bindgen output.
   // Only the features wasm-bindgen's output uses and Node 20 / current browsers run: `--all-features` lets
@@ -111,4 +113,4 @@ for (const ext of ["d.ts", "d.cts"]) {
   writeFileSync(`${root}dist/index.${ext}`, fullTypes);
   writeFileSync(`${root}dist/routes.${ext}`, readFileSync(`${root}js/routes.d.ts`, "utf8"));
 }
-console.log(`built dist/ (wasm: full ${statSync(`${root}dist/datadog_oauth_wasm_bg.wasm`).size} bytes, auth ${statSync(`${root}dist/datadog_oauth_wasm_auth_bg.wasm`).size} bytes, node ${statSync(`${root}dist/datadog_oauth_wasm_node_bg.wasm`).size} bytes)`);
+console.log(`built dist/ (wasm: ${flavours.map((f) => `${f.name} ${statSync(`${root}dist/${f.wasm}`).size} bytes`).join(", ")})`);
